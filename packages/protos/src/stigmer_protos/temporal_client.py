@@ -1,0 +1,80 @@
+"""Temporal connection settings and connect(), shared by both services."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.service import TLSConfig
+
+from stigmer_protos.temporal import data_converter
+
+_TRUE = ("1", "true", "yes", "on")
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TemporalConnectionConfig:
+    """Where a Temporal frontend is and how to authenticate to it (Temporal Cloud included)."""
+
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    tls: bool = False
+    api_key: str | None = None
+    tls_client_cert_path: str | None = None
+    tls_client_key_path: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TemporalConnectionConfig:
+        """Read ``TEMPORAL_HOST_PORT`` (or ``TEMPORAL_SERVICE_ADDRESS``), ``TEMPORAL_NAMESPACE``,
+        ``TEMPORAL_TLS``, ``TEMPORAL_API_KEY`` (implies TLS), ``TEMPORAL_TLS_CLIENT_CERT_PATH`` and
+        ``TEMPORAL_TLS_CLIENT_KEY_PATH`` (mTLS)."""
+        env = os.environ if env is None else env
+        api_key = env.get("TEMPORAL_API_KEY") or None
+        return cls(
+            address=env.get("TEMPORAL_HOST_PORT") or env.get("TEMPORAL_SERVICE_ADDRESS") or "localhost:7233",
+            namespace=env.get("TEMPORAL_NAMESPACE") or "default",
+            tls=env.get("TEMPORAL_TLS", "").lower() in _TRUE or api_key is not None,
+            api_key=api_key,
+            tls_client_cert_path=env.get("TEMPORAL_TLS_CLIENT_CERT_PATH") or None,
+            tls_client_key_path=env.get("TEMPORAL_TLS_CLIENT_KEY_PATH") or None,
+        )
+
+
+async def connect(config: TemporalConnectionConfig) -> Client:
+    """Connect once to the frontend with the project's data converter."""
+    tls: bool | TLSConfig = config.tls
+    if config.tls_client_cert_path and config.tls_client_key_path:
+        tls = TLSConfig(
+            client_cert=Path(config.tls_client_cert_path).read_bytes(),
+            client_private_key=Path(config.tls_client_key_path).read_bytes(),
+        )
+    return await Client.connect(
+        config.address,
+        namespace=config.namespace,
+        tls=tls,
+        api_key=config.api_key,
+        data_converter=data_converter(),
+    )
+
+
+async def connect_with_backoff(config: TemporalConnectionConfig, *, max_delay: float = 30.0) -> Client:
+    """Connect, retrying forever with capped exponential backoff and jitter.
+
+    Services start in any order (Temporal may come up after them); each failed attempt is
+    logged with the address and the next delay.
+    """
+    delay = 0.2
+    while True:
+        try:
+            return await connect(config)
+        except Exception as err:  # any failure to reach Temporal is retried
+            _log.warning("Temporal at %s unreachable (%s); retrying in %.1fs", config.address, err, delay)
+            await asyncio.sleep(delay * (0.5 + random.random() / 2))
+            delay = min(delay * 2, max_delay)
