@@ -29,7 +29,14 @@ def official(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ModuleType]:
     out = tmp_path_factory.mktemp("official_pb2")
     protos = sorted(p.relative_to(PROTO_DIR).as_posix() for p in PROTO_DIR.rglob("*.proto"))
     subprocess.run(
-        [sys.executable, "-m", "grpc_tools.protoc", f"-I{PROTO_DIR}", f"--python_out={out}", *protos],
+        [
+            sys.executable,
+            "-m",
+            "grpc_tools.protoc",
+            f"-I{PROTO_DIR}",
+            f"--python_out={out}",
+            *protos,
+        ],
         check=True,
     )
     sys.path.insert(0, str(out))
@@ -105,7 +112,9 @@ def workflow() -> wf.Workflow:
     loop = wf.WorkflowTask(
         name="loop",
         kind=ar.WorkflowTaskKind.FOR,
-        task_config=wkt.Struct.from_dict({"for": {"each": "item", "in": "${ .items }"}, "do": [inner.to_dict()]}),
+        task_config=wkt.Struct.from_dict(
+            {"for": {"each": "item", "in": "${ .items }"}, "do": [inner.to_dict()]}
+        ),
         export=wf.Export(as_="${ $context }"),
         flow=wf.FlowControl(then="end"),
         condition="${ .run }",
@@ -116,7 +125,9 @@ def workflow() -> wf.Workflow:
         kind="Workflow",
         metadata=ar.ApiResourceMetadata(name="loops", org="acme"),
         spec=wf.WorkflowSpec(
-            document=wf.WorkflowDocument(dsl="1.0.0", namespace="ns", name="loops", version="1.0.0"),
+            document=wf.WorkflowDocument(
+                dsl="1.0.0", namespace="ns", name="loops", version="1.0.0"
+            ),
             tasks=[loop],
         ),
     )

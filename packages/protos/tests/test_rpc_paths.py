@@ -32,7 +32,8 @@ def test_workflow_and_instance_paths() -> None:
         for m in ("apply", "create", "update", "delete")
     }
     assert _paths(wf.AI_STIGMER_AGENTIC_WORKFLOW_V1_QUERY_PROTO_DESCRIPTOR) == {
-        f"/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/{m}" for m in ("get", "getByReference")
+        f"/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/{m}"
+        for m in ("get", "getByReference")
     }
     assert _paths(win.AI_STIGMER_AGENTIC_WORKFLOWINSTANCE_V1_QUERY_PROTO_DESCRIPTOR) == {
         f"/ai.stigmer.agentic.workflowinstance.v1.WorkflowInstanceQueryController/{m}"

@@ -20,8 +20,13 @@ async def test_payload_is_standard_json_protobuf(
 ) -> None:
     [payload] = await data_converter().encode([execution])
     assert payload.metadata["encoding"] == b"json/protobuf"
-    assert payload.metadata["messageType"] == b"ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
-    expected = json_format.MessageToDict(official["wex_api"].WorkflowExecution.FromString(bytes(execution)))
+    assert (
+        payload.metadata["messageType"]
+        == b"ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
+    )
+    expected = json_format.MessageToDict(
+        official["wex_api"].WorkflowExecution.FromString(bytes(execution))
+    )
     assert json.loads(payload.data) == expected
 
 
@@ -41,7 +46,11 @@ async def test_stock_converter_reads_our_payload_and_we_read_its(
 
 async def test_other_values_keep_default_encodings() -> None:
     payloads = await data_converter().encode([{"a": 1}, None, b"raw"])
-    assert [p.metadata["encoding"] for p in payloads] == [b"json/plain", b"binary/null", b"binary/plain"]
+    assert [p.metadata["encoding"] for p in payloads] == [
+        b"json/plain",
+        b"binary/null",
+        b"binary/plain",
+    ]
     assert await data_converter().decode(payloads) == [{"a": 1}, None, b"raw"]
 
 
@@ -61,7 +70,10 @@ async def test_workflow_takes_and_returns_messages_on_a_real_server(
     temporal_client: Client, task_queue: str, execution: wex.WorkflowExecution
 ) -> None:
     async with Worker(
-        temporal_client, task_queue=task_queue, workflows=[EchoExecution], workflow_runner=sandbox_runner()
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[EchoExecution],
+        workflow_runner=sandbox_runner(),
     ):
         result = await temporal_client.execute_workflow(
             EchoExecution.run,
@@ -77,4 +89,7 @@ async def test_workflow_takes_and_returns_messages_on_a_real_server(
     assert result.output.to_dict() == {"result": 1.5}
     history = await temporal_client.get_workflow_handle(f"echo-{task_queue}").fetch_history()
     started = history.events[0].workflow_execution_started_event_attributes.input.payloads[0]
-    assert started.metadata["messageType"] == b"ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
+    assert (
+        started.metadata["messageType"]
+        == b"ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
+    )

@@ -40,7 +40,9 @@ def test_execution_json_matches_official_json(
 def test_official_json_parses_into_ours(
     official: dict[str, ModuleType], execution: wex.WorkflowExecution, workflow: wf.Workflow
 ) -> None:
-    text = json_format.MessageToJson(official["wex_api"].WorkflowExecution.FromString(bytes(execution)))
+    text = json_format.MessageToJson(
+        official["wex_api"].WorkflowExecution.FromString(bytes(execution))
+    )
     assert wex.WorkflowExecution.from_dict(json.loads(text)) == execution
 
 

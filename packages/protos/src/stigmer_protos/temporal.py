@@ -82,7 +82,9 @@ class StigmerPayloadConverter(CompositePayloadConverter):
 
 def data_converter() -> DataConverter:
     """Return the data converter every Stigmer Temporal client and worker uses."""
-    return dataclasses.replace(DataConverter.default, payload_converter_class=StigmerPayloadConverter)
+    return dataclasses.replace(
+        DataConverter.default, payload_converter_class=StigmerPayloadConverter
+    )
 
 
 PASSTHROUGH_MODULES = ("stigmer_protos", "betterproto2", "dateutil")

@@ -38,7 +38,9 @@ class TemporalConnectionConfig:
         env = os.environ if env is None else env
         api_key = env.get("TEMPORAL_API_KEY") or None
         return cls(
-            address=env.get("TEMPORAL_HOST_PORT") or env.get("TEMPORAL_SERVICE_ADDRESS") or "localhost:7233",
+            address=env.get("TEMPORAL_HOST_PORT")
+            or env.get("TEMPORAL_SERVICE_ADDRESS")
+            or "localhost:7233",
             namespace=env.get("TEMPORAL_NAMESPACE") or "default",
             tls=env.get("TEMPORAL_TLS", "").lower() in _TRUE or api_key is not None,
             api_key=api_key,
@@ -47,24 +49,29 @@ class TemporalConnectionConfig:
         )
 
 
-async def connect(config: TemporalConnectionConfig) -> Client:
-    """Connect once to the frontend with the project's data converter."""
-    tls: bool | TLSConfig = config.tls
+def _tls(config: TemporalConnectionConfig) -> bool | TLSConfig:
     if config.tls_client_cert_path and config.tls_client_key_path:
-        tls = TLSConfig(
+        return TLSConfig(
             client_cert=Path(config.tls_client_cert_path).read_bytes(),
             client_private_key=Path(config.tls_client_key_path).read_bytes(),
         )
+    return config.tls
+
+
+async def connect(config: TemporalConnectionConfig) -> Client:
+    """Connect once to the frontend with the project's data converter."""
     return await Client.connect(
         config.address,
         namespace=config.namespace,
-        tls=tls,
+        tls=_tls(config),
         api_key=config.api_key,
         data_converter=data_converter(),
     )
 
 
-async def connect_with_backoff(config: TemporalConnectionConfig, *, max_delay: float = 30.0) -> Client:
+async def connect_with_backoff(
+    config: TemporalConnectionConfig, *, max_delay: float = 30.0
+) -> Client:
     """Connect, retrying forever with capped exponential backoff and jitter.
 
     Services start in any order (Temporal may come up after them); each failed attempt is
@@ -75,6 +82,8 @@ async def connect_with_backoff(config: TemporalConnectionConfig, *, max_delay: f
         try:
             return await connect(config)
         except Exception as err:  # any failure to reach Temporal is retried
-            _log.warning("Temporal at %s unreachable (%s); retrying in %.1fs", config.address, err, delay)
+            _log.warning(
+                "Temporal at %s unreachable (%s); retrying in %.1fs", config.address, err, delay
+            )
             await asyncio.sleep(delay * (0.5 + random.random() / 2))
             delay = min(delay * 2, max_delay)

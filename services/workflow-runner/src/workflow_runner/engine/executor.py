@@ -1,0 +1,282 @@
+"""The interpreter: task lists and tasks with the data flow, flow directives and progress.
+
+Task identity (progress ``task_id``): the task's JSON pointer followed by one ``[i]`` per
+enclosing ``for`` iteration, outermost first, e.g. ``/do/0/outer/do/0/inner/do/0/step[1][0]``.
+A ``for`` iteration row itself is ``<for pointer>[i]`` (with the enclosing suffixes before it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import TemporalError
+
+from workflow_runner.engine import dataflow, expressions
+from workflow_runner.engine.durations import to_timedelta
+from workflow_runner.engine.errors import WorkflowError, describe, make_error
+from workflow_runner.engine.loader import TaskNode, WorkflowDefinition
+from workflow_runner.engine.progress import ProgressBuffer
+from workflow_runner.engine.schema_validation import validate_data
+
+CONTINUE, EXIT, END = "continue", "exit", "end"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a task runs: extra ``$variables`` (loop items, caught errors) and iteration suffix."""
+
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    suffix: str = ""
+
+    def child(self, variables: Mapping[str, Any], index: int | None = None) -> Scope:
+        """Return a nested scope with more variables and, for an iteration, one more index."""
+        suffix = self.suffix if index is None else f"{self.suffix}[{index}]"
+        return Scope({**self.variables, **variables}, suffix)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a task kind produced: its raw output and, optionally, the flow directive to follow."""
+
+    output: Any
+    directive: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """A running task as seen by its kind's handler.
+
+    Attributes:
+        node: The task.
+        scope: Its scope.
+        task_id: Its progress id.
+        raw_input: The task input before ``input.from``.
+        started_at: Workflow time at start.
+        descriptor: ``$task`` while the task runs.
+    """
+
+    node: TaskNode
+    scope: Scope
+    task_id: str
+    raw_input: Any
+    started_at: datetime
+    descriptor: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[["Executor", TaskRun, Any], Awaitable[Outcome]]
+
+
+class Executor:
+    """Interprets one workflow run; all state lives here and every step is deterministic."""
+
+    def __init__(
+        self,
+        definition: WorkflowDefinition,
+        execution_id: str,
+        raw_input: Any,
+        progress: ProgressBuffer,
+        handlers: Mapping[str, Handler],
+    ) -> None:
+        """Prepare a run of ``definition`` with the workflow's raw input."""
+        self.definition = definition
+        self.progress = progress
+        self.handlers = handlers
+        self.context: Any = {}
+        self.base: dict[str, Any] = {
+            "secrets": {},
+            "runtime": dataflow.runtime_descriptor(),
+            "workflow": dataflow.workflow_descriptor(
+                execution_id, definition.raw, raw_input, workflow.now()
+            ),
+        }
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    @staticmethod
+    def now() -> float:
+        """Epoch seconds of the workflow clock (jq ``now``)."""
+        return workflow.now().timestamp()
+
+    def arguments(self, scope: Scope | None = None, **values: Any) -> dict[str, Any]:
+        """Variables for an expression: standard arguments, scope variables, site values."""
+        base = {**self.base, "context": self.context}
+        if scope is not None:
+            base.update(scope.variables)
+        return dataflow.arguments(base, **values)
+
+    def task_arguments(self, run: TaskRun, data: Any, scope: Scope | None = None) -> dict[str, Any]:
+        """Variables for a task definition: ``$input`` = transformed input, ``$task``."""
+        return self.arguments(scope or run.scope, input=data, task=run.descriptor)
+
+    def field(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
+        """Evaluate an always-expression field (``if``, ``input.from``, ``when`` ...)."""
+        return expressions.evaluate_field(value, data, variables, self.now())
+
+    def value(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
+        """Evaluate the ``${ }`` strings inside a task definition value."""
+        return expressions.evaluate_value(value, data, variables, self.now())
+
+    def timeout_of(
+        self, spec: Mapping[str, Any], data: Any, variables: Mapping[str, Any]
+    ) -> float | None:
+        """Seconds of a task/workflow ``timeout`` (inline or ``use.timeouts`` reference)."""
+        timeout = spec.get("timeout")
+        if timeout is None:
+            return None
+        if isinstance(timeout, str):
+            timeout = self.definition.use["timeouts"][timeout]
+        seconds: float = self.duration(timeout["after"], data, variables).total_seconds()
+        return seconds
+
+    def duration(self, value: Any, data: Any, variables: Mapping[str, Any]) -> timedelta:
+        """Evaluate a DSL duration into a ``timedelta``."""
+        evaluated = self.value(value, data, variables)
+        try:
+            return to_timedelta(evaluated)
+        except ValueError as exc:
+            raise make_error("validation", str(exc), title="Invalid duration") from None
+
+    # -- task lists ----------------------------------------------------------------------------
+
+    async def run_list(self, nodes: Sequence[TaskNode], data: Any, scope: Scope) -> tuple[Any, str]:
+        """Run a task list from its first task, following flow directives.
+
+        Returns:
+            The last transformed output and how the list ended: ``continue`` (ran off its end),
+            ``exit`` (a task said exit) or ``end`` (a task ended the workflow).
+        """
+        index_of = {node.name: i for i, node in enumerate(nodes)}
+        i = 0
+        while i < len(nodes):
+            data, directive = await self.run_task(nodes[i], data, scope)
+            if directive in (END, EXIT):
+                return data, directive
+            i = i + 1 if directive == CONTINUE else index_of[directive]
+        return data, CONTINUE
+
+    # -- one task ------------------------------------------------------------------------------
+
+    async def run_task(self, node: TaskNode, raw_input: Any, scope: Scope) -> tuple[Any, str]:
+        """Run one task through the data-flow steps; return (transformed output, directive)."""
+        task_id = node.pointer + scope.suffix
+        started_at = workflow.now()
+        spec = node.spec
+        descriptor = dataflow.task_descriptor(node.name, node.pointer, spec, raw_input, started_at)
+        run = TaskRun(node, scope, task_id, raw_input, started_at, descriptor)
+        try:
+            if "if" in spec:
+                condition = self.field(
+                    spec["if"], raw_input, self.arguments(scope, task=descriptor)
+                )
+                if not expressions.truthy(condition):
+                    self.progress.skip(task_id, node.name, node.kind, raw_input)
+                    return raw_input, CONTINUE
+            self.progress.start(task_id, node.name, node.kind, raw_input)
+            task_input = self.transform_input(
+                spec, raw_input, self.arguments(scope, task=descriptor)
+            )
+            variables = self.arguments(scope, input=task_input, task=descriptor)
+            timeout = self.timeout_of(spec, task_input, variables)
+            outcome = await self.with_timeout(
+                self.handlers[node.kind](self, run, task_input), timeout, node.pointer
+            )
+            if outcome.directive == END:
+                self.progress.finish(task_id, "COMPLETED", output=outcome.output)
+                return outcome.output, END
+            descriptor = {**descriptor, "output": outcome.output}
+            variables = self.arguments(scope, input=task_input, task=descriptor)
+            output = self.transform_output(spec, outcome.output, variables)
+            self.export(spec, output, {**variables, "output": output})
+        except WorkflowError as exc:
+            exc.with_instance(node.pointer)
+            self.progress.finish(task_id, "FAILED", error=describe(exc.error))
+            raise
+        except asyncio.CancelledError:
+            self.progress.finish(task_id, "FAILED", error="cancelled")
+            raise
+        except TemporalError:
+            raise
+        except Exception as exc:  # an engine bug must fault the run, not hang it
+            error = make_error(
+                "runtime",
+                f"{type(exc).__name__}: {exc}",
+                title="Runtime error",
+                instance=node.pointer,
+            )
+            self.progress.finish(task_id, "FAILED", error=describe(error.error))
+            raise error from exc
+        self.progress.finish(task_id, "COMPLETED", output=output)
+        directive = outcome.directive or spec.get("then") or CONTINUE
+        return output, directive
+
+    async def with_timeout(
+        self, work: Awaitable[Outcome], seconds: float | None, pointer: str
+    ) -> Outcome:
+        """Await ``work``, raising a DSL timeout error (408) after ``seconds`` if set."""
+        if seconds is None:
+            return await work
+        try:
+            return await asyncio.wait_for(work, timeout=seconds)
+        except TimeoutError:
+            raise make_error(
+                "timeout",
+                f"timed out after {seconds:g}s",
+                title="Timeout",
+                status=408,
+                instance=pointer,
+            ) from None
+
+    # -- data flow steps -----------------------------------------------------------------------
+
+    def transform_input(
+        self, spec: Mapping[str, Any], raw: Any, variables: Mapping[str, Any]
+    ) -> Any:
+        """Validate raw input against ``input.schema`` then apply ``input.from``."""
+        conf = spec.get("input") or {}
+        if "schema" in conf:
+            validate_data(conf["schema"], raw, "input")
+        if "from" in conf:
+            return self.field(conf["from"], raw, variables)
+        return raw
+
+    def transform_output(
+        self, spec: Mapping[str, Any], raw: Any, variables: Mapping[str, Any]
+    ) -> Any:
+        """Apply ``output.as`` then validate against ``output.schema``."""
+        conf = spec.get("output") or {}
+        output = self.field(conf["as"], raw, variables) if "as" in conf else raw
+        if "schema" in conf:
+            validate_data(conf["schema"], output, "output")
+        return output
+
+    def export(self, spec: Mapping[str, Any], output: Any, variables: Mapping[str, Any]) -> None:
+        """Apply ``export.as`` to set ``$context``, then validate it against ``export.schema``."""
+        conf = spec.get("export") or {}
+        if "as" in conf:
+            self.context = self.field(conf["as"], output, variables)
+        if "schema" in conf:
+            validate_data(conf["schema"], self.context, "exported context")
+
+    # -- whole workflow ------------------------------------------------------------------------
+
+    async def run_workflow(self, raw_input: Any) -> Any:
+        """Run the top-level ``do`` with workflow input/output processing and timeout."""
+        spec = self.definition.raw
+        variables = self.arguments()
+        try:
+            data = self.transform_input(spec, raw_input, variables)
+            timeout = self.timeout_of(spec, data, variables)
+            outcome = await self.with_timeout(self._top(data), timeout, "/")
+            return self.transform_output(spec, outcome.output, self.arguments())
+        except WorkflowError as exc:
+            exc.with_instance("/")
+            raise
+
+    async def _top(self, data: Any) -> Outcome:
+        output, _ = await self.run_list(self.definition.tasks, data, Scope())
+        return Outcome(output)

@@ -1,0 +1,369 @@
+"""Load a DSL document: parse, validate against the schema, check engine support, build the tree.
+
+Task pointers are real JSON pointers into the document, e.g. ``/do/0/loop/do/1/step`` for a
+task inside a ``for`` (whose ``do`` is a sibling of ``for``), ``/do/0/f/fork/branches/1/b``,
+``/do/0/t/try/0/x`` and ``/do/0/t/catch/do/0/y``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from workflow_runner.engine import expressions
+from workflow_runner.engine.durations import to_timedelta
+from workflow_runner.engine.errors import DefinitionError
+from workflow_runner.engine.schema_validation import data_schema_problem, dsl_schema_problems
+from workflow_runner.engine.yaml_io import parse_yaml
+
+SUPPORTED_KINDS = ("call.http", "do", "for", "fork", "raise", "set", "switch", "try", "wait")
+_UNSUPPORTED_KEYS = {
+    "listen": "listen tasks are not supported yet",
+    "emit": "emit tasks are not supported yet",
+    "run": "run tasks (container, script, shell, workflow) are not supported yet",
+}
+_FLOW_KEYWORDS = ("continue", "exit", "end")
+_AUTH_SCHEMES = ("basic", "bearer")
+
+
+def escape_pointer_token(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True, eq=False)
+class TaskNode:
+    """One task of the document with its JSON pointer and its child task lists.
+
+    Attributes:
+        name: The task's name in its list.
+        pointer: JSON pointer of the task in the document, e.g. ``/do/0/getPet``.
+        kind: One of :data:`SUPPORTED_KINDS`.
+        spec: The task's definition mapping (as parsed).
+        do: Sub-tasks of ``do``, ``for`` and ``try`` (the ``try`` list).
+        branches: Branches of ``fork``.
+        catch_do: Tasks of ``try``'s ``catch.do``.
+    """
+
+    name: str
+    pointer: str
+    kind: str
+    spec: Mapping[str, Any]
+    do: tuple[TaskNode, ...] = ()
+    branches: tuple[TaskNode, ...] = ()
+    catch_do: tuple[TaskNode, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class WorkflowDefinition:
+    """A validated, runnable workflow document.
+
+    Attributes:
+        raw: The whole parsed document (``$workflow.definition``).
+        tasks: The top-level ``do`` list.
+    """
+
+    raw: Mapping[str, Any]
+    tasks: tuple[TaskNode, ...] = field(default=())
+
+    @property
+    def document(self) -> Mapping[str, Any]:
+        """The ``document`` section (dsl, namespace, name, version ...)."""
+        doc: Mapping[str, Any] = self.raw["document"]
+        return doc
+
+    @property
+    def use(self) -> Mapping[str, Any]:
+        """The ``use`` section (reusable components); empty when absent."""
+        use: Mapping[str, Any] = self.raw.get("use") or {}
+        return use
+
+
+def load_workflow(yaml_text: str) -> WorkflowDefinition:
+    """Parse and validate a DSL 1.0.x document and build its task tree.
+
+    Raises:
+        DefinitionError: The document cannot run; its message lists every problem found.
+    """
+    try:
+        raw = parse_yaml(yaml_text)
+    except Exception as exc:  # yaml raises several error classes
+        raise DefinitionError([f"YAML parse error: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise DefinitionError(["the document must be a mapping with 'document' and 'do'"])
+    problems = dsl_schema_problems(raw)
+    if problems:
+        raise DefinitionError(problems)
+    checker = _Checker(raw)
+    tasks = checker.task_list(raw["do"], "/do", frozenset())
+    checker.workflow_level()
+    if checker.problems:
+        raise DefinitionError(checker.problems)
+    return WorkflowDefinition(raw=raw, tasks=tasks)
+
+
+class _Checker:
+    """Walks the document, collecting support problems and building :class:`TaskNode`s."""
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        self.raw = raw
+        self.use: Mapping[str, Any] = raw.get("use") or {}
+        self.problems: list[str] = []
+
+    def problem(self, pointer: str, message: str) -> None:
+        self.problems.append(f"{pointer}: {message}")
+
+    def expression(self, pointer: str, value: Any, *, whole: bool) -> None:
+        for expr in expressions.expressions_in(value, whole=whole):
+            for issue in expressions.check(expr):
+                self.problem(pointer, issue)
+
+    def workflow_level(self) -> None:
+        evaluate = self.raw.get("evaluate") or {}
+        if evaluate.get("language", "jq") != "jq":
+            self.problem("/evaluate/language", "only jq runtime expressions are supported")
+        if evaluate.get("mode", "strict") != "strict":
+            self.problem("/evaluate/mode", "only the strict evaluation mode is supported")
+        if self.use.get("extensions"):
+            self.problem("/use/extensions", "extensions are not supported yet")
+        self.data_io("", self.raw)
+        self.timeout("", self.raw.get("timeout"))
+
+    def data_io(self, pointer: str, spec: Mapping[str, Any]) -> None:
+        for section, key in (("input", "from"), ("output", "as"), ("export", "as")):
+            conf = spec.get(section)
+            if not isinstance(conf, dict):
+                continue
+            if key in conf:
+                self.expression(f"{pointer}/{section}/{key}", conf[key], whole=True)
+            schema = conf.get("schema")
+            if isinstance(schema, dict):
+                at = f"{pointer}/{section}/schema"
+                if "document" not in schema:
+                    self.problem(at, "external schema resources are not supported yet")
+                elif str(schema.get("format", "json")).split(":")[0] != "json":
+                    self.problem(at, "only 'json' schemas are supported")
+                else:
+                    issue = data_schema_problem(schema["document"])
+                    if issue:
+                        self.problem(at, issue)
+
+    def duration(self, pointer: str, value: Any) -> None:
+        if expressions.is_runtime_expression(value):
+            self.expression(pointer, value, whole=False)
+            return
+        try:
+            to_timedelta(value)
+        except ValueError as exc:
+            self.problem(pointer, str(exc))
+
+    def timeout(self, pointer: str, value: Any) -> None:
+        if value is None:
+            return
+        at = f"{pointer}/timeout"
+        if isinstance(value, str):
+            timeouts = self.use.get("timeouts") or {}
+            if value not in timeouts:
+                self.problem(at, f"timeout {value!r} is not defined in use.timeouts")
+            return
+        self.duration(f"{at}/after", value.get("after"))
+
+    def task_list(
+        self, items: Iterable[Mapping[str, Any]], pointer: str, variables: frozenset[str]
+    ) -> tuple[TaskNode, ...]:
+        entries = [next(iter(item.items())) for item in items]
+        names = [name for name, _ in entries]
+        seen: set[str] = set()
+        for name in names:
+            if name in seen:
+                self.problem(pointer, f"duplicate task name {name!r} in the same task list")
+            seen.add(name)
+        nodes = []
+        for index, (name, spec) in enumerate(entries):
+            at = f"{pointer}/{index}/{escape_pointer_token(name)}"
+            nodes.append(self.task(name, spec, at, names, variables))
+        return tuple(nodes)
+
+    def flow(self, pointer: str, target: Any, names: list[str]) -> None:
+        if target in _FLOW_KEYWORDS or target is None:
+            return
+        if target not in names:
+            known = ", ".join(repr(n) for n in names)
+            self.problem(
+                pointer,
+                f"flow directive targets unknown task {target!r} "
+                f"(tasks in this scope: {known}; or continue, exit, end)",
+            )
+
+    def task(
+        self,
+        name: str,
+        spec: Mapping[str, Any],
+        pointer: str,
+        names: list[str],
+        variables: frozenset[str],
+    ) -> TaskNode:
+        for key, reason in _UNSUPPORTED_KEYS.items():
+            if key in spec:
+                self.problem(pointer, reason)
+                return TaskNode(name, pointer, key, spec)
+        if "if" in spec:
+            self.expression(f"{pointer}/if", spec["if"], whole=True)
+        self.data_io(pointer, spec)
+        self.timeout(pointer, spec.get("timeout"))
+        self.flow(f"{pointer}/then", spec.get("then"), names)
+        if "call" in spec:
+            return self.call(name, spec, pointer)
+        if "set" in spec:
+            self.expression(f"{pointer}/set", spec["set"], whole=False)
+            return TaskNode(name, pointer, "set", spec)
+        if "switch" in spec:
+            return self.switch(name, spec, pointer, names)
+        if "raise" in spec:
+            return self.raise_(name, spec, pointer)
+        if "wait" in spec:
+            self.duration(f"{pointer}/wait", spec["wait"])
+            return TaskNode(name, pointer, "wait", spec)
+        if "for" in spec:
+            return self.for_(name, spec, pointer, variables)
+        if "fork" in spec:
+            branches = self.task_list(
+                spec["fork"]["branches"], f"{pointer}/fork/branches", variables
+            )
+            return TaskNode(name, pointer, "fork", spec, branches=branches)
+        if "try" in spec:
+            return self.try_(name, spec, pointer, variables)
+        if "do" in spec:
+            children = self.task_list(spec["do"], f"{pointer}/do", variables)
+            return TaskNode(name, pointer, "do", spec, do=children)
+        self.problem(pointer, "unrecognised task kind")
+        return TaskNode(name, pointer, "unknown", spec)
+
+    def call(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
+        target = spec["call"]
+        if target != "http":
+            what = (
+                "custom functions"
+                if target not in ("grpc", "openapi", "asyncapi", "a2a", "mcp")
+                else f"call {target}"
+            )
+            self.problem(
+                f"{pointer}/call",
+                f"call {target!r} is not supported yet ({what}); only 'call: http' is supported",
+            )
+            return TaskNode(name, pointer, f"call.{target}", spec)
+        args = spec.get("with") or {}
+        self.expression(f"{pointer}/with", args, whole=False)
+        endpoint = args.get("endpoint")
+        if isinstance(endpoint, dict):
+            self.authentication(
+                f"{pointer}/with/endpoint/authentication", endpoint.get("authentication")
+            )
+        return TaskNode(name, pointer, "call.http", spec)
+
+    def authentication(self, pointer: str, auth: Any) -> None:
+        if auth is None:
+            return
+        if isinstance(auth, dict) and "use" in auth:
+            named = (self.use.get("authentications") or {}).get(auth["use"])
+            if named is None:
+                self.problem(
+                    pointer, f"authentication {auth['use']!r} is not defined in use.authentications"
+                )
+                return
+            auth = named
+        schemes = [k for k in auth if k != "use"] if isinstance(auth, dict) else []
+        for scheme in schemes:
+            if scheme not in _AUTH_SCHEMES:
+                self.problem(
+                    pointer, f"{scheme} authentication is not supported yet (basic, bearer are)"
+                )
+            elif isinstance(auth[scheme], dict) and "use" in auth[scheme]:
+                self.problem(pointer, "secret-based authentication is not supported yet")
+
+    def switch(
+        self, name: str, spec: Mapping[str, Any], pointer: str, names: list[str]
+    ) -> TaskNode:
+        defaults = 0
+        for index, item in enumerate(spec["switch"]):
+            case_name, case = next(iter(item.items()))
+            at = f"{pointer}/switch/{index}/{escape_pointer_token(case_name)}"
+            if "when" in case:
+                self.expression(f"{at}/when", case["when"], whole=True)
+            else:
+                defaults += 1
+            self.flow(f"{at}/then", case.get("then"), names)
+        if defaults > 1:
+            self.problem(f"{pointer}/switch", "only one default case (without 'when') is allowed")
+        return TaskNode(name, pointer, "switch", spec)
+
+    def raise_(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
+        error = spec["raise"]["error"]
+        if isinstance(error, str):
+            if error not in (self.use.get("errors") or {}):
+                self.problem(
+                    f"{pointer}/raise/error", f"error {error!r} is not defined in use.errors"
+                )
+        else:
+            self.expression(f"{pointer}/raise/error", error, whole=False)
+        return TaskNode(name, pointer, "raise", spec)
+
+    def for_(
+        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
+    ) -> TaskNode:
+        loop = spec["for"]
+        self.expression(f"{pointer}/for/in", loop["in"], whole=True)
+        if "while" in spec:
+            self.expression(f"{pointer}/while", spec["while"], whole=True)
+        names = []
+        for key, default in (("each", "item"), ("at", "index")):
+            var = str(loop.get(key, default))
+            if not expressions.is_identifier(var):
+                self.problem(f"{pointer}/for/{key}", f"{var!r} is not a valid variable name")
+            names.append(var)
+        children = self.task_list(spec["do"], f"{pointer}/do", variables | set(names))
+        return TaskNode(name, pointer, "for", spec, do=children)
+
+    def try_(
+        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
+    ) -> TaskNode:
+        catch = spec["catch"]
+        var = str(catch.get("as", "error"))
+        if not expressions.is_identifier(var):
+            self.problem(f"{pointer}/catch/as", f"{var!r} is not a valid variable name")
+        for key in ("when", "exceptWhen"):
+            if key in catch:
+                self.expression(f"{pointer}/catch/{key}", catch[key], whole=True)
+        retry = catch.get("retry")
+        if isinstance(retry, str):
+            if retry not in (self.use.get("retries") or {}):
+                self.problem(
+                    f"{pointer}/catch/retry",
+                    f"retry policy {retry!r} is not defined in use.retries",
+                )
+                retry = None
+            else:
+                retry = self.use["retries"][retry]
+        if isinstance(retry, dict):
+            self.retry(f"{pointer}/catch/retry", retry)
+        children = self.task_list(spec["try"], f"{pointer}/try", variables)
+        handlers = self.task_list(catch.get("do") or [], f"{pointer}/catch/do", variables | {var})
+        return TaskNode(name, pointer, "try", spec, do=children, catch_do=handlers)
+
+    def retry(self, pointer: str, policy: Mapping[str, Any]) -> None:
+        for key in ("when", "exceptWhen"):
+            if key in policy:
+                self.expression(f"{pointer}/{key}", policy[key], whole=True)
+        if "delay" in policy:
+            self.duration(f"{pointer}/delay", policy["delay"])
+        limit = policy.get("limit") or {}
+        if "duration" in limit:
+            self.duration(f"{pointer}/limit/duration", limit["duration"])
+        attempt = limit.get("attempt") or {}
+        if "duration" in attempt:
+            self.duration(f"{pointer}/limit/attempt/duration", attempt["duration"])
+        jitter = policy.get("jitter")
+        if isinstance(jitter, dict):
+            self.duration(f"{pointer}/jitter/from", jitter["from"])
+            self.duration(f"{pointer}/jitter/to", jitter["to"])

@@ -1,0 +1,129 @@
+"""Progress rows buffered in the workflow and flushed in batches to ``ReportTaskProgress``.
+
+Rows are kept by ``task_id``; only rows changed since the last flush are sent, so a run of many
+pure tasks costs one local activity call per blocking point instead of two per task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from datetime import UTC, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, CancelledError
+
+from workflow_runner.engine.contract import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
+
+MAX_VALUE_BYTES = 16 * 1024
+
+
+def cap_value(value: Any, limit: int = MAX_VALUE_BYTES) -> Any:
+    """Return ``value``, or a small marker object when its JSON is larger than ``limit`` bytes."""
+    try:
+        text = json.dumps(value, separators=(",", ":"), default=str)
+    except (TypeError, ValueError):
+        return {"_truncated": True, "reason": "not JSON-serializable"}
+    size = len(text.encode())
+    if size <= limit:
+        return value
+    return {"_truncated": True, "bytes": size, "preview": text[:512]}
+
+
+def now_rfc3339() -> str:
+    """Return the workflow clock as an RFC 3339 UTC timestamp."""
+    return workflow.now().astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ProgressBuffer:
+    """Collects progress rows and sends changed ones with one local activity call per flush."""
+
+    def __init__(self, execution_id: str, enabled: bool) -> None:
+        """Create an empty buffer; ``enabled=False`` keeps rows but never calls the activity."""
+        self.execution_id = execution_id
+        self.enabled = enabled
+        self.rows: dict[str, TaskProgress] = {}
+        self._changed: dict[str, None] = {}
+        self.flushes = 0
+
+    def _put(self, row: TaskProgress) -> None:
+        self.rows[row.task_id] = row
+        self._changed[row.task_id] = None
+
+    def start(self, task_id: str, name: str, kind: str, task_input: Any) -> None:
+        """Record that a task (or iteration) started."""
+        self._put(
+            TaskProgress(
+                task_id=task_id,
+                task_name=name,
+                task_kind=kind,
+                status="IN_PROGRESS",
+                started_at=now_rfc3339(),
+                input=cap_value(task_input),
+            )
+        )
+
+    def finish(
+        self, task_id: str, status: str, *, output: Any = None, error: str | None = None
+    ) -> None:
+        """Record the end of a started task with ``COMPLETED``, ``FAILED`` or ``SKIPPED``."""
+        row = self.rows.get(task_id)
+        if row is None:
+            row = TaskProgress(task_id=task_id, task_name="", task_kind="", status=status)
+        self._put(
+            dataclasses.replace(
+                row,
+                status=status,
+                completed_at=now_rfc3339(),
+                output=cap_value(output),
+                error=error,
+            )
+        )
+
+    def skip(self, task_id: str, name: str, kind: str, task_input: Any) -> None:
+        """Record a task whose ``if`` was false; its raw input is its output."""
+        self.start(task_id, name, kind, task_input)
+        self.finish(task_id, "SKIPPED", output=task_input)
+
+    async def flush(
+        self,
+        *,
+        final: bool = False,
+        output: Any = None,
+        workflow_status: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Send the changed rows (and the final status) if there is anything to send."""
+        if not self.enabled or (not self._changed and not final):
+            return
+        tasks = [self.rows[task_id] for task_id in self._changed]
+        self._changed = {}
+        self.flushes += 1
+        batch = ProgressBatch(
+            execution_id=self.execution_id,
+            tasks=tasks,
+            output=cap_value(output),
+            sequence=self.flushes,
+            final=final,
+            workflow_status=workflow_status,
+            error=error,
+        )
+        try:
+            await workflow.execute_local_activity(
+                REPORT_PROGRESS_ACTIVITY,
+                batch,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=5),
+            )
+        except (ActivityError, asyncio.CancelledError) as exc:
+            # Unsent rows go back to the buffer so a later flush (at the latest the final one)
+            # still reports them.
+            for row in tasks:
+                self._changed.setdefault(row.task_id, None)
+            if isinstance(exc, asyncio.CancelledError) or isinstance(exc.cause, CancelledError):
+                raise asyncio.CancelledError() from None
+            # Progress is best effort: a reporting outage must not fail the user's workflow.
+            workflow.logger.warning("progress report %s failed: %s", self.flushes, exc)

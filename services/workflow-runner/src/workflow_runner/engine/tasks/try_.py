@@ -1,0 +1,134 @@
+"""``try``/``catch``: error filters, ``when``/``exceptWhen``, retry policies and ``catch.do``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+
+from workflow_runner.engine import expressions
+from workflow_runner.engine.errors import WorkflowError, short_type
+from workflow_runner.engine.executor import END, Executor, Outcome, TaskRun
+
+_STANDARD_HOST = "serverlessworkflow.io"
+
+
+def type_matches(expected: str, actual: str) -> bool:
+    """Match error types; two serverlessworkflow.io standard types match by their short name.
+
+    The CTK filters on ``https://serverlessworkflow.io/dsl/errors/types/communication`` while the
+    spec defines ``https://serverlessworkflow.io/spec/1.0.0/errors/communication``, so both
+    spellings of a standard type are accepted.
+    """
+    if expected == actual:
+        return True
+    both_standard = _STANDARD_HOST in expected and _STANDARD_HOST in actual
+    return both_standard and short_type(expected) == short_type(actual)
+
+
+def filter_matches(criteria: Mapping[str, Any], error: Mapping[str, Any]) -> bool:
+    """Return True when every property of ``catch.errors.with`` equals the error's."""
+    for key, expected in criteria.items():
+        actual = error.get("detail" if key == "details" else key)
+        if key == "type":
+            if not type_matches(str(expected), str(actual)):
+                return False
+        elif actual != expected:
+            return False
+    return True
+
+
+async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+    """Run the ``try`` list; on a caught error retry per policy or run ``catch.do``."""
+    catch = run.node.spec["catch"]
+    name = str(catch.get("as", "error"))
+    policy = catch.get("retry")
+    if isinstance(policy, str):
+        policy = ex.definition.use["retries"][policy]
+    first_start = workflow.now()
+    attempt = 0
+    while True:
+        try:
+            output, directive = await ex.run_list(run.node.do, data, run.scope)
+            return Outcome(output, END if directive == END else None)
+        except WorkflowError as exc:
+            error = exc.error
+            scope = run.scope.child({name: error})
+            variables = ex.task_arguments(run, data, scope)
+            if not _caught(ex, catch, error, data, variables):
+                raise
+            attempt += 1
+            delay = _retry_delay(ex, policy, attempt, first_start, data, variables)
+            if delay is not None:
+                await ex.progress.flush()
+                if delay > timedelta(0):
+                    await workflow.sleep(delay)
+                continue
+            if policy is not None and not catch.get("do"):
+                raise  # retries exhausted and nothing handles the error
+            if not catch.get("do"):
+                return Outcome(data)
+            output, directive = await ex.run_list(run.node.catch_do, data, scope)
+            return Outcome(output, END if directive == END else None)
+
+
+def _caught(
+    ex: Executor,
+    catch: Mapping[str, Any],
+    error: Mapping[str, Any],
+    data: Any,
+    variables: Mapping[str, Any],
+) -> bool:
+    criteria = (catch.get("errors") or {}).get("with") or {}
+    if not filter_matches(criteria, error):
+        return False
+    if "when" in catch and not expressions.truthy(ex.field(catch["when"], data, variables)):
+        return False
+    return not (
+        "exceptWhen" in catch and expressions.truthy(ex.field(catch["exceptWhen"], data, variables))
+    )
+
+
+def _retry_delay(
+    ex: Executor,
+    policy: Mapping[str, Any] | None,
+    attempt: int,
+    first_start: Any,
+    data: Any,
+    variables: Mapping[str, Any],
+) -> timedelta | None:
+    """Delay before retry ``attempt`` (1-based), or None when the policy does not allow it."""
+    if not policy:
+        return None
+    if "when" in policy and not expressions.truthy(ex.field(policy["when"], data, variables)):
+        return None
+    if "exceptWhen" in policy and expressions.truthy(
+        ex.field(policy["exceptWhen"], data, variables)
+    ):
+        return None
+    limit = policy.get("limit") or {}
+    count = (limit.get("attempt") or {}).get("count")
+    if count is not None and attempt > int(count):
+        return None
+    base: timedelta = (
+        ex.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
+    )
+    backoff = policy.get("backoff") or {}
+    if "exponential" in backoff:
+        delay = base * (1 << (attempt - 1))
+    elif "linear" in backoff:
+        delay = base * attempt
+    else:
+        delay = base
+    jitter = policy.get("jitter")
+    if isinstance(jitter, dict):
+        low = ex.duration(jitter["from"], data, variables)
+        high = ex.duration(jitter["to"], data, variables)
+        delay += low + (high - low) * workflow.random().random()
+    if "duration" in limit:
+        budget = ex.duration(limit["duration"], data, variables)
+        if workflow.now() + delay - first_start > budget:
+            return None
+    return delay

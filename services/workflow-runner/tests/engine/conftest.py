@@ -1,0 +1,127 @@
+"""Engine test fixtures: run a DSL document on a real Temporal server, recording progress."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from stigmer_protos.temporal import sandbox_runner
+from temporalio import activity
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+from workflow_runner.engine import (
+    ENGINE_WORKFLOW_NAME,
+    REPORT_PROGRESS_ACTIVITY,
+    SANDBOX_PASSTHROUGH,
+    EngineInput,
+    EngineResult,
+    ExecuteServerlessWorkflow,
+    ProgressBatch,
+    TaskProgress,
+    engine_activities,
+)
+
+
+@dataclass
+class ProgressSink:
+    """Records every ``ReportTaskProgress`` batch the engine sends."""
+
+    batches: list[ProgressBatch] = field(default_factory=list)
+
+    @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
+    async def report(self, batch: ProgressBatch) -> None:
+        self.batches.append(batch)
+
+    def latest(self) -> dict[str, TaskProgress]:
+        """Latest row of every task_id, as the server's upsert would keep it."""
+        rows: dict[str, TaskProgress] = {}
+        for batch in self.batches:
+            for row in batch.tasks:
+                rows[row.task_id] = row
+        return rows
+
+
+@dataclass
+class Run:
+    """Outcome of one engine run."""
+
+    output: Any = None
+    error: ApplicationError | None = None
+    sink: ProgressSink = field(default_factory=ProgressSink)
+
+    @property
+    def error_dict(self) -> dict[str, Any]:
+        assert self.error is not None, f"expected a failure, got output {self.output!r}"
+        details = self.error.details
+        assert details and isinstance(details[0], dict)
+        return details[0]
+
+
+Runner = Callable[..., Awaitable[Run]]
+
+
+async def run_engine(
+    client: Client,
+    task_queue: str,
+    workflow_yaml: str,
+    workflow_input: Any = None,
+    *,
+    report_progress: bool = True,
+    extra_activities: list[Callable[..., Any]] | None = None,
+) -> Run:
+    """Start a worker, execute the engine workflow, and return its output or failure."""
+    run = Run()
+    async with Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[ExecuteServerlessWorkflow],
+        activities=[*engine_activities(), run.sink.report, *(extra_activities or [])],
+        workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
+    ):
+        try:
+            result = await client.execute_workflow(
+                ENGINE_WORKFLOW_NAME,
+                EngineInput(
+                    execution_id=f"exec-{uuid.uuid4()}",
+                    workflow_yaml=workflow_yaml,
+                    input=workflow_input,
+                    report_progress=report_progress,
+                ),
+                id=f"wf-{uuid.uuid4()}",
+                task_queue=task_queue,
+                result_type=EngineResult,
+            )
+            run.output = result.output
+        except WorkflowFailureError as exc:
+            assert isinstance(exc.cause, ApplicationError), repr(exc.cause)
+            run.error = exc.cause
+    return run
+
+
+@pytest.fixture
+def engine(temporal_client: Client, task_queue: str) -> Runner:
+    """``await engine(yaml, input)`` runs a document on the dev server."""
+
+    async def runner(workflow_yaml: str, workflow_input: Any = None, **kwargs: Any) -> Run:
+        return await run_engine(
+            temporal_client, task_queue, workflow_yaml, workflow_input, **kwargs
+        )
+
+    return runner
+
+
+@pytest.fixture
+def skipping_engine(time_skipping_env: WorkflowEnvironment, task_queue: str) -> Runner:
+    """``await skipping_engine(yaml, input)`` runs a document on the time-skipping server."""
+
+    async def runner(workflow_yaml: str, workflow_input: Any = None, **kwargs: Any) -> Run:
+        return await run_engine(
+            time_skipping_env.client, task_queue, workflow_yaml, workflow_input, **kwargs
+        )
+
+    return runner
