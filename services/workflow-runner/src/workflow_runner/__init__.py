@@ -1,1 +1,1 @@
-"""workflow-runner: the ExecuteWorkflow activity and the Python interpreter of the Serverless Workflow DSL on Temporal."""
+"""workflow-runner: ExecuteWorkflow and the Python interpreter of the DSL on Temporal."""

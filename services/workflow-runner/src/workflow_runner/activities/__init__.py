@@ -1,0 +1,1 @@
+"""The runner's Temporal activities: ExecuteWorkflow and the progress reporter."""

@@ -1,0 +1,162 @@
+"""The ``ExecuteWorkflow`` activity: fetch, convert, validate, run the interpreter, report."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import grpc
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from temporalio import activity
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
+
+from workflow_runner.api import StigmerApi
+from workflow_runner.client import StigmerRpcError
+from workflow_runner.converter import ConversionError, workflow_to_yaml
+from workflow_runner.engine import (
+    ENGINE_WORKFLOW_NAME,
+    DefinitionError,
+    EngineInput,
+    EngineResult,
+    load_workflow,
+)
+from workflow_runner.execution_input import workflow_input
+from workflow_runner.status_mapping import completed_status, failed_status
+
+EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
+
+_log = logging.getLogger(__name__)
+
+
+def interpreter_workflow_id(execution_id: str) -> str:
+    """The id of the interpreter workflow of an execution (one per execution, ever)."""
+    return f"workflow-exec-{execution_id}"
+
+
+class ExecutionSetupError(Exception):
+    """The execution cannot run as configured (missing resources, invalid workflow)."""
+
+
+@dataclass(frozen=True)
+class InterpreterSettings:
+    """Where and how the interpreter workflow runs."""
+
+    task_queue: str
+    execution_timeout: timedelta = timedelta(minutes=30)
+    heartbeat_interval: timedelta = timedelta(seconds=5)
+
+
+class ExecuteWorkflowActivity:
+    """Implements ``ExecuteWorkflow(WorkflowExecution) -> WorkflowExecutionStatus``."""
+
+    def __init__(self, api: StigmerApi, temporal: Client, settings: InterpreterSettings) -> None:
+        """Use ``api`` for stigmer-server and ``temporal`` to run the interpreter workflow."""
+        self._api = api
+        self._temporal = temporal
+        self._settings = settings
+
+    @activity.defn(name=EXECUTE_WORKFLOW_ACTIVITY)
+    async def execute_workflow(
+        self, execution: wex.WorkflowExecution
+    ) -> wex.WorkflowExecutionStatus:
+        """Run one execution to its end and return its final status.
+
+        Idempotent: a retried attempt re-attaches to the interpreter workflow the first
+        attempt started. Configuration and lookup problems end FAILED with a message a user
+        can act on; cancellation of this activity cancels the interpreter workflow.
+        """
+        execution_id = execution.metadata.id if execution.metadata else ""
+        spec = execution.spec or wex.WorkflowExecutionSpec()
+        try:
+            yaml_text = await self._workflow_yaml(spec)
+        except ExecutionSetupError as err:
+            return failed_status(str(err))
+        await self._api.update_status(
+            execution_id,
+            wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
+        )
+        handle = await self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
+        return await self._await_result(handle)
+
+    async def _workflow_yaml(self, spec: wex.WorkflowExecutionSpec) -> str:
+        workflow_id = spec.workflow_id
+        try:
+            if spec.workflow_instance_id:
+                instance = await self._api.get_workflow_instance(spec.workflow_instance_id)
+                workflow_id = (instance.spec.workflow_id if instance.spec else "") or workflow_id
+            if not workflow_id:
+                raise ExecutionSetupError(
+                    "execution has neither workflow_id nor workflow_instance_id"
+                )
+            workflow = await self._api.get_workflow(workflow_id)
+        except StigmerRpcError as err:
+            if err.code == grpc.StatusCode.NOT_FOUND:
+                raise ExecutionSetupError(f"cannot run execution: {err.details}") from err
+            raise
+        if workflow.spec is None:
+            raise ExecutionSetupError(f"workflow {workflow_id} has no spec")
+        try:
+            yaml_text = workflow_to_yaml(workflow.spec)
+            load_workflow(yaml_text)
+        except (ConversionError, DefinitionError) as err:
+            name = (workflow.metadata.name if workflow.metadata else "") or workflow_id
+            raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}") from err
+        return yaml_text
+
+    async def _start_interpreter(
+        self, execution_id: str, yaml_text: str, data: dict[str, Any]
+    ) -> WorkflowHandle[Any, EngineResult]:
+        workflow_id = interpreter_workflow_id(execution_id)
+        try:
+            return await self._temporal.start_workflow(
+                ENGINE_WORKFLOW_NAME,
+                EngineInput(execution_id=execution_id, workflow_yaml=yaml_text, input=data),
+                id=workflow_id,
+                task_queue=self._settings.task_queue,
+                execution_timeout=self._settings.execution_timeout,
+                result_type=EngineResult,
+                # A retried attempt attaches to the run the first attempt started; a finished
+                # run is never started again, its result is read instead.
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return self._temporal.get_workflow_handle(workflow_id, result_type=EngineResult)
+
+    async def _await_result(
+        self, handle: WorkflowHandle[Any, EngineResult]
+    ) -> wex.WorkflowExecutionStatus:
+        result_task = asyncio.ensure_future(handle.result())
+        try:
+            while True:
+                done, _ = await asyncio.wait(
+                    {result_task}, timeout=self._settings.heartbeat_interval.total_seconds()
+                )
+                if done:
+                    break
+                activity.heartbeat()
+            result = result_task.result()
+        except asyncio.CancelledError:
+            result_task.cancel()
+            await handle.cancel()
+            raise
+        except WorkflowFailureError as err:
+            return _failure_status(err)
+        return completed_status(result.output)
+
+
+def _failure_status(err: WorkflowFailureError) -> wex.WorkflowExecutionStatus:
+    cause = err.cause
+    if isinstance(cause, ApplicationError):
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else None
+        return failed_status(cause.message, details)
+    if isinstance(cause, CancelledError):
+        return wex.WorkflowExecutionStatus(
+            phase=wex.ExecutionPhase.EXECUTION_CANCELLED, error="cancelled"
+        )
+    return failed_status(str(cause or err))

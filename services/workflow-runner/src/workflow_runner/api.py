@@ -1,0 +1,27 @@
+"""What the runner needs from stigmer-server (implemented by :class:`StigmerClient`)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
+
+
+class StigmerApi(Protocol):
+    """The stigmer-server calls the runner makes."""
+
+    async def get_workflow(self, workflow_id: str) -> wf.Workflow:
+        """Fetch a Workflow by id."""
+        ...
+
+    async def get_workflow_instance(self, instance_id: str) -> win.WorkflowInstance:
+        """Fetch a WorkflowInstance by id."""
+        ...
+
+    async def update_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus
+    ) -> wex.WorkflowExecution:
+        """Merge a status update into an execution."""
+        ...

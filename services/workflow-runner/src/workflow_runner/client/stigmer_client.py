@@ -1,0 +1,178 @@
+"""Async gRPC client of stigmer-server over one reused channel."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import grpc
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as workflow_v1
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as workflow_query
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as execution_v1
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import (
+    command_pb2_grpc as execution_command,
+)
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import (
+    query_pb2_grpc as execution_query,
+)
+from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as instance_v1
+from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import (
+    query_pb2_grpc as instance_query,
+)
+
+from workflow_runner.client.config import ClientConfig
+from workflow_runner.client.retry import RetryPolicy, call_with_retry
+
+T = TypeVar("T")
+
+# The generated stubs are untyped; these aliases give mypy a signature to check against.
+_StubFactory = Callable[[Any], Any]
+_STUBS: dict[str, _StubFactory] = {
+    "workflow": workflow_query.WorkflowQueryControllerStub,
+    "instance": instance_query.WorkflowInstanceQueryControllerStub,
+    "execution": execution_query.WorkflowExecutionQueryControllerStub,
+    "execution_command": execution_command.WorkflowExecutionCommandControllerStub,
+}
+
+
+class StigmerClient:
+    """Calls stigmer-server's workflow, instance and execution services.
+
+    One ``grpc.aio`` channel is created lazily and reused by every call; each attempt
+    gets the configured deadline and the bearer token; UNAVAILABLE is retried with
+    exponential backoff and jitter (see :class:`RetryPolicy`). Failures raise
+    :class:`~workflow_runner.client.retry.StigmerRpcError`.
+
+    Use it as ``async with StigmerClient(ClientConfig.from_env()) as client: ...`` or call
+    :meth:`close` when done. It must be used from one event loop.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        """Create a client; no connection is made until the first call.
+
+        Args:
+            config: Connection settings (default: read from the environment).
+            retry: Retry policy (default: from ``config``'s attempts and backoff).
+            sleep: Waits between retries (replaceable in tests).
+        """
+        self.config = config if config is not None else ClientConfig.from_env()
+        self.retry = retry or RetryPolicy(
+            max_attempts=self.config.max_attempts,
+            initial_backoff_seconds=self.config.initial_backoff_seconds,
+            max_backoff_seconds=self.config.max_backoff_seconds,
+        )
+        self._sleep = sleep
+        self._channel: Any = None
+        self._stubs: dict[str, Any] = {}
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {self.config.api_key}"),) if self.config.api_key else ()
+        )
+
+    def _stub(self, name: str) -> Any:
+        if self._channel is None:
+            if self.config.use_tls:
+                self._channel = grpc.aio.secure_channel(
+                    self.config.endpoint, grpc.ssl_channel_credentials()
+                )
+            else:
+                self._channel = grpc.aio.insecure_channel(self.config.endpoint)
+            self._stubs = {key: factory(self._channel) for key, factory in _STUBS.items()}
+        return self._stubs[name]
+
+    async def _call(self, method: str, rpc: Callable[..., Awaitable[T]], request: Any) -> T:
+        async def attempt() -> T:
+            return await rpc(
+                request, timeout=self.config.call_timeout_seconds, metadata=self._metadata
+            )
+
+        if self._sleep is None:
+            return await call_with_retry(method, attempt, self.retry)
+        return await call_with_retry(method, attempt, self.retry, sleep=self._sleep)
+
+    async def get_workflow(self, workflow_id: str) -> workflow_v1.Workflow:
+        """Fetch a workflow (``WorkflowQueryController/get``).
+
+        Raises:
+            StigmerRpcError: The call failed (e.g. ``code`` NOT_FOUND).
+        """
+        stub = self._stub("workflow")
+        return await self._call(
+            "WorkflowQueryController/get", stub.get, workflow_v1.WorkflowId(value=workflow_id)
+        )
+
+    async def get_workflow_instance(self, instance_id: str) -> instance_v1.WorkflowInstance:
+        """Fetch a workflow instance (``WorkflowInstanceQueryController/get``).
+
+        Raises:
+            StigmerRpcError: The call failed.
+        """
+        stub = self._stub("instance")
+        return await self._call(
+            "WorkflowInstanceQueryController/get",
+            stub.get,
+            instance_v1.WorkflowInstanceId(value=instance_id),
+        )
+
+    async def get_execution(self, execution_id: str) -> execution_v1.WorkflowExecution:
+        """Fetch a workflow execution (``WorkflowExecutionQueryController/get``).
+
+        Raises:
+            StigmerRpcError: The call failed.
+        """
+        stub = self._stub("execution")
+        return await self._call(
+            "WorkflowExecutionQueryController/get",
+            stub.get,
+            execution_v1.WorkflowExecutionId(value=execution_id),
+        )
+
+    async def update_status(
+        self, execution_id: str, status: execution_v1.WorkflowExecutionStatus
+    ) -> execution_v1.WorkflowExecution:
+        """Report an execution's status (``WorkflowExecutionCommandController/updateStatus``).
+
+        The server replaces the whole ``tasks`` list when it is non-empty, so send the
+        cumulative list every time.
+
+        Args:
+            execution_id: The execution (``wex-...``).
+            status: The new status.
+
+        Returns:
+            The updated execution.
+
+        Raises:
+            StigmerRpcError: The call failed.
+        """
+        stub = self._stub("execution_command")
+        return await self._call(
+            "WorkflowExecutionCommandController/updateStatus",
+            stub.updateStatus,
+            execution_v1.WorkflowExecutionUpdateStatusInput(
+                execution_id=execution_id, status=status
+            ),
+        )
+
+    async def close(self) -> None:
+        """Close the channel (idempotent)."""
+        channel, self._channel, self._stubs = self._channel, None, {}
+        if channel is not None:
+            await channel.close()
+
+    async def __aenter__(self) -> StigmerClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,62 @@
+"""workflow-runner configuration, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from stigmer_protos.temporal_client import TemporalConnectionConfig
+
+from workflow_runner.client import ClientConfig
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {raw!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    """Everything the runner process needs; see the service README for each variable."""
+
+    temporal: TemporalConnectionConfig
+    api: ClientConfig
+    runner_task_queue: str = "workflow_execution_runner"
+    interpreter_task_queue: str = "zigflow_execution"
+    max_concurrent_activities: int = 100
+    max_concurrent_workflow_tasks: int = 100
+    interpreter_execution_timeout: timedelta = timedelta(minutes=30)
+    graceful_shutdown: timedelta = timedelta(seconds=30)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:
+        """Read the configuration.
+
+        Raises:
+            ValueError: A variable holds a value of the wrong type, named in the message.
+        """
+        env = os.environ if env is None else env
+        return cls(
+            temporal=TemporalConnectionConfig.from_env(env),
+            api=ClientConfig.from_env(env),
+            runner_task_queue=env.get("TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE")
+            or "workflow_execution_runner",
+            interpreter_task_queue=env.get("TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE")
+            or "zigflow_execution",
+            max_concurrent_activities=_positive_int(env, "RUNNER_MAX_CONCURRENT_ACTIVITIES", 100),
+            max_concurrent_workflow_tasks=_positive_int(
+                env, "RUNNER_MAX_CONCURRENT_WORKFLOW_TASKS", 100
+            ),
+            interpreter_execution_timeout=timedelta(
+                seconds=_positive_int(env, "RUNNER_EXECUTION_TIMEOUT_SECONDS", 1800)
+            ),
+            graceful_shutdown=timedelta(
+                seconds=_positive_int(env, "RUNNER_GRACEFUL_SHUTDOWN_SECONDS", 30)
+            ),
+        )

@@ -1,0 +1,22 @@
+"""Build the DSL workflow input (``$input``) of an execution from its spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+
+
+def workflow_input(spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
+    """Return the DSL workflow input of an execution.
+
+    The structured ``spec.input`` (additive field) is the base object; Stigmer's
+    ``trigger_message`` and ``trigger_metadata`` are added as ``message`` and ``metadata``
+    unless the structured input already defines those keys (see docs/adr/0006).
+    """
+    data: dict[str, Any] = spec.input.to_dict() if spec.input is not None else {}
+    if spec.trigger_message:
+        data.setdefault("message", spec.trigger_message)
+    if spec.trigger_metadata:
+        data.setdefault("metadata", dict(spec.trigger_metadata))
+    return data

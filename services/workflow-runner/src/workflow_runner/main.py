@@ -1,0 +1,65 @@
+"""workflow-runner process entry point."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from stigmer_protos.temporal_client import connect_with_backoff
+
+from workflow_runner.client import StigmerClient
+from workflow_runner.config import RunnerConfig
+from workflow_runner.worker import build_workers
+
+_log = logging.getLogger("workflow_runner")
+
+
+async def run(config: RunnerConfig) -> None:
+    """Connect (retrying while Temporal is not up yet), run both workers until SIGTERM/SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    connecting = asyncio.ensure_future(connect_with_backoff(config.temporal))
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    if not connecting.done():
+        connecting.cancel()
+        return
+    client = connecting.result()
+    async with StigmerClient(config.api) as api:
+        workers = build_workers(client, api, config)
+        running = [asyncio.ensure_future(w.run()) for w in workers]
+        _log.info(
+            "workflow-runner polling %s and %s on %s",
+            config.runner_task_queue,
+            config.interpreter_task_queue,
+            config.temporal.address,
+        )
+        await asyncio.wait({stopping, *running}, return_when=asyncio.FIRST_COMPLETED)
+        _log.info("shutting down: finishing in-flight tasks")
+        await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
+        for task in running:
+            if task.done() and task.exception():
+                raise task.exception()  # type: ignore[misc]
+
+
+def main() -> None:
+    """Console script ``workflow-runner``."""
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = RunnerConfig.from_env()
+    except ValueError as err:
+        print(f"workflow-runner: configuration error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    asyncio.run(run(config))
+
+
+if __name__ == "__main__":
+    main()

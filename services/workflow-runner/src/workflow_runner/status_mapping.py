@@ -1,0 +1,68 @@
+"""Translate engine progress and results into ``WorkflowExecutionStatus`` messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.google import protobuf as wkt
+
+from workflow_runner.engine import ProgressBatch, TaskProgress
+from workflow_runner.task_types import task_type_for
+
+_TASK_STATUS = {
+    "IN_PROGRESS": wex.WorkflowTaskStatus.WORKFLOW_TASK_IN_PROGRESS,
+    "COMPLETED": wex.WorkflowTaskStatus.WORKFLOW_TASK_COMPLETED,
+    "FAILED": wex.WorkflowTaskStatus.WORKFLOW_TASK_FAILED,
+    "SKIPPED": wex.WorkflowTaskStatus.WORKFLOW_TASK_SKIPPED,
+}
+
+
+def to_struct(value: Any) -> wkt.Struct | None:
+    """Wrap any JSON value as a Struct: objects as they are, anything else as ``{"value": v}``."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return wkt.Struct.from_dict(value)
+    return wkt.Struct.from_dict({"value": value})
+
+
+def task_row(row: TaskProgress) -> wex.WorkflowTask:
+    """Convert one engine progress row into a runtime ``WorkflowTask``."""
+    return wex.WorkflowTask(
+        task_id=row.task_id,
+        task_name=row.task_name,
+        task_type=task_type_for(row.task_kind),
+        status=_TASK_STATUS[row.status],
+        started_at=row.started_at or "",
+        completed_at=row.completed_at or "",
+        input=to_struct(row.input),
+        output=to_struct(row.output),
+        error=row.error or "",
+        metadata=wkt.Struct.from_dict({"kind": row.task_kind}),
+    )
+
+
+def progress_status(batch: ProgressBatch) -> wex.WorkflowExecutionStatus:
+    """The status update carrying one progress batch.
+
+    It leaves the phase alone: a batch retried after the execution ended must not try to move
+    a terminal execution back to IN_PROGRESS.
+    """
+    return wex.WorkflowExecutionStatus(tasks=[task_row(row) for row in batch.tasks])
+
+
+def completed_status(output: Any) -> wex.WorkflowExecutionStatus:
+    """The terminal status of a successful run."""
+    return wex.WorkflowExecutionStatus(
+        phase=wex.ExecutionPhase.EXECUTION_COMPLETED, output=to_struct(output) or wkt.Struct()
+    )
+
+
+def failed_status(error: str, details: dict[str, Any] | None = None) -> wex.WorkflowExecutionStatus:
+    """The terminal status of a failed run, with the RFC 7807 error object when known."""
+    return wex.WorkflowExecutionStatus(
+        phase=wex.ExecutionPhase.EXECUTION_FAILED,
+        error=error,
+        error_details=wkt.Struct.from_dict(details) if details else None,
+    )

@@ -1,0 +1,48 @@
+"""The runner's two Temporal workers: ExecuteWorkflow, and the DSL interpreter."""
+
+from __future__ import annotations
+
+from stigmer_protos.temporal import sandbox_runner
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from workflow_runner.activities.execute_workflow import ExecuteWorkflowActivity, InterpreterSettings
+from workflow_runner.activities.report_progress import ReportProgressActivity
+from workflow_runner.api import StigmerApi
+from workflow_runner.config import RunnerConfig
+from workflow_runner.engine import SANDBOX_PASSTHROUGH, ExecuteServerlessWorkflow, engine_activities
+
+
+def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list[Worker]:
+    """Build the worker of the runner queue and the worker of the interpreter queue.
+
+    The runner queue carries only ``ExecuteWorkflow`` (the polyglot rule: stigmer-server never
+    polls it); the interpreter queue carries ``ExecuteServerlessWorkflow``, its task activities
+    and the ``ReportTaskProgress`` local activity.
+    """
+    execute = ExecuteWorkflowActivity(
+        api,
+        client,
+        InterpreterSettings(
+            task_queue=config.interpreter_task_queue,
+            execution_timeout=config.interpreter_execution_timeout,
+        ),
+    )
+    runner = Worker(
+        client,
+        task_queue=config.runner_task_queue,
+        activities=[execute.execute_workflow],
+        max_concurrent_activities=config.max_concurrent_activities,
+        graceful_shutdown_timeout=config.graceful_shutdown,
+    )
+    interpreter = Worker(
+        client,
+        task_queue=config.interpreter_task_queue,
+        workflows=[ExecuteServerlessWorkflow],
+        activities=[*engine_activities(), ReportProgressActivity(api).report_task_progress],
+        max_concurrent_activities=config.max_concurrent_activities,
+        max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,
+        workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
+        graceful_shutdown_timeout=config.graceful_shutdown,
+    )
+    return [runner, interpreter]
