@@ -1,1 +1,4 @@
-"""stigmer-server: the Stigmer gRPC API on a Redis store, and the Temporal orchestration of workflow executions."""
+"""stigmer-server: the Stigmer gRPC API on a Redis store.
+
+Also hosts the Temporal orchestration of workflow executions.
+"""

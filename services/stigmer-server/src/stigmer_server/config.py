@@ -1,0 +1,135 @@
+"""Server configuration, read once from the environment into a frozen value."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from stigmer_server.workflowexecution.temporal.config import TemporalConfig
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the server reads from its environment.
+
+    Attributes:
+        grpc_host: Interface to listen on (``GRPC_HOST``, default all interfaces).
+        grpc_port: gRPC port (``GRPC_PORT``, default 7234; 0 picks a free port).
+        grpc_max_message_bytes: Max inbound/outbound message size (``GRPC_MAX_MESSAGE_BYTES``).
+        shutdown_grace_seconds: How long SIGTERM waits for in-flight calls
+            (``STIGMER_SHUTDOWN_GRACE_SECONDS``).
+        redis_url: ``redis://``, ``rediss://`` (TLS) or ``redis+sentinel://`` URL (``REDIS_URL``).
+        redis_key_prefix: Prefix of every key (``STIGMER_REDIS_KEY_PREFIX``); no ``{`` or ``}``.
+        redis_max_connections: Pool size (``STIGMER_REDIS_MAX_CONNECTIONS``); every live
+            ``subscribe`` holds one connection while it blocks.
+        event_stream_maxlen: Approximate length bound of each execution's event stream
+            (``STIGMER_EVENT_STREAM_MAXLEN``).
+        subscribe_block_ms: How long one blocking stream read waits
+            (``STIGMER_SUBSCRIBE_BLOCK_MS``); bounds how fast subscribers notice shutdown.
+        log_level: Python logging level name (``LOG_LEVEL``).
+        temporal_disabled: API-only mode, no launcher (``TEMPORAL_DISABLED``).
+        temporal: Temporal connection, queues and timeouts (see
+            ``workflowexecution/temporal/README.md``).
+    """
+
+    grpc_host: str = "[::]"
+    grpc_port: int = 7234
+    grpc_max_message_bytes: int = 10 * 1024 * 1024
+    shutdown_grace_seconds: float = 10.0
+    redis_url: str = "redis://localhost:6379/0"
+    redis_key_prefix: str = "stigmer"
+    redis_max_connections: int = 512
+    event_stream_maxlen: int = 1000
+    subscribe_block_ms: int = 2000
+    log_level: str = "INFO"
+    temporal_disabled: bool = False
+    temporal: TemporalConfig = field(default_factory=TemporalConfig)
+
+    def __post_init__(self) -> None:
+        if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
+            raise ConfigError("STIGMER_REDIS_KEY_PREFIX must not contain '{' or '}'")
+        if not 0 <= self.grpc_port <= 65535:
+            raise ConfigError(f"GRPC_PORT out of range: {self.grpc_port}")
+        if self.grpc_max_message_bytes <= 0:
+            raise ConfigError("GRPC_MAX_MESSAGE_BYTES must be positive")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
+        """Build the configuration from environment variables.
+
+        Args:
+            env: Variables to read; ``os.environ`` when omitted.
+
+        Returns:
+            The configuration, defaults filled in.
+
+        Raises:
+            ConfigError: A variable is malformed.
+        """
+        src = os.environ if env is None else env
+        d = cls()
+        return cls(
+            grpc_host=src.get("GRPC_HOST", d.grpc_host),
+            grpc_port=_int(src, "GRPC_PORT", d.grpc_port),
+            grpc_max_message_bytes=_int(src, "GRPC_MAX_MESSAGE_BYTES", d.grpc_max_message_bytes),
+            shutdown_grace_seconds=_float(
+                src, "STIGMER_SHUTDOWN_GRACE_SECONDS", d.shutdown_grace_seconds
+            ),
+            redis_url=src.get("REDIS_URL", d.redis_url),
+            redis_key_prefix=src.get("STIGMER_REDIS_KEY_PREFIX", d.redis_key_prefix),
+            redis_max_connections=_int(
+                src, "STIGMER_REDIS_MAX_CONNECTIONS", d.redis_max_connections
+            ),
+            event_stream_maxlen=_int(src, "STIGMER_EVENT_STREAM_MAXLEN", d.event_stream_maxlen),
+            subscribe_block_ms=_int(src, "STIGMER_SUBSCRIBE_BLOCK_MS", d.subscribe_block_ms),
+            log_level=src.get("LOG_LEVEL", d.log_level).upper(),
+            temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
+            temporal=_temporal(src),
+        )
+
+
+def _int(src: Mapping[str, str], name: str, default: int) -> int:
+    raw = src.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _float(src: Mapping[str, str], name: str, default: float) -> float:
+    raw = src.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _bool(src: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = src.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be a boolean, got {raw!r}")
+
+
+def _temporal(src: Mapping[str, str]) -> TemporalConfig:
+    try:
+        return TemporalConfig.from_env(src)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err

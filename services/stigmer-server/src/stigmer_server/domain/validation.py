@@ -1,0 +1,82 @@
+"""Request validation shared by every resource kind; errors name the offending field."""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+from stigmer_server.domain.slug import is_valid_slug, slugify
+from stigmer_server.errors import InvalidArgumentError
+
+API_VERSION = "agentic.stigmer.ai/v1"
+MAX_NAME_CHARS = 253
+MAX_ID_CHARS = 128
+
+
+class Resource(Protocol):
+    """The envelope every Stigmer API resource shares."""
+
+    api_version: str
+    kind: str
+    metadata: ar.ApiResourceMetadata | None
+
+
+def require(value: str, field: str) -> str:
+    """Return ``value`` or raise INVALID_ARGUMENT "<field>: required" when it is empty."""
+    if not value:
+        raise InvalidArgumentError(field, "required")
+    if len(value) > MAX_ID_CHARS:
+        raise InvalidArgumentError(field, f"must be at most {MAX_ID_CHARS} characters")
+    return value
+
+
+def check_enum(value: enum.IntEnum, cls: type[enum.IntEnum], field: str) -> None:
+    """Reject enum values the schema does not define (betterproto2 keeps them as pseudo-members)."""
+    if int(value) not in {m.value for m in cls}:
+        raise InvalidArgumentError(field, f"unknown enum value {int(value)}")
+
+
+def check_envelope(resource: Resource, kind: str) -> ar.ApiResourceMetadata:
+    """Validate api_version, kind and metadata, filling defaults, and resolve the slug.
+
+    ``api_version`` and ``kind`` are filled when empty and rejected when wrong. The slug is
+    derived from ``metadata.name`` unless the caller supplied a canonical one.
+
+    Args:
+        resource: The resource from the request; modified in place.
+        kind: The expected kind name, e.g. ``Workflow``.
+
+    Returns:
+        The (validated) metadata.
+
+    Raises:
+        InvalidArgumentError: A field is missing or malformed.
+    """
+    if not resource.api_version:
+        resource.api_version = API_VERSION
+    elif resource.api_version != API_VERSION:
+        raise InvalidArgumentError("api_version", f"must be {API_VERSION!r}")
+    if not resource.kind:
+        resource.kind = kind
+    elif resource.kind != kind:
+        raise InvalidArgumentError("kind", f"must be {kind!r}")
+    md = resource.metadata
+    if md is None:
+        raise InvalidArgumentError("metadata", "required")
+    if len(md.name) > MAX_NAME_CHARS:
+        raise InvalidArgumentError("metadata.name", f"must be at most {MAX_NAME_CHARS} characters")
+    check_enum(md.owner_scope, ar.ApiResourceOwnerScope, "metadata.owner_scope")
+    if md.slug:
+        if len(md.slug) > MAX_NAME_CHARS or not is_valid_slug(md.slug):
+            raise InvalidArgumentError("metadata.slug", "must match ^[a-z0-9]+(-[a-z0-9]+)*$")
+    else:
+        if not md.name:
+            raise InvalidArgumentError("metadata.name", "required")
+        md.slug = slugify(md.name)
+        if not md.slug:
+            raise InvalidArgumentError("metadata.name", "must contain at least one of [a-z0-9]")
+    if len(md.org) > MAX_ID_CHARS:
+        raise InvalidArgumentError("metadata.org", f"must be at most {MAX_ID_CHARS} characters")
+    return md

@@ -1,0 +1,103 @@
+"""Server interceptor: maps handler errors to gRPC statuses and logs one line per RPC."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+
+from stigmer_server.grpc_errors import to_status
+
+_log = logging.getLogger("stigmer_server.rpc")
+
+
+def _log_rpc(method: str, code: Any, started: float, details: str = "") -> None:
+    level = (
+        logging.INFO
+        if code in (grpc.StatusCode.OK, grpc.StatusCode.CANCELLED)
+        else (logging.ERROR if code == grpc.StatusCode.INTERNAL else logging.WARNING)
+    )
+    _log.log(
+        level,
+        "rpc",
+        extra={
+            "method": method,
+            "code": code.name,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            **({"details": details} if details else {}),
+        },
+    )
+
+
+class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    """Wraps every unary and server-streaming handler."""
+
+    async def intercept_service(
+        self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any
+    ) -> Any:
+        """Return the handler for the call, wrapped with error mapping and logging."""
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        method: str = handler_call_details.method
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _unary(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+    async def call(request: Any, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            response = await inner(request, context)
+        except asyncio.CancelledError:
+            _log_rpc(method, grpc.StatusCode.CANCELLED, started)
+            raise
+        except grpc.aio.AbortError:
+            _log_rpc(method, context.code() or grpc.StatusCode.UNKNOWN, started)
+            raise
+        except Exception as exc:
+            code, details = to_status(exc)
+            _log_rpc(method, code, started, details)
+            if code == grpc.StatusCode.INTERNAL:
+                _log.exception("unexpected error in %s", method)
+            await context.abort(code, details)
+        _log_rpc(method, grpc.StatusCode.OK, started)
+        return response
+
+    return call
+
+
+def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any:
+    async def call(request: Any, context: Any) -> AsyncIterator[Any]:
+        started = time.perf_counter()
+        try:
+            async for item in inner(request, context):
+                yield item
+        except asyncio.CancelledError:
+            _log_rpc(method, grpc.StatusCode.CANCELLED, started)
+            raise
+        except grpc.aio.AbortError:
+            _log_rpc(method, context.code() or grpc.StatusCode.UNKNOWN, started)
+            raise
+        except Exception as exc:
+            code, details = to_status(exc)
+            _log_rpc(method, code, started, details)
+            await context.abort(code, details)
+        _log_rpc(method, grpc.StatusCode.OK, started)
+
+    return call

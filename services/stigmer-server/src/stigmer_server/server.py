@@ -1,0 +1,201 @@
+"""Assembly of the gRPC server: services, store, health, reflection, graceful stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from stigmer_protos.ai.stigmer.agentic import workflow, workflowexecution, workflowinstance
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import command_pb2_grpc as win_cmd
+from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import query_pb2_grpc as win_qry
+
+from stigmer_server.config import Config
+from stigmer_server.domain.clock import Clock, utc_now
+from stigmer_server.interceptor import RpcInterceptor
+from stigmer_server.store.base import ResourceStore
+from stigmer_server.store.connection import connect
+from stigmer_server.store.redis_store import RedisStore
+from stigmer_server.workflow.command import WorkflowCommandController
+from stigmer_server.workflow.query import WorkflowQueryController
+from stigmer_server.workflow.service import WorkflowService
+from stigmer_server.workflowexecution.command import WorkflowExecutionCommandController
+from stigmer_server.workflowexecution.launcher import ExecutionLauncher
+from stigmer_server.workflowexecution.query import WorkflowExecutionQueryController
+from stigmer_server.workflowexecution.service import ExecutionService
+from stigmer_server.workflowexecution.subscription import Subscriptions
+from stigmer_server.workflowinstance.command import WorkflowInstanceCommandController
+from stigmer_server.workflowinstance.query import WorkflowInstanceQueryController
+from stigmer_server.workflowinstance.service import InstanceService
+
+_log = logging.getLogger(__name__)
+
+_WF = workflow.v1.AI_STIGMER_AGENTIC_WORKFLOW_V1_COMMAND_PROTO_DESCRIPTOR
+_WF_Q = workflow.v1.AI_STIGMER_AGENTIC_WORKFLOW_V1_QUERY_PROTO_DESCRIPTOR
+_WIN = workflowinstance.v1.AI_STIGMER_AGENTIC_WORKFLOWINSTANCE_V1_COMMAND_PROTO_DESCRIPTOR
+_WIN_Q = workflowinstance.v1.AI_STIGMER_AGENTIC_WORKFLOWINSTANCE_V1_QUERY_PROTO_DESCRIPTOR
+_WEX = workflowexecution.v1.AI_STIGMER_AGENTIC_WORKFLOWEXECUTION_V1_COMMAND_PROTO_DESCRIPTOR
+_WEX_Q = workflowexecution.v1.AI_STIGMER_AGENTIC_WORKFLOWEXECUTION_V1_QUERY_PROTO_DESCRIPTOR
+
+SERVICE_NAMES: tuple[str, ...] = tuple(
+    svc.full_name
+    for fd in (_WF, _WF_Q, _WIN, _WIN_Q, _WEX, _WEX_Q)
+    for svc in fd.services_by_name.values()
+)
+_HEALTH_INTERVAL_S = 5.0
+
+
+@dataclass(frozen=True)
+class Services:
+    """The use-case layer, shared by the controllers and (for executions) Temporal activities."""
+
+    workflows: WorkflowService
+    instances: InstanceService
+    executions: ExecutionService
+    subscriptions: Subscriptions
+
+
+def build_services(
+    store: ResourceStore,
+    *,
+    launcher: ExecutionLauncher | None,
+    subscribe_block_ms: int = 2000,
+    clock: Clock = utc_now,
+) -> Services:
+    """Wire the services on ``store``.
+
+    Args:
+        store: Resource store.
+        launcher: Execution launcher, or ``None`` for API-only mode.
+        subscribe_block_ms: Blocking read time of subscriptions.
+        clock: Source of "now".
+    """
+    instances = InstanceService(store, clock)
+    workflows = WorkflowService(store, instances, clock)
+    executions = ExecutionService(store, workflows, instances, launcher, clock)
+    return Services(workflows, instances, executions, Subscriptions(store, subscribe_block_ms))
+
+
+@dataclass
+class RunningServer:
+    """A started server; call :meth:`stop` to drain and close it.
+
+    Attributes:
+        server: The grpc.aio server.
+        port: The bound port (useful with ``GRPC_PORT=0``).
+        services: The service layer (e.g. ``services.executions.update_status``).
+        store: The Redis store.
+        health: The health servicer.
+    """
+
+    server: grpc.aio.Server
+    port: int
+    services: Services
+    store: RedisStore
+    health: health.aio.HealthServicer
+    _monitor: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stop accepting calls, end subscriptions, wait up to ``grace`` s for in-flight calls."""
+        if self._monitor is not None:
+            self._monitor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._monitor
+        await self.health.enter_graceful_shutdown()
+        self.services.subscriptions.close()
+        await self.server.stop(grace)
+        await self.store.close()
+
+
+async def _monitor_store(store: RedisStore, servicer: health.aio.HealthServicer) -> None:
+    serving = True
+    while True:
+        await asyncio.sleep(_HEALTH_INTERVAL_S)
+        try:
+            await store.ping()
+            ok = True
+        except Exception:
+            ok = False
+        if ok != serving:
+            serving = ok
+            _log.warning("store reachability changed", extra={"reachable": ok})
+            status = (
+                health_pb2.HealthCheckResponse.SERVING
+                if ok
+                else health_pb2.HealthCheckResponse.NOT_SERVING
+            )
+            for name in ("", *SERVICE_NAMES):
+                await servicer.set(name, status)
+
+
+async def build_server(
+    config: Config,
+    *,
+    launcher: ExecutionLauncher | None = None,
+    clock: Clock = utc_now,
+    before_serving: Callable[[Services], Awaitable[None]] | None = None,
+) -> RunningServer:
+    """Create, start and return the server described by ``config``.
+
+    Args:
+        config: Configuration (port 0 binds a free port).
+        launcher: Execution launcher; ``None`` keeps executions PENDING (API-only mode).
+        clock: Source of "now".
+        before_serving: Awaited with the services before the server accepts calls (the
+            Temporal worker starts there, so no execution is created before it polls).
+
+    Returns:
+        The running server with its services.
+    """
+    client = connect(config.redis_url, max_connections=config.redis_max_connections)
+    store = RedisStore(client, config.redis_key_prefix, stream_maxlen=config.event_stream_maxlen)
+    services = build_services(
+        store, launcher=launcher, subscribe_block_ms=config.subscribe_block_ms, clock=clock
+    )
+    options = [
+        ("grpc.max_receive_message_length", config.grpc_max_message_bytes),
+        ("grpc.max_send_message_length", config.grpc_max_message_bytes),
+    ]
+    server = grpc.aio.server(interceptors=[RpcInterceptor()], options=options)
+    wf_cmd.add_WorkflowCommandControllerServicer_to_server(
+        WorkflowCommandController(services.workflows), server
+    )  # type: ignore[no-untyped-call]
+    wf_qry.add_WorkflowQueryControllerServicer_to_server(
+        WorkflowQueryController(services.workflows), server
+    )  # type: ignore[no-untyped-call]
+    win_cmd.add_WorkflowInstanceCommandControllerServicer_to_server(
+        WorkflowInstanceCommandController(services.instances), server
+    )  # type: ignore[no-untyped-call]
+    win_qry.add_WorkflowInstanceQueryControllerServicer_to_server(
+        WorkflowInstanceQueryController(services.instances), server
+    )  # type: ignore[no-untyped-call]
+    wex_cmd.add_WorkflowExecutionCommandControllerServicer_to_server(
+        WorkflowExecutionCommandController(services.executions), server
+    )  # type: ignore[no-untyped-call]
+    wex_qry.add_WorkflowExecutionQueryControllerServicer_to_server(
+        WorkflowExecutionQueryController(services.executions, services.subscriptions), server
+    )  # type: ignore[no-untyped-call]
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server, pool=_WEX.pool
+    )
+    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    if before_serving is not None:
+        await before_serving(services)
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    running = RunningServer(server, port, services, store, health_servicer)
+    running._monitor = asyncio.create_task(_monitor_store(store, health_servicer))
+    _log.info("serving", extra={"port": port, "api_only": launcher is None})
+    return running

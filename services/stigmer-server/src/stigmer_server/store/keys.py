@@ -1,0 +1,64 @@
+"""Redis key layout.
+
+Every key of one kind shares the hash tag ``{<prefix>:<id_prefix>}`` so that every transaction
+(record + slug reservation + indexes + event stream) touches one Redis Cluster slot:
+
+- ``{p:k}:r:<id>``            hash: ``d`` = binary protobuf, ``i`` = index names (newline-separated)
+- ``{p:k}:s:<org>:<slug>``    string: id owning the slug in that org
+- ``{p:k}:x:<index>``         sorted set of ids, all scores 0, ordered by id (ULID = time)
+- ``{p:k}:e:<id>``            stream of the resource's states (executions only)
+
+Index names: ``all``, ``wf:<workflow_id>``, ``phase:<n>``, ``wf:<workflow_id>:phase:<n>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stigmer_server.domain.kinds import Kind
+
+INDEX_ALL = "all"
+
+
+def index_by_workflow(workflow_id: str) -> str:
+    """Index of the resources that belong to ``workflow_id``."""
+    return f"wf:{workflow_id}"
+
+
+def index_by_phase(phase: int) -> str:
+    """Index of the executions in ``phase``."""
+    return f"phase:{phase}"
+
+
+def index_by_workflow_phase(workflow_id: str, phase: int) -> str:
+    """Index of the executions of ``workflow_id`` in ``phase``."""
+    return f"wf:{workflow_id}:phase:{phase}"
+
+
+@dataclass(frozen=True)
+class KindKeys:
+    """Key builder for one kind under one prefix."""
+
+    prefix: str
+    kind: Kind
+
+    @property
+    def tag(self) -> str:
+        """The Cluster hash tag shared by every key of the kind."""
+        return f"{{{self.prefix}:{self.kind.id_prefix}}}"
+
+    def record(self, resource_id: str) -> str:
+        """Hash holding the resource."""
+        return f"{self.tag}:r:{resource_id}"
+
+    def slug(self, org: str, slug: str) -> str:
+        """String reserving ``slug`` within ``org``."""
+        return f"{self.tag}:s:{org}:{slug}"
+
+    def index(self, name: str) -> str:
+        """Sorted-set index ``name``."""
+        return f"{self.tag}:x:{name}"
+
+    def events(self, resource_id: str) -> str:
+        """Event stream of the resource."""
+        return f"{self.tag}:e:{resource_id}"

@@ -1,0 +1,103 @@
+"""Keyset pagination over the sorted-set indexes (newest first).
+
+Cost is proportional to the page: each page is one ``ZREVRANGEBYLEX`` from the token's position
+plus one pipelined ``HGET`` per entry. Filters that have no index (tags) are applied after
+reading, within a bounded scan of :data:`MAX_SCAN` entries per call: such a page may hold fewer
+than ``page_size`` entries while ``next_page_token`` is still set.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stigmer_server.domain.kinds import Kind
+from stigmer_server.errors import InvalidArgumentError
+from stigmer_server.store import page_token
+from stigmer_server.store.base import ResourceStore
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+MAX_SCAN = 500
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing.
+
+    Attributes:
+        items: Serialized resources, newest first.
+        next_page_token: Token of the next page; empty on the last one.
+        total_pages: ``ceil(index size / page_size)``; with a post-filter (tags) an upper bound.
+    """
+
+    items: list[bytes]
+    next_page_token: str
+    total_pages: int
+
+
+def page_size_of(requested: int, field: str = "page_size") -> int:
+    """Validate and normalise a page size: default 50, capped at 100.
+
+    Raises:
+        InvalidArgumentError: A negative size.
+    """
+    if requested < 0:
+        raise InvalidArgumentError(field, "must not be negative")
+    if requested == 0:
+        return DEFAULT_PAGE_SIZE
+    return min(requested, MAX_PAGE_SIZE)
+
+
+async def list_page(
+    store: ResourceStore,
+    kind: Kind,
+    index: str,
+    *,
+    size: int,
+    token: str,
+    query: str,
+    accept: Callable[[bytes], bool] | None = None,
+    after_id: str | None = None,
+) -> Page:
+    """Read one page of ``index``.
+
+    Args:
+        store: The store.
+        kind: Resource kind.
+        index: Index name.
+        size: Normalised page size.
+        token: The request's page token ("" for the first page).
+        query: Canonical text of the filters; tokens only resume the same query.
+        accept: Optional post-filter on the serialized resource.
+        after_id: Start after this id when there is no token (legacy page numbers).
+    """
+    after = page_token.decode(token, query) or after_id
+    items: list[bytes] = []
+    scanned = 0
+    last = after
+    exhausted = False
+    while len(items) < size and scanned < MAX_SCAN:
+        want = size - len(items) if accept is None else min(MAX_SCAN - scanned, size * 2)
+        batch = await store.scan_index(kind, index, last, want)
+        if not batch:
+            exhausted = True
+            break
+        for rid, data in batch:
+            last = rid
+            scanned += 1
+            if data is not None and (accept is None or accept(data)):
+                items.append(data)
+                if len(items) == size:
+                    break
+        if len(batch) < want and len(items) < size:
+            exhausted = True
+            break
+    more = not exhausted and last is not None and bool(await store.scan_index(kind, index, last, 1))
+    total = await store.count_index(kind, index)
+    return Page(
+        items=items,
+        next_page_token=page_token.encode(last, query) if more and last else "",
+        total_pages=math.ceil(total / size),
+    )

@@ -1,0 +1,116 @@
+"""Typed access to one kind of resource on top of a :class:`ResourceStore`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, Protocol, Self, TypeVar
+
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+from stigmer_server.domain.kinds import Kind
+from stigmer_server.errors import NotFoundError
+from stigmer_server.store import codec
+from stigmer_server.store.base import ResourceStore, StoredRecord
+
+
+class StoredMessage(Protocol):
+    """A betterproto2 resource message with metadata."""
+
+    metadata: ar.ApiResourceMetadata | None
+
+    def __bytes__(self) -> bytes: ...
+
+    @classmethod
+    def parse(cls, data: bytes) -> Self: ...
+
+
+M = TypeVar("M", bound=StoredMessage)
+
+
+def _md(message: StoredMessage) -> ar.ApiResourceMetadata:
+    if message.metadata is None:
+        raise ValueError("stored resources always have metadata")
+    return message.metadata
+
+
+class Repository(Generic[M]):
+    """Resources of one kind, (de)serialized, with their index membership computed."""
+
+    def __init__(
+        self,
+        store: ResourceStore,
+        kind: Kind,
+        cls: type[M],
+        indexes: Callable[[M], frozenset[str]],
+    ) -> None:
+        """Bind ``store`` to one kind.
+
+        Args:
+            store: The underlying store.
+            kind: Resource kind.
+            cls: Message class of the kind.
+            indexes: Index names a resource belongs to.
+        """
+        self.store = store
+        self.kind = kind
+        self._cls = cls
+        self._indexes = indexes
+
+    def decode(self, data: bytes) -> M:
+        """Parse stored data."""
+        return codec.decode(self._cls, data)
+
+    def _record(self, message: M) -> StoredRecord:
+        md = _md(message)
+        return StoredRecord(
+            id=md.id,
+            org=md.org,
+            slug=md.slug,
+            data=codec.encode(message),
+            indexes=self._indexes(message),
+        )
+
+    async def create(self, message: M) -> None:
+        """Store a new resource (slug reserved atomically)."""
+        await self.store.create(self.kind, self._record(message))
+
+    async def get(self, resource_id: str) -> M | None:
+        """Return the resource or ``None``."""
+        data = await self.store.get(self.kind, resource_id)
+        return None if data is None else self.decode(data)
+
+    async def require(self, resource_id: str) -> M:
+        """Return the resource.
+
+        Raises:
+            NotFoundError: "<Kind> not found: <id>".
+        """
+        found = await self.get(resource_id)
+        if found is None:
+            raise NotFoundError(f"{self.kind.name} not found: {resource_id}")
+        return found
+
+    async def find_by_slug(self, org: str, slug: str) -> M | None:
+        """Return the resource owning ``slug`` in ``org``, or ``None``."""
+        rid = await self.store.find_id_by_slug(self.kind, org, slug)
+        return None if rid is None else await self.get(rid)
+
+    async def update(
+        self, resource_id: str, change: Callable[[M], M], *, publish: bool = False
+    ) -> M:
+        """Apply ``change`` atomically (retried on concurrent writes); return the new state.
+
+        ``change`` must not alter id, org or slug.
+        """
+        written = await self.store.update(
+            self.kind,
+            resource_id,
+            lambda data: self._record(change(self.decode(data))),
+            publish=publish,
+        )
+        return self.decode(written)
+
+    async def delete(self, resource_id: str, check: Callable[[M], None] | None = None) -> M:
+        """Delete the resource and return it."""
+        guard = None if check is None else (lambda data: check(self.decode(data)))
+        return self.decode(await self.store.delete(self.kind, resource_id, guard))

@@ -1,0 +1,193 @@
+"""Workflow use cases: create (with its default instance), apply, update, delete, get."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+from stigmer_server.domain import audit
+from stigmer_server.domain.clock import Clock, utc_now
+from stigmer_server.domain.ids import new_id
+from stigmer_server.domain.kinds import WORKFLOW
+from stigmer_server.domain.reference import check_reference
+from stigmer_server.domain.slug import slugify
+from stigmer_server.domain.validation import check_envelope, require
+from stigmer_server.errors import AlreadyExistsError, NotFoundError
+from stigmer_server.store import keys
+from stigmer_server.store.base import ResourceStore
+from stigmer_server.store.repository import Repository
+from stigmer_server.workflow.validation import check_spec
+from stigmer_server.workflowinstance.service import InstanceService
+
+DEFAULT_INSTANCE_DESCRIPTION = "Default instance (auto-created, no custom configuration)"
+
+
+def _indexes(_: wf.Workflow) -> frozenset[str]:
+    return frozenset({keys.INDEX_ALL})
+
+
+class WorkflowService:
+    """Workflow operations on the store."""
+
+    def __init__(
+        self, store: ResourceStore, instances: InstanceService, clock: Clock = utc_now
+    ) -> None:
+        """Create the service.
+
+        Args:
+            store: Resource store.
+            instances: Used to create default instances.
+            clock: Source of "now".
+        """
+        self.repo = Repository(store, WORKFLOW, wf.Workflow, _indexes)
+        self._instances = instances
+        self._clock = clock
+
+    def _validate(self, workflow: wf.Workflow) -> ar.ApiResourceMetadata:
+        md = check_envelope(workflow, WORKFLOW.name)
+        check_spec(workflow.spec)
+        return md
+
+    async def create(self, workflow: wf.Workflow) -> wf.Workflow:
+        """Create a workflow and its default instance ``<name>-default``.
+
+        Raises:
+            InvalidArgumentError, AlreadyExistsError.
+        """
+        new = copy.deepcopy(workflow)
+        md = self._validate(new)
+        md.id = new_id(WORKFLOW.id_prefix)
+        new.status = wf.WorkflowStatus(audit=audit.created_audit(self._clock()))
+        await self.repo.create(new)
+        try:
+            await self.ensure_default_instance(new)
+        except Exception:
+            # Do not leave a workflow behind that the caller was told was not created.
+            await self.repo.delete(md.id)
+            raise
+        return await self.repo.require(md.id)
+
+    async def ensure_default_instance(self, workflow: wf.Workflow) -> str:
+        """Return the workflow's default instance id, creating/recording it when missing.
+
+        Recovers from a crash between creating the workflow and its instance, and from a
+        deleted default instance.
+
+        Raises:
+            AlreadyExistsError: An unrelated instance already holds the ``<name>-default`` slug.
+        """
+        md = workflow.metadata
+        assert md is not None
+        status = workflow.status or wf.WorkflowStatus()
+        if status.default_instance_id and await self._instances.repo.get(
+            status.default_instance_id
+        ):
+            return status.default_instance_id
+        name = f"{md.name or md.slug}-default"
+        existing = await self._instances.repo.find_by_slug(md.org, slugify(name))
+        if existing is not None and existing.metadata is not None:
+            if (existing.spec or win.WorkflowInstanceSpec()).workflow_id != md.id:
+                raise AlreadyExistsError(
+                    f"WorkflowInstance with slug '{slugify(name)}' already exists"
+                    f" for another workflow (id: {existing.metadata.id})"
+                )
+            instance = existing
+        else:
+            instance = await self._instances.create(
+                win.WorkflowInstance(
+                    metadata=ar.ApiResourceMetadata(
+                        name=name,
+                        org=md.org,
+                        owner_scope=md.owner_scope,
+                    ),
+                    spec=win.WorkflowInstanceSpec(
+                        workflow_id=md.id, description=DEFAULT_INSTANCE_DESCRIPTION
+                    ),
+                )
+            )
+        assert instance.metadata is not None
+        instance_id = instance.metadata.id
+        now = self._clock()
+
+        def record(current: wf.Workflow) -> wf.Workflow:
+            new = copy.deepcopy(current)
+            st = new.status or wf.WorkflowStatus()
+            st.default_instance_id = instance_id
+            st.audit = audit.status_updated(st.audit, now)
+            new.status = st
+            return new
+
+        await self.repo.update(md.id, record)
+        return instance_id
+
+    async def update(self, workflow: wf.Workflow) -> wf.Workflow:
+        """Replace spec and metadata (id, slug, org kept); never rewrites status."""
+        incoming = copy.deepcopy(workflow)
+        md = self._validate(incoming)
+        target = await self._resolve_id(md)
+        now = self._clock()
+
+        def change(current: wf.Workflow) -> wf.Workflow:
+            assert current.metadata is not None
+            new_md = copy.deepcopy(md)
+            new_md.id, new_md.slug, new_md.org = (
+                current.metadata.id,
+                current.metadata.slug,
+                current.metadata.org,
+            )
+            status = copy.deepcopy(current.status) or wf.WorkflowStatus()
+            status.audit = audit.spec_updated(status.audit, now)
+            return wf.Workflow(
+                api_version=current.api_version,
+                kind=current.kind,
+                metadata=new_md,
+                spec=incoming.spec,
+                status=status,
+            )
+
+        return await self.repo.update(target, change)
+
+    async def _resolve_id(self, md: ar.ApiResourceMetadata) -> str:
+        if md.id:
+            await self.repo.require(md.id)
+            return md.id
+        found = await self.repo.find_by_slug(md.org, md.slug)
+        if found is None or found.metadata is None:
+            raise NotFoundError(f"{WORKFLOW.name} not found: slug '{md.slug}'")
+        return found.metadata.id
+
+    async def apply(self, workflow: wf.Workflow) -> wf.Workflow:
+        """Create, or update the workflow with the same slug in the org."""
+        probe = copy.deepcopy(workflow)
+        md = check_envelope(probe, WORKFLOW.name)
+        if md.id or await self.repo.find_by_slug(md.org, md.slug) is not None:
+            return await self.update(probe)
+        return await self.create(probe)
+
+    async def delete(self, workflow_id: str) -> wf.Workflow:
+        """Delete and return the workflow and its auto-created default instance.
+
+        Other instances and the executions are kept (as in Stigmer).
+        """
+        deleted = await self.repo.delete(require(workflow_id, "value"))
+        default_id = (deleted.status or wf.WorkflowStatus()).default_instance_id
+        if default_id:
+            with contextlib.suppress(NotFoundError):
+                await self._instances.repo.delete(default_id)
+        return deleted
+
+    async def get(self, workflow_id: str) -> wf.Workflow:
+        """Return the workflow or raise NotFoundError."""
+        return await self.repo.require(require(workflow_id, "value"))
+
+    async def get_by_reference(self, ref: ar.ApiResourceReference) -> wf.Workflow:
+        """Look a workflow up by org + slug."""
+        org, slug = check_reference(ref, WORKFLOW)
+        found = await self.repo.find_by_slug(org, slug)
+        if found is None:
+            raise NotFoundError(f"{WORKFLOW.name} not found: slug '{slug}'")
+        return found

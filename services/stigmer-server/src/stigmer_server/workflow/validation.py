@@ -1,0 +1,40 @@
+"""Validation of a WorkflowSpec."""
+
+from __future__ import annotations
+
+import re
+
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+from stigmer_server.domain.validation import check_enum
+from stigmer_server.errors import InvalidArgumentError
+
+_DSL = re.compile(r"^1\.0\.\d+$")
+
+
+def check_spec(spec: wf.WorkflowSpec | None) -> wf.WorkflowSpec:
+    """Check the fields Stigmer's protovalidate rules require.
+
+    Raises:
+        InvalidArgumentError: Naming the first offending field.
+    """
+    if spec is None:
+        raise InvalidArgumentError("spec", "required")
+    doc = spec.document
+    if doc is None:
+        raise InvalidArgumentError("spec.document", "required")
+    if doc.dsl and not _DSL.match(doc.dsl):
+        raise InvalidArgumentError("spec.document.dsl", "must be a 1.0.x DSL version")
+    for name in ("namespace", "name", "version"):
+        if not getattr(doc, name):
+            raise InvalidArgumentError(f"spec.document.{name}", "required")
+    if not spec.tasks:
+        raise InvalidArgumentError("spec.tasks", "at least one task is required")
+    for i, task in enumerate(spec.tasks):
+        if not task.name:
+            raise InvalidArgumentError(f"spec.tasks[{i}].name", "required")
+        check_enum(task.kind, ar.WorkflowTaskKind, f"spec.tasks[{i}].kind")
+        if int(task.kind) == 0:
+            raise InvalidArgumentError(f"spec.tasks[{i}].kind", "required")
+    return spec

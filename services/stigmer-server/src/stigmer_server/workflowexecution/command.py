@@ -1,0 +1,45 @@
+"""gRPC ``WorkflowExecutionCommandController``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+from stigmer_server.workflowexecution.service import ExecutionService
+
+
+class WorkflowExecutionCommandController(
+    command_pb2_grpc.WorkflowExecutionCommandControllerServicer
+):
+    """create / update / updateStatus / delete / cancel of workflow executions."""
+
+    def __init__(self, service: ExecutionService) -> None:
+        """Serve ``service``."""
+        self._s = service
+
+    async def create(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
+        """Create (PENDING) and start an execution."""
+        return await self._s.create(request)
+
+    async def update(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
+        """Update spec/metadata."""
+        return await self._s.update(request)
+
+    async def updateStatus(
+        self, request: wex.WorkflowExecutionUpdateStatusInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Merge a status update."""
+        return await self._s.update_status(request.execution_id, request.status)
+
+    async def delete(self, request: ar.ApiResourceId, context: Any) -> wex.WorkflowExecution:
+        """Delete and return the execution."""
+        return await self._s.delete(request.value)
+
+    async def cancel(
+        self, request: wex.WorkflowExecutionCancelInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Request cancellation through the orchestrator."""
+        return await self._s.cancel(request.execution_id, request.reason)

@@ -1,0 +1,45 @@
+"""The hook through which executions are started and cancelled on the orchestrator (Temporal)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+
+
+class LauncherUnavailableError(Exception):
+    """The orchestrator cannot be reached; the start/cancel may succeed if retried later."""
+
+
+class ExecutionLauncher(Protocol):
+    """Starts and cancels the durable run of a workflow execution."""
+
+    def check_ready(self) -> None:
+        """Raise :class:`LauncherUnavailableError` when a start could not succeed now.
+
+        Called before an execution is persisted, so an unreachable orchestrator stores nothing.
+        """
+        ...
+
+    async def start(self, execution: wex.WorkflowExecution) -> str:
+        """Start the execution's orchestration; idempotent per execution id.
+
+        Args:
+            execution: The persisted PENDING execution.
+
+        Returns:
+            The Temporal workflow id.
+
+        Raises:
+            LauncherUnavailableError: The orchestrator is unreachable.
+            Exception: Any other start failure.
+        """
+        ...
+
+    async def cancel(self, execution_id: str, reason: str) -> None:
+        """Request cancellation of a running execution.
+
+        Raises:
+            LauncherUnavailableError: The orchestrator is unreachable.
+        """
+        ...

@@ -1,0 +1,297 @@
+"""WorkflowExecution use cases, shared by the gRPC controllers and the Temporal activities."""
+
+from __future__ import annotations
+
+import copy
+import logging
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+
+from stigmer_server.domain import audit
+from stigmer_server.domain.clock import Clock, utc_now
+from stigmer_server.domain.ids import new_id
+from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
+from stigmer_server.domain.validation import check_enum, check_envelope, require
+from stigmer_server.errors import (
+    FailedPreconditionError,
+    InternalError,
+    InvalidArgumentError,
+    NotFoundError,
+    UnavailableError,
+)
+from stigmer_server.store import keys
+from stigmer_server.store.base import ResourceStore
+from stigmer_server.store.pagination import list_page, page_size_of
+from stigmer_server.store.repository import Repository
+from stigmer_server.workflow.service import WorkflowService
+from stigmer_server.workflowexecution.launcher import ExecutionLauncher, LauncherUnavailableError
+from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
+from stigmer_server.workflowexecution.validation import check_spec, check_status
+from stigmer_server.workflowinstance.service import InstanceService
+
+_log = logging.getLogger(__name__)
+
+START_FAILED = "failed to start workflow execution"
+
+
+def _indexes(execution: wex.WorkflowExecution) -> frozenset[str]:
+    spec = execution.spec or wex.WorkflowExecutionSpec()
+    phase = int((execution.status or wex.WorkflowExecutionStatus()).phase)
+    return frozenset(
+        {
+            keys.INDEX_ALL,
+            keys.index_by_phase(phase),
+            keys.index_by_workflow(spec.workflow_id),
+            keys.index_by_workflow_phase(spec.workflow_id, phase),
+        }
+    )
+
+
+class ExecutionService:
+    """WorkflowExecution operations: validation, merge, audit, atomic persistence, publishing."""
+
+    def __init__(
+        self,
+        store: ResourceStore,
+        workflows: WorkflowService,
+        instances: InstanceService,
+        launcher: ExecutionLauncher | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        """Create the service.
+
+        Args:
+            store: Resource store.
+            workflows: Resolves workflows and their default instances.
+            instances: Resolves explicit instances.
+            launcher: Starts/cancels executions; ``None`` in API-only mode.
+            clock: Source of "now".
+        """
+        self.repo = Repository(store, WORKFLOW_EXECUTION, wex.WorkflowExecution, _indexes)
+        self._workflows = workflows
+        self._instances = instances
+        self.launcher = launcher
+        self._clock = clock
+
+    async def create(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
+        """Validate, resolve the instance, persist PENDING, then start it through the launcher.
+
+        Raises:
+            InvalidArgumentError, NotFoundError, AlreadyExistsError: Bad request.
+            UnavailableError: The orchestrator is unreachable (execution marked FAILED).
+            InternalError: The start failed otherwise (execution marked FAILED).
+        """
+        new = copy.deepcopy(execution)
+        md = check_envelope(new, WORKFLOW_EXECUTION.name)
+        spec = check_spec(new.spec)
+        if spec.workflow_instance_id:
+            instance = await self._instances.repo.require(spec.workflow_instance_id)
+            owner = instance.spec.workflow_id if instance.spec else ""
+            if spec.workflow_id and spec.workflow_id != owner:
+                raise InvalidArgumentError(
+                    "spec.workflow_id",
+                    f"does not match workflow instance {spec.workflow_instance_id} ({owner})",
+                )
+            spec.workflow_id = owner
+        else:
+            workflow = await self._workflows.repo.require(spec.workflow_id)
+            spec.workflow_instance_id = await self._workflows.ensure_default_instance(workflow)
+        md.id = new_id(WORKFLOW_EXECUTION.id_prefix)
+        new.status = wex.WorkflowExecutionStatus(
+            phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
+        )
+        if self.launcher is not None:
+            try:
+                self.launcher.check_ready()
+            except LauncherUnavailableError as exc:
+                raise UnavailableError(f"{START_FAILED}: {exc}") from exc
+        await self.repo.create(new)
+        if self.launcher is None:
+            return new
+        try:
+            temporal_id = await self.launcher.start(new)
+        except LauncherUnavailableError as exc:
+            await self._mark_start_failed(md.id, exc)
+            raise UnavailableError(f"{START_FAILED}: {exc}") from exc
+        except Exception as exc:
+            await self._mark_start_failed(md.id, exc)
+            raise InternalError(f"{START_FAILED}: {exc}") from exc
+        return await self.update_status(
+            md.id, wex.WorkflowExecutionStatus(temporal_workflow_id=temporal_id)
+        )
+
+    async def _mark_start_failed(self, execution_id: str, exc: BaseException) -> None:
+        try:
+            await self.update_status(
+                execution_id,
+                wex.WorkflowExecutionStatus(
+                    phase=wex.ExecutionPhase.EXECUTION_FAILED, error=f"{START_FAILED}: {exc}"
+                ),
+            )
+        except FailedPreconditionError:
+            # Already terminal (e.g. the orchestrator got far enough to finish it): keep that.
+            _log.warning(
+                "start failed for an already-terminal execution",
+                extra={"execution_id": execution_id},
+            )
+
+    async def update_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | None
+    ) -> wex.WorkflowExecution:
+        """Merge a status update into the execution atomically and publish the result.
+
+        The same path serves the ``updateStatus`` RPC and the Temporal local activity. The
+        read-merge-write is retried on concurrent writes (optimistic concurrency), so no
+        concurrent update is lost; the new state is appended to the execution's event stream
+        in the same transaction.
+
+        Args:
+            execution_id: Execution id.
+            status: Partial status (see :func:`merge_status`).
+
+        Returns:
+            The execution after the merge.
+
+        Raises:
+            InvalidArgumentError: Missing id/status, unknown enum values, task without id.
+            NotFoundError: No such execution.
+            FailedPreconditionError: Illegal phase transition.
+        """
+        require(execution_id, "execution_id")
+        update = check_status(status)
+        now = self._clock()
+
+        def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
+            old = current.status or wex.WorkflowExecutionStatus()
+            merged = merge_status(old, update, now)
+            merged.audit = audit.status_updated(old.audit, now)
+            current.status = merged
+            return current
+
+        return await self.repo.update(execution_id, change, publish=True)
+
+    async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
+        """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""
+        incoming = copy.deepcopy(execution)
+        md = check_envelope(incoming, WORKFLOW_EXECUTION.name)
+        target = md.id
+        if not target:
+            found = await self.repo.find_by_slug(md.org, md.slug)
+            if found is None or found.metadata is None:
+                raise NotFoundError(f"{WORKFLOW_EXECUTION.name} not found: slug '{md.slug}'")
+            target = found.metadata.id
+        now = self._clock()
+
+        def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
+            assert current.metadata is not None
+            cur_spec = current.spec or wex.WorkflowExecutionSpec()
+            spec = copy.deepcopy(incoming.spec) or wex.WorkflowExecutionSpec()
+            for field in ("workflow_id", "workflow_instance_id"):
+                value = getattr(spec, field)
+                if value and value != getattr(cur_spec, field):
+                    raise InvalidArgumentError(f"spec.{field}", "is immutable")
+                setattr(spec, field, getattr(cur_spec, field))
+            check_spec(spec)
+            new_md = copy.deepcopy(md)
+            new_md.id, new_md.slug, new_md.org = (
+                current.metadata.id,
+                current.metadata.slug,
+                current.metadata.org,
+            )
+            status = current.status or wex.WorkflowExecutionStatus()
+            status.audit = audit.spec_updated(status.audit, now)
+            return wex.WorkflowExecution(
+                api_version=current.api_version,
+                kind=current.kind,
+                metadata=new_md,
+                spec=spec,
+                status=status,
+            )
+
+        return await self.repo.update(target, change, publish=True)
+
+    async def delete(self, execution_id: str) -> wex.WorkflowExecution:
+        """Delete and return the execution; its subscribers' streams end."""
+        return await self.repo.delete(require(execution_id, "value"))
+
+    async def get(self, execution_id: str) -> wex.WorkflowExecution:
+        """Return the execution or raise NotFoundError."""
+        return await self.repo.require(require(execution_id, "value"))
+
+    async def cancel(self, execution_id: str, reason: str) -> wex.WorkflowExecution:
+        """Ask the orchestrator to cancel a non-terminal execution; return its current state.
+
+        Raises:
+            NotFoundError, FailedPreconditionError (already terminal),
+            UnavailableError (no launcher or orchestrator unreachable), InternalError.
+        """
+        execution = await self.repo.require(require(execution_id, "execution_id"))
+        phase = (execution.status or wex.WorkflowExecutionStatus()).phase
+        if is_terminal(phase):
+            raise FailedPreconditionError(f"execution is already {phase.name}")
+        if self.launcher is None:
+            raise UnavailableError("cancellation needs the orchestrator (Temporal is disabled)")
+        try:
+            await self.launcher.cancel(execution_id, reason)
+        except LauncherUnavailableError as exc:
+            raise UnavailableError(f"failed to cancel workflow execution: {exc}") from exc
+        except Exception as exc:
+            raise InternalError(f"failed to cancel workflow execution: {exc}") from exc
+        return await self.repo.require(execution_id)
+
+    async def list(self, request: wex.ListWorkflowExecutionsRequest) -> wex.WorkflowExecutionList:
+        """Executions newest first, filtered by phase (index) and tags (AND, post-filter)."""
+        size = page_size_of(request.page_size)
+        check_enum(request.phase, wex.ExecutionPhase, "phase")
+        phase = int(request.phase)
+        tags = sorted(set(request.tags))
+        if any(not t for t in tags):
+            raise InvalidArgumentError("tags", "must not contain empty strings")
+        index = keys.index_by_phase(phase) if phase else keys.INDEX_ALL
+        wanted = set(tags)
+
+        def has_tags(data: bytes) -> bool:
+            md = self.repo.decode(data).metadata
+            return md is not None and wanted <= set(md.tags)
+
+        page = await list_page(
+            self.repo.store,
+            WORKFLOW_EXECUTION,
+            index,
+            size=size,
+            token=request.page_token,
+            query=f"wex|list|{phase}|{','.join(tags)}|{size}",
+            accept=has_tags if tags else None,
+        )
+        return wex.WorkflowExecutionList(
+            total_pages=page.total_pages,
+            entries=[self.repo.decode(d) for d in page.items],
+            next_page_token=page.next_page_token,
+        )
+
+    async def list_by_workflow(
+        self, request: wex.ListWorkflowExecutionsByWorkflowRequest
+    ) -> wex.WorkflowExecutionList:
+        """Executions of one workflow newest first, optionally of one phase."""
+        workflow_id = require(request.workflow_id, "workflow_id")
+        size = page_size_of(request.page_size)
+        check_enum(request.phase, wex.ExecutionPhase, "phase")
+        phase = int(request.phase)
+        index = (
+            keys.index_by_workflow_phase(workflow_id, phase)
+            if phase
+            else keys.index_by_workflow(workflow_id)
+        )
+        page = await list_page(
+            self.repo.store,
+            WORKFLOW_EXECUTION,
+            index,
+            size=size,
+            token=request.page_token,
+            query=f"wex|wf|{workflow_id}|{phase}|{size}",
+        )
+        return wex.WorkflowExecutionList(
+            total_pages=page.total_pages,
+            entries=[self.repo.decode(d) for d in page.items],
+            next_page_token=page.next_page_token,
+        )

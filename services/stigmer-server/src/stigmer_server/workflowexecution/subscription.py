@@ -1,0 +1,79 @@
+"""Following an execution live: snapshot, then every later state, across server replicas."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+
+from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
+from stigmer_server.domain.validation import require
+from stigmer_server.errors import NotFoundError, UnavailableError
+from stigmer_server.store import codec
+from stigmer_server.store.base import ResourceStore
+from stigmer_server.workflowexecution.status_merge import is_terminal
+
+_BATCH = 32
+
+
+def _terminal(execution: wex.WorkflowExecution) -> bool:
+    return execution.status is not None and is_terminal(execution.status.phase)
+
+
+class Subscriptions:
+    """Streams execution states from the per-execution Redis stream.
+
+    Every write of an execution appends its new state to ``{...}:e:<id>`` in the same
+    transaction, so any replica's subscriber sees every replica's writes. The snapshot and the
+    stream position are read in one MULTI, so nothing written in between is missed and nothing
+    is sent twice. Memory per subscriber is one batch of at most ``_BATCH`` states.
+    """
+
+    def __init__(self, store: ResourceStore, block_ms: int) -> None:
+        """Create the hub.
+
+        Args:
+            store: Resource store.
+            block_ms: How long one blocking read waits before re-checking for shutdown.
+        """
+        self._store = store
+        self._block_ms = block_ms
+        self._closing = asyncio.Event()
+
+    def close(self) -> None:
+        """Make every live subscription end with UNAVAILABLE (clients resubscribe elsewhere)."""
+        self._closing.set()
+
+    async def follow(self, execution_id: str) -> AsyncIterator[wex.WorkflowExecution]:
+        """Yield the execution now, then each later state; stop after a terminal state.
+
+        Ends at once when the execution is already terminal, and when it is deleted.
+
+        Raises:
+            InvalidArgumentError: Empty id.
+            NotFoundError: Unknown execution.
+            UnavailableError: The server is shutting down.
+        """
+        require(execution_id, "execution_id")
+        data, position = await self._store.snapshot_with_position(WORKFLOW_EXECUTION, execution_id)
+        if data is None:
+            raise NotFoundError(f"{WORKFLOW_EXECUTION.name} not found: {execution_id}")
+        execution = codec.decode(wex.WorkflowExecution, data)
+        yield execution
+        if _terminal(execution):
+            return
+        while True:
+            if self._closing.is_set():
+                raise UnavailableError("server is shutting down; subscribe again")
+            events = await self._store.read_events(
+                WORKFLOW_EXECUTION, execution_id, position, self._block_ms, _BATCH
+            )
+            for event in events:
+                position = event.position
+                if event.data is None:
+                    return
+                execution = codec.decode(wex.WorkflowExecution, event.data)
+                yield execution
+                if _terminal(execution):
+                    return

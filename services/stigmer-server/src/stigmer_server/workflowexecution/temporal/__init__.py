@@ -1,0 +1,1 @@
+"""Temporal orchestration of workflow executions (the polyglot pattern; see README.md here)."""

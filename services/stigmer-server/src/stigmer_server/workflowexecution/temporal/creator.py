@@ -1,0 +1,117 @@
+"""Starts and cancels the orchestration workflow of an execution (the ExecutionLauncher)."""
+
+from __future__ import annotations
+
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from stigmer_server.workflowexecution.launcher import LauncherUnavailableError
+from stigmer_server.workflowexecution.temporal.activities import StatusWriter
+from stigmer_server.workflowexecution.temporal.config import TemporalConfig
+from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
+from stigmer_server.workflowexecution.temporal.names import (
+    MEMO_ACTIVITY_TASK_QUEUE,
+    MEMO_TIMEOUTS,
+    WORKFLOW_TYPE,
+    workflow_id,
+)
+
+_UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
+
+
+class TemporalWorkflowCreator:
+    """Starts ``stigmer/workflow-execution/invoke`` idempotently, and cancels it."""
+
+    def __init__(
+        self, config: TemporalConfig, connection: TemporalConnection, writer: StatusWriter
+    ) -> None:
+        """Use ``connection`` for Temporal and ``writer`` for executions that never started."""
+        self._config = config
+        self._connection = connection
+        self._writer = writer
+
+    def check_ready(self) -> None:
+        """Raise LauncherUnavailableError while Temporal has not been reached."""
+        self._client()
+
+    def _client(self) -> Client:
+        client = self._connection.client
+        if client is None:
+            raise LauncherUnavailableError(
+                f"Temporal at {self._connection.address} is not reachable yet"
+            )
+        return client
+
+    async def start(self, execution: wex.WorkflowExecution) -> str:
+        """Start the workflow of ``execution``; a repeated start is a no-op.
+
+        The workflow id is derived from the execution id. USE_EXISTING attaches a retried start
+        to the running workflow; REJECT_DUPLICATE refuses to run a finished execution again.
+
+        Returns:
+            The Temporal workflow id.
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+        """
+        client = self._client()
+        wid = workflow_id(execution.metadata.id if execution.metadata else "")
+        try:
+            await client.start_workflow(
+                WORKFLOW_TYPE,
+                execution,
+                id=wid,
+                task_queue=self._config.stigmer_task_queue,
+                execution_timeout=self._config.execution_timeout,
+                memo={
+                    MEMO_ACTIVITY_TASK_QUEUE: self._config.runner_task_queue,
+                    MEMO_TIMEOUTS: self._config.activity.to_memo(),
+                },
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # it ran before: never run an execution twice
+        except RPCError as err:
+            if err.status in _UNREACHABLE:
+                raise LauncherUnavailableError(
+                    f"Temporal at {self._connection.address}: {err.message}"
+                ) from err
+            raise
+        return wid
+
+    async def cancel(self, execution_id: str, reason: str) -> None:
+        """Request cancellation; the workflow records CANCELLED once the runner has stopped.
+
+        When no workflow is running for the execution (it never started, or it has already
+        closed), the execution is marked CANCELLED directly.
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+        """
+        client = self._client()
+        handle = client.get_workflow_handle(workflow_id(execution_id))
+        try:
+            description = await handle.describe()
+            running = description.status == WorkflowExecutionStatus.RUNNING
+        except RPCError as err:
+            if err.status in _UNREACHABLE:
+                raise LauncherUnavailableError(
+                    f"Temporal at {self._connection.address}: {err.message}"
+                ) from err
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            running = False
+        if running:
+            await handle.cancel()
+            return
+        await self._writer.update_status(
+            execution_id,
+            wex.WorkflowExecutionStatus(
+                phase=wex.ExecutionPhase.EXECUTION_CANCELLED,
+                error=f"cancelled: {reason}" if reason else "cancelled",
+            ),
+        )

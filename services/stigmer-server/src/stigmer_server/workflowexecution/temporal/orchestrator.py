@@ -1,0 +1,76 @@
+"""Lifecycle of the Temporal side of stigmer-server: connection, launcher and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from temporalio.worker import Worker
+
+from stigmer_server.workflowexecution.temporal.config import TemporalConfig
+from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
+from stigmer_server.workflowexecution.temporal.creator import TemporalWorkflowCreator
+from stigmer_server.workflowexecution.temporal.worker import build_worker
+
+if TYPE_CHECKING:
+    from stigmer_server.server import Services
+
+_log = logging.getLogger(__name__)
+
+
+class Orchestrator:
+    """Connects to Temporal, installs the launcher and runs the stigmer-queue worker.
+
+    When Temporal is reachable at start the worker is polling before the gRPC server accepts
+    calls; when it is not, the server serves anyway (``create`` answers UNAVAILABLE), keeps
+    reconnecting with backoff and starts the worker as soon as it connects.
+    """
+
+    def __init__(
+        self, config: TemporalConfig, startup_wait: timedelta = timedelta(seconds=10)
+    ) -> None:
+        """Prepare (nothing connects until :meth:`attach`)."""
+        self._config = config
+        self._startup_wait = startup_wait
+        self._connection = TemporalConnection(config)
+        self._connect: asyncio.Task[object] | None = None
+        self._run: asyncio.Task[None] | None = None
+        self._worker: Worker | None = None
+
+    async def attach(self, services: Services) -> None:
+        """Install the launcher on ``services`` and start connecting (and the worker)."""
+        services.executions.launcher = TemporalWorkflowCreator(
+            self._config, self._connection, services.executions
+        )
+        self._connect = asyncio.create_task(self._connection.connect_with_backoff())
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(self._connect), self._startup_wait.total_seconds()
+            )
+        except TimeoutError:
+            _log.warning(
+                "Temporal at %s not reachable yet: serving; create answers UNAVAILABLE until it is",
+                self._config.connection.address,
+            )
+        self._run = asyncio.create_task(self._run_worker(services))
+        if self._connect.done():
+            await asyncio.sleep(0)  # let the worker start polling before the server accepts calls
+
+    async def _run_worker(self, services: Services) -> None:
+        client = await self._connection.wait_connected()
+        self._worker = build_worker(client, self._config.stigmer_task_queue, services.executions)
+        _log.info("worker polling %s", self._config.stigmer_task_queue)
+        await self._worker.run()
+
+    async def close(self) -> None:
+        """Stop the worker (finishing in-flight tasks) and the reconnect loop."""
+        if self._worker is not None:
+            await self._worker.shutdown()
+        for task in (self._run, self._connect):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

@@ -1,0 +1,97 @@
+"""The orchestration workflow ``stigmer/workflow-execution/invoke``: thin, no business logic."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+
+with workflow.unsafe.imports_passed_through():
+    from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+
+from stigmer_server.workflowexecution.temporal.config import ActivityTimeouts
+from stigmer_server.workflowexecution.temporal.failure_reason import describe_activity_failure
+from stigmer_server.workflowexecution.temporal.names import (
+    DEFAULT_RUNNER_TASK_QUEUE,
+    EXECUTE_WORKFLOW_ACTIVITY,
+    MEMO_ACTIVITY_TASK_QUEUE,
+    MEMO_TIMEOUTS,
+    UPDATE_STATUS_ACTIVITY,
+    WORKFLOW_TYPE,
+)
+
+_LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+_LOCAL_ACTIVITY_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    maximum_interval=timedelta(seconds=5),
+    maximum_attempts=10,
+)
+
+
+@workflow.defn(name=WORKFLOW_TYPE)
+class InvokeWorkflowExecutionWorkflow:
+    """Runs ``ExecuteWorkflow`` on the runner queue named in the memo and records failures.
+
+    The runner does the work and reports progress; this workflow only bounds it in time,
+    writes the final status through the local activity, and turns every system failure
+    (no runner, crashed runner, timeouts, cancellation) into a terminal execution.
+    """
+
+    @workflow.run
+    async def run(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecutionStatus:
+        """Execute the workflow execution and return its final status."""
+        execution_id = execution.metadata.id if execution.metadata else ""
+        queue = str(workflow.memo_value(MEMO_ACTIVITY_TASK_QUEUE, DEFAULT_RUNNER_TASK_QUEUE))
+        memo_timeouts: Any = workflow.memo_value(MEMO_TIMEOUTS, None)
+        timeouts = ActivityTimeouts.from_memo(memo_timeouts)
+        try:
+            status: wex.WorkflowExecutionStatus = await workflow.execute_activity(
+                EXECUTE_WORKFLOW_ACTIVITY,
+                execution,
+                task_queue=queue,
+                result_type=wex.WorkflowExecutionStatus,
+                schedule_to_start_timeout=timeouts.schedule_to_start,
+                start_to_close_timeout=timeouts.start_to_close,
+                heartbeat_timeout=timeouts.heartbeat,
+                # ExecuteWorkflow is idempotent (it re-attaches to the interpreter workflow of
+                # this execution), so retrying a crashed runner is safe.
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=1),
+                    backoff_coefficient=2.0,
+                    maximum_interval=timedelta(seconds=30),
+                    maximum_attempts=timeouts.maximum_attempts,
+                ),
+                cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+            )
+        except asyncio.CancelledError:
+            await self._record(
+                execution_id, _terminal(wex.ExecutionPhase.EXECUTION_CANCELLED, "cancelled")
+            )
+            raise
+        except ActivityError as err:
+            if isinstance(err.cause, CancelledError):
+                await self._record(
+                    execution_id, _terminal(wex.ExecutionPhase.EXECUTION_CANCELLED, "cancelled")
+                )
+                raise asyncio.CancelledError() from err
+            reason = describe_activity_failure(err, queue, timeouts)
+            await self._record(execution_id, _terminal(wex.ExecutionPhase.EXECUTION_FAILED, reason))
+            raise ApplicationError(reason, type="ExecutionFailed", non_retryable=True) from err
+        await self._record(execution_id, status)
+        return status
+
+    async def _record(self, execution_id: str, status: wex.WorkflowExecutionStatus) -> None:
+        await workflow.execute_local_activity(
+            UPDATE_STATUS_ACTIVITY,
+            args=[execution_id, status],
+            start_to_close_timeout=_LOCAL_ACTIVITY_TIMEOUT,
+            retry_policy=_LOCAL_ACTIVITY_RETRY,
+        )
+
+
+def _terminal(phase: wex.ExecutionPhase, error: str) -> wex.WorkflowExecutionStatus:
+    return wex.WorkflowExecutionStatus(phase=phase, error=error)

@@ -1,0 +1,1 @@
+"""workflowinstance package."""

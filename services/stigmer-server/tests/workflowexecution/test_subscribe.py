@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from ss_helpers import execution_msg, stubs_for, workflow_msg
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_server.workflowexecution.subscription import Subscriptions
+from stigmer_testing.ports import free_port
+
+P = wex.ExecutionPhase
+T = wex.WorkflowTaskStatus
+
+
+def upd(
+    eid: str, phase: wex.ExecutionPhase = P.EXECUTION_PHASE_UNSPECIFIED, task: str = ""
+) -> wex.WorkflowExecutionUpdateStatusInput:
+    tasks = [wex.WorkflowTask(task_id=task, status=T.WORKFLOW_TASK_COMPLETED)] if task else []
+    return wex.WorkflowExecutionUpdateStatusInput(
+        execution_id=eid, status=wex.WorkflowExecutionStatus(phase=phase, tasks=tasks)
+    )
+
+
+async def new_execution(api: Any) -> str:
+    w = await api.stubs.wf.create(workflow_msg())
+    e = await api.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))
+    return str(e.metadata.id)
+
+
+async def test_snapshot_then_updates_until_terminal(api: Any) -> None:
+    eid = await new_execution(api)
+    stream = api.stubs.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+    first = await stream.read()
+    assert first.status.phase == P.EXECUTION_PENDING
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_IN_PROGRESS))
+    await api.stubs.wex.updateStatus(upd(eid, task="a"))
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
+    rest = await asyncio.wait_for(_drain(stream), 10)
+    assert [m.status.phase for m in rest] == [
+        P.EXECUTION_IN_PROGRESS,
+        P.EXECUTION_IN_PROGRESS,
+        P.EXECUTION_COMPLETED,
+    ]
+    assert [t.task_id for t in rest[-1].status.tasks] == ["a"]
+    assert await stream.code() == grpc.StatusCode.OK
+
+
+async def test_already_terminal_sends_one_message_and_ends(api: Any) -> None:
+    eid = await new_execution(api)
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_FAILED))
+    stream = api.stubs.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+    msgs = await asyncio.wait_for(_drain(stream), 5)
+    assert [m.status.phase for m in msgs] == [P.EXECUTION_FAILED]
+
+
+async def _drain(stream: Any) -> list[Any]:
+    out = []
+    while (msg := await stream.read()) is not grpc.aio.EOF:
+        out.append(msg)
+    return out
+
+
+async def test_unknown_and_empty_ids(api: Any) -> None:
+    for req, code in [
+        (wex.SubscribeWorkflowExecutionRequest(execution_id="wex-nope"), grpc.StatusCode.NOT_FOUND),
+        (wex.SubscribeWorkflowExecutionRequest(), grpc.StatusCode.INVALID_ARGUMENT),
+    ]:
+        stream = api.stubs.wexq.subscribe(req)
+        with pytest.raises(grpc.aio.AioRpcError) as err:
+            await stream.read()
+        assert err.value.code() == code
+
+
+async def test_deleted_execution_ends_the_stream(api: Any) -> None:
+    eid = await new_execution(api)
+    stream = api.stubs.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+    await stream.read()
+    await api.stubs.wex.delete(ar.ApiResourceId(value=eid))
+    assert await asyncio.wait_for(_drain(stream), 5) == []
+
+
+async def test_update_racing_the_snapshot_is_not_lost(api: Any) -> None:
+    """Writes between the snapshot and the first stream read all reach the subscriber."""
+    eid = await new_execution(api)
+    store = api.server.store
+    subs = Subscriptions(store, block_ms=200)
+    real = store.snapshot_with_position
+    writes_done = asyncio.Event()
+
+    async def snapshot_then_race(kind: Any, rid: str) -> Any:
+        result = await real(kind, rid)
+        # The terminal update (and others) happen after the snapshot, before reading the stream.
+        await api.server.services.executions.update_status(
+            eid, wex.WorkflowExecutionStatus(phase=P.EXECUTION_IN_PROGRESS)
+        )
+        await api.server.services.executions.update_status(
+            eid, wex.WorkflowExecutionStatus(phase=P.EXECUTION_COMPLETED)
+        )
+        writes_done.set()
+        return result
+
+    store.snapshot_with_position = snapshot_then_race  # type: ignore[method-assign]
+    try:
+        seen = [e.status.phase async for e in subs.follow(eid)]
+    finally:
+        store.snapshot_with_position = real  # type: ignore[method-assign]
+    assert writes_done.is_set()
+    assert seen == [P.EXECUTION_PENDING, P.EXECUTION_IN_PROGRESS, P.EXECUTION_COMPLETED]
+
+
+async def test_many_concurrent_updates_all_reach_the_subscriber(api: Any) -> None:
+    eid = await new_execution(api)
+    stream = api.stubs.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+    await stream.read()
+    await asyncio.gather(*(api.stubs.wex.updateStatus(upd(eid, task=f"t{i}")) for i in range(20)))
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
+    msgs = await asyncio.wait_for(_drain(stream), 10)
+    assert len(msgs) == 21
+    assert sorted(t.task_id for t in msgs[-1].status.tasks) == sorted(f"t{i}" for i in range(20))
+
+
+def _start_server(port: int, redis_url: str, prefix: str, log: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "GRPC_PORT": str(port),
+        "GRPC_HOST": "127.0.0.1",
+        "REDIS_URL": redis_url,
+        "STIGMER_REDIS_KEY_PREFIX": prefix,
+        "TEMPORAL_DISABLED": "true",
+        "STIGMER_SUBSCRIBE_BLOCK_MS": "200",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "stigmer_server.main"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+        start_new_session=True,
+    )
+
+
+async def _wait_serving(port: int) -> None:
+    deadline = asyncio.get_running_loop().time() + 20
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
+        stub = health_pb2_grpc.HealthStub(ch)
+        while True:
+            try:
+                r = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if r.status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.aio.AioRpcError:
+                pass
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"server on {port} never became SERVING")
+            await asyncio.sleep(0.1)
+
+
+async def test_subscriber_on_one_process_sees_writes_through_another(
+    redis_url: str, tmp_path: Path
+) -> None:
+    prefix = f"t{uuid.uuid4().hex}"
+    ports = [free_port("127.0.0.1"), free_port("127.0.0.1")]
+    procs = [_start_server(p, redis_url, prefix, tmp_path / f"{p}.log") for p in ports]
+    channels: list[grpc.aio.Channel] = []
+    try:
+        await asyncio.gather(*(_wait_serving(p) for p in ports))
+        channels = [grpc.aio.insecure_channel(f"127.0.0.1:{p}") for p in ports]
+        a, b = (stubs_for(c) for c in channels)
+        w = await b.wf.create(workflow_msg())
+        e = await b.wex.create(execution_msg(workflow_id=w.metadata.id))
+        eid = e.metadata.id
+        stream = a.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+        assert (await stream.read()).status.phase == P.EXECUTION_PENDING
+        await b.wex.updateStatus(upd(eid, P.EXECUTION_IN_PROGRESS, task="x"))
+        await b.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
+        rest = await asyncio.wait_for(_drain(stream), 10)
+        assert [m.status.phase for m in rest] == [P.EXECUTION_IN_PROGRESS, P.EXECUTION_COMPLETED]
+        assert rest[0].status.tasks[0].task_id == "x"
+    finally:
+        for c in channels:
+            await c.close()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            assert p.wait(timeout=20) == 0  # SIGTERM -> graceful exit
