@@ -1,0 +1,226 @@
+"""The full execution path through real services: gRPC -> stigmer-server -> Temporal ->
+workflow-runner -> interpreter -> progress over gRPC -> subscribe.
+
+stigmer-server and workflow-runner run as subprocesses against the session's real Redis and
+Temporal dev server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import grpc
+import pytest
+import pytest_asyncio
+import yaml
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.google import protobuf as wkt
+from workflow_runner.converter import dsl_to_workflow_spec
+
+pytestmark = pytest.mark.e2e
+
+Phase = wex.ExecutionPhase
+TaskStatus = wex.WorkflowTaskStatus
+TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
+
+
+class _Stub(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path.startswith("/pets/1"):
+            body = json.dumps({"id": 1, "name": "Rex"}).encode()
+            self.send_response(200)
+        else:
+            body = json.dumps({"message": "no such pet"}).encode()
+            self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def http_stub() -> Iterator[str]:
+    """A loopback HTTP server: /pets/1 answers 200, anything else 404."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest_asyncio.fixture
+async def channel(stigmer_endpoint: str) -> AsyncIterator[grpc.aio.Channel]:
+    async with grpc.aio.insecure_channel(stigmer_endpoint) as ch:
+        yield ch
+
+
+async def _run(
+    channel: grpc.aio.Channel, document: dict[str, Any], data: dict[str, Any] | None = None
+) -> tuple[wex.WorkflowExecution, list[wex.WorkflowExecution]]:
+    """Apply the DSL document, create an execution, follow it with subscribe to its end."""
+    name = f"{document['document']['name']}-{uuid.uuid4().hex[:6]}"
+    document = {**document, "document": {**document["document"], "name": name}}
+    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
+        wf.Workflow(
+            metadata=ar.ApiResourceMetadata(name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization),
+            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
+        )
+    )
+    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
+        wex.WorkflowExecution(
+            metadata=ar.ApiResourceMetadata(name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=workflow.metadata.id, input=wkt.Struct.from_dict(data) if data else None
+            ),
+        )
+    )
+    seen: list[wex.WorkflowExecution] = []
+    stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
+        wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
+    )
+    async with asyncio.timeout(60):
+        async for update in stream:
+            seen.append(update)
+    assert seen, "subscribe sent nothing"
+    assert seen[-1].status.phase in TERMINAL, "subscribe ended before a terminal phase"
+    return seen[-1], seen
+
+
+def _tasks(execution: wex.WorkflowExecution) -> dict[str, wex.WorkflowTask]:
+    return {t.task_id: t for t in execution.status.tasks}
+
+
+def _doc(name: str, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"}, "do": tasks}
+
+
+async def test_set_and_switch(channel: grpc.aio.Channel) -> None:
+    doc = _doc(
+        "set-switch",
+        [
+            {"init": {"set": {"size": "${ .n * 10 }"}}},
+            {
+                "route": {
+                    "switch": [
+                        {"big": {"when": "${ .size > 50 }", "then": "big"}},
+                        {"small": {"then": "small"}},
+                    ]
+                }
+            },
+            {"small": {"set": {"kind": "small"}, "then": "end"}},
+            {"big": {"set": {"kind": "big"}}},
+        ],
+    )
+    final, updates = await _run(channel, doc, {"n": 7})
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    assert final.status.output.to_dict() == {"kind": "big"}
+    tasks = _tasks(final)
+    assert tasks["/do/0/init"].status == TaskStatus.WORKFLOW_TASK_COMPLETED
+    assert tasks["/do/1/route"].task_type == wex.WorkflowTaskType.WORKFLOW_TASK_CONDITIONAL
+    assert tasks["/do/3/big"].status == TaskStatus.WORKFLOW_TASK_COMPLETED
+    assert "/do/2/small" not in tasks
+    assert final.status.started_at and final.status.completed_at
+    assert final.status.temporal_workflow_id == f"stigmer/workflow-execution/invoke/{final.metadata.id}"
+    assert updates[0].status.phase in (Phase.EXECUTION_PENDING, Phase.EXECUTION_IN_PROGRESS)
+
+
+async def test_http_call_to_a_loopback_stub(channel: grpc.aio.Channel, http_stub: str) -> None:
+    doc = _doc("http-fetch", [{"getPet": {"call": "http", "with": {"method": "get", "endpoint": f"{http_stub}/pets/1"}}}])
+    final, _ = await _run(channel, doc)
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    assert final.status.output.to_dict() == {"id": 1, "name": "Rex"}
+    assert _tasks(final)["/do/0/getPet"].task_type == wex.WorkflowTaskType.WORKFLOW_TASK_API_CALL
+
+
+async def test_try_catch_of_a_404(channel: grpc.aio.Channel, http_stub: str) -> None:
+    doc = _doc(
+        "try-404",
+        [
+            {
+                "guarded": {
+                    "try": [{"getPet": {"call": "http", "with": {"method": "get", "endpoint": f"{http_stub}/pets/9"}}}],
+                    "catch": {
+                        "errors": {"with": {"status": 404}},
+                        "as": "err",
+                        "do": [{"fallback": {"set": {"missing": True, "status": "${ $err.status }"}}}],
+                    },
+                }
+            }
+        ],
+    )
+    final, _ = await _run(channel, doc)
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    assert final.status.output.to_dict() == {"missing": True, "status": 404}
+    tasks = _tasks(final)
+    assert tasks["/do/0/guarded/try/0/getPet"].status == TaskStatus.WORKFLOW_TASK_FAILED
+    assert tasks["/do/0/guarded/catch/do/0/fallback"].status == TaskStatus.WORKFLOW_TASK_COMPLETED
+
+
+async def test_raise_fails_with_a_readable_error(channel: grpc.aio.Channel) -> None:
+    doc = _doc(
+        "raise",
+        [
+            {
+                "reject": {
+                    "raise": {
+                        "error": {
+                            "type": "https://serverlessworkflow.io/spec/1.0.0/errors/validation",
+                            "status": 400,
+                            "title": "Invalid order",
+                            "detail": "quantity must be positive",
+                        }
+                    }
+                }
+            }
+        ],
+    )
+    final, _ = await _run(channel, doc)
+    assert final.status.phase == Phase.EXECUTION_FAILED
+    assert "Invalid order" in final.status.error
+    assert "quantity must be positive" in final.status.error
+    details = final.status.error_details.to_dict()
+    assert details["status"] == 400
+    assert details["instance"] == "/do/0/reject"
+
+
+async def test_for_loop_iterations_each_appear(channel: grpc.aio.Channel) -> None:
+    doc = _doc(
+        "loop",
+        [
+            {
+                "each": {
+                    "for": {"each": "item", "in": "${ .items }"},
+                    "do": [{"double": {"set": {"value": "${ $item * 2 }"}}}],
+                }
+            }
+        ],
+    )
+    final, _ = await _run(channel, doc, {"items": [1, 2, 3]})
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    ids = set(_tasks(final))
+    for i in range(3):
+        assert f"/do/0/each/do/0/double[{i}]" in ids
+    assert len([t for t in ids if t.startswith("/do/0/each/do/0/double[")]) == 3
+
+
+async def test_unknown_task_reference_fails_at_validation(channel: grpc.aio.Channel) -> None:
+    doc = _doc("bad-then", [{"first": {"set": {"a": 1}, "then": "nowhere"}}])
+    final, _ = await _run(channel, doc)
+    assert final.status.phase == Phase.EXECUTION_FAILED
+    assert "invalid" in final.status.error
+    assert "nowhere" in final.status.error
+    assert not final.status.tasks
