@@ -1,0 +1,161 @@
+"""ExecuteWorkflow against a real in-process stigmer-server (Redis) and the Temporal dev server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest_asyncio
+import yaml
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.temporal_client import TemporalConnectionConfig
+from stigmer_server.config import Config
+from stigmer_server.server import RunningServer, build_server
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.testing import ActivityEnvironment
+from workflow_runner.activities.execute_workflow import (
+    ExecuteWorkflowActivity,
+    InterpreterSettings,
+    interpreter_workflow_id,
+)
+from workflow_runner.client import ClientConfig, StigmerClient
+from workflow_runner.config import RunnerConfig
+from workflow_runner.converter import dsl_to_workflow_spec
+from workflow_runner.worker import build_workers
+
+Phase = wex.ExecutionPhase
+
+
+@dataclass
+class Env:
+    server: RunningServer
+    activity: ExecuteWorkflowActivity
+    client: Client
+
+
+@pytest_asyncio.fixture
+async def env(redis_url: str, temporal_client: Client, temporal_address: str) -> AsyncIterator[Env]:
+    """An API-only stigmer-server in process, and the runner's interpreter worker."""
+    server = await build_server(
+        Config(
+            grpc_host="127.0.0.1",
+            grpc_port=0,
+            redis_url=redis_url,
+            redis_key_prefix=f"t-{uuid.uuid4().hex}",
+            temporal_disabled=True,
+        )
+    )
+    config = RunnerConfig(
+        temporal=TemporalConnectionConfig(address=temporal_address),
+        api=ClientConfig(endpoint=f"127.0.0.1:{server.port}"),
+        runner_task_queue=f"runner-{uuid.uuid4()}",
+        interpreter_task_queue=f"zigflow-{uuid.uuid4()}",
+    )
+    async with StigmerClient(config.api) as api:
+        _, interpreter = build_workers(temporal_client, api, config)
+        async with interpreter:
+            activity = ExecuteWorkflowActivity(
+                api, temporal_client, InterpreterSettings(task_queue=config.interpreter_task_queue)
+            )
+            yield Env(server, activity, temporal_client)
+    await server.stop(0)
+
+
+async def _execution(env: Env, document: dict[str, object]) -> wex.WorkflowExecution:
+    name = f"wf-{uuid.uuid4().hex[:8]}"
+    document["document"] = {"dsl": "1.0.0", "namespace": "t", "name": name, "version": "1.0.0"}
+    services = env.server.services
+    workflow = await services.workflows.create(
+        wf.Workflow(
+            metadata=ar.ApiResourceMetadata(name=name, org="t"),
+            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
+        )
+    )
+    return await services.executions.create(
+        wex.WorkflowExecution(
+            metadata=ar.ApiResourceMetadata(name=f"run-{name}", org="t"),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=workflow.metadata.id,
+                trigger_message="hi",
+                input=wkt.Struct.from_dict({"n": 2}),
+            ),
+        )
+    )
+
+
+async def test_runs_the_workflow_with_the_execution_input(env: Env) -> None:
+    execution = await _execution(
+        env, {"do": [{"echo": {"set": {"n": "${ .n * 10 }", "said": "${ .message }"}}}]}
+    )
+    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+    assert status.output.to_dict() == {"n": 20, "said": "hi"}
+    stored = await env.server.services.executions.get(execution.metadata.id)
+    assert (
+        stored.status.phase == Phase.EXECUTION_IN_PROGRESS
+    )  # the terminal write is the orchestrator's
+    assert [t.task_id for t in stored.status.tasks] == ["/do/0/echo"]
+
+
+async def test_a_retried_attempt_reattaches_instead_of_running_twice(env: Env) -> None:
+    execution = await _execution(
+        env, {"do": [{"pause": {"wait": {"seconds": 1}}}, {"done": {"set": {"ok": True}}}]}
+    )
+    first, second = await asyncio.gather(
+        ActivityEnvironment().run(env.activity.execute_workflow, execution),
+        ActivityEnvironment().run(env.activity.execute_workflow, execution),
+    )
+    again = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert first == second == again
+    assert first.output.to_dict() == {"ok": True}
+    wid = interpreter_workflow_id(execution.metadata.id)
+    runs = [w async for w in env.client.list_workflows(f"WorkflowId = '{wid}'")]
+    assert len(runs) == 1
+
+
+async def test_lookup_errors_end_failed_with_a_readable_message(env: Env) -> None:
+    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    await env.server.services.workflows.delete(execution.spec.workflow_id)
+    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_FAILED
+    assert status.error.startswith("cannot run execution:")
+    assert (
+        execution.spec.workflow_instance_id in status.error
+        or execution.spec.workflow_id in status.error
+    )
+
+
+async def test_invalid_workflow_ends_failed_before_running(env: Env) -> None:
+    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}, "then": "missing"}}]})
+    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_FAILED
+    assert "is invalid" in status.error and "missing" in status.error
+    wid = interpreter_workflow_id(execution.metadata.id)
+    assert [w async for w in env.client.list_workflows(f"WorkflowId = '{wid}'")] == []
+
+
+async def test_cancelling_the_activity_cancels_the_interpreter(env: Env) -> None:
+    execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
+    activity_env = ActivityEnvironment()
+    running = asyncio.ensure_future(activity_env.run(env.activity.execute_workflow, execution))
+    handle = env.client.get_workflow_handle(interpreter_workflow_id(execution.metadata.id))
+    for _ in range(100):
+        try:
+            await handle.describe()
+            break
+        except Exception:
+            await asyncio.sleep(0.05)
+    activity_env.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    for _ in range(100):
+        if (await handle.describe()).status == WorkflowExecutionStatus.CANCELED:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the interpreter workflow was not cancelled")
