@@ -95,6 +95,20 @@ class Repository(Generic[M]):
         rid = await self.store.find_id_by_slug(self.kind, org, slug)
         return None if rid is None else await self.get(rid)
 
+    async def resolve_id(self, md: ar.ApiResourceMetadata) -> str:
+        """Return the id of the stored resource ``md`` names: by id, else by slug in its org.
+
+        Raises:
+            NotFoundError: Nothing is stored under that id or slug.
+        """
+        if md.id:
+            await self.require(md.id)
+            return md.id
+        found = await self.find_by_slug(md.org, md.slug)
+        if found is None:
+            raise NotFoundError(f"{self.kind.name} not found: slug '{md.slug}'")
+        return _md(found).id
+
     async def update(
         self, resource_id: str, change: Callable[[M], M], *, publish: bool = False
     ) -> M:

@@ -128,7 +128,7 @@ class WorkflowService:
         """Replace spec and metadata (id, slug, org kept); never rewrites status."""
         incoming = copy.deepcopy(workflow)
         md = self._validate(incoming)
-        target = await self._resolve_id(md)
+        target = await self.repo.resolve_id(md)
         now = self._clock()
 
         def change(current: wf.Workflow) -> wf.Workflow:
@@ -150,15 +150,6 @@ class WorkflowService:
             )
 
         return await self.repo.update(target, change)
-
-    async def _resolve_id(self, md: ar.ApiResourceMetadata) -> str:
-        if md.id:
-            await self.repo.require(md.id)
-            return md.id
-        found = await self.repo.find_by_slug(md.org, md.slug)
-        if found is None or found.metadata is None:
-            raise NotFoundError(f"{WORKFLOW.name} not found: slug '{md.slug}'")
-        return found.metadata.id
 
     async def apply(self, workflow: wf.Workflow) -> wf.Workflow:
         """Create, or update the workflow with the same slug in the org."""

@@ -68,7 +68,8 @@ class InstanceService:
         """Replace spec and metadata (id, slug, org and workflow kept); never touches status."""
         incoming = copy.deepcopy(instance)
         self._validate(incoming)
-        existing_id = await self._resolve_id(incoming)
+        assert incoming.metadata is not None
+        existing_id = await self.repo.resolve_id(incoming.metadata)
         now = self._clock()
 
         def change(current: win.WorkflowInstance) -> win.WorkflowInstance:
@@ -90,18 +91,6 @@ class InstanceService:
             )
 
         return await self.repo.update(existing_id, change)
-
-    async def _resolve_id(self, instance: win.WorkflowInstance) -> str:
-        md = instance.metadata
-        assert md is not None
-        if md.id:
-            if await self.repo.get(md.id) is None:
-                raise NotFoundError(f"{WORKFLOW_INSTANCE.name} not found: {md.id}")
-            return md.id
-        found = await self.repo.find_by_slug(md.org, md.slug)
-        if found is None or found.metadata is None:
-            raise NotFoundError(f"{WORKFLOW_INSTANCE.name} not found: slug '{md.slug}'")
-        return found.metadata.id
 
     async def apply(self, instance: win.WorkflowInstance) -> win.WorkflowInstance:
         """Create, or update the instance with the same slug in the org."""
