@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -59,45 +60,40 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return handler
 
 
+@contextlib.asynccontextmanager
+async def _handled(method: str, context: Any) -> AsyncIterator[None]:
+    """Log the call's outcome once and turn domain errors into their gRPC status."""
+    started = time.perf_counter()
+    try:
+        yield
+    except asyncio.CancelledError:
+        _log_rpc(method, grpc.StatusCode.CANCELLED, started)
+        raise
+    except grpc.aio.AbortError:
+        _log_rpc(method, context.code() or grpc.StatusCode.UNKNOWN, started)
+        raise
+    except Exception as exc:
+        code, details = to_status(exc)
+        _log_rpc(method, code, started, details)
+        if code == grpc.StatusCode.INTERNAL:
+            _log.exception("unexpected error in %s", method)
+        await context.abort(code, details)
+    else:
+        _log_rpc(method, grpc.StatusCode.OK, started)
+
+
 def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     async def call(request: Any, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            response = await inner(request, context)
-        except asyncio.CancelledError:
-            _log_rpc(method, grpc.StatusCode.CANCELLED, started)
-            raise
-        except grpc.aio.AbortError:
-            _log_rpc(method, context.code() or grpc.StatusCode.UNKNOWN, started)
-            raise
-        except Exception as exc:
-            code, details = to_status(exc)
-            _log_rpc(method, code, started, details)
-            if code == grpc.StatusCode.INTERNAL:
-                _log.exception("unexpected error in %s", method)
-            await context.abort(code, details)
-        _log_rpc(method, grpc.StatusCode.OK, started)
-        return response
+        async with _handled(method, context):
+            return await inner(request, context)
 
     return call
 
 
 def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any:
     async def call(request: Any, context: Any) -> AsyncIterator[Any]:
-        started = time.perf_counter()
-        try:
+        async with _handled(method, context):
             async for item in inner(request, context):
                 yield item
-        except asyncio.CancelledError:
-            _log_rpc(method, grpc.StatusCode.CANCELLED, started)
-            raise
-        except grpc.aio.AbortError:
-            _log_rpc(method, context.code() or grpc.StatusCode.UNKNOWN, started)
-            raise
-        except Exception as exc:
-            code, details = to_status(exc)
-            _log_rpc(method, code, started, details)
-            await context.abort(code, details)
-        _log_rpc(method, grpc.StatusCode.OK, started)
 
     return call
