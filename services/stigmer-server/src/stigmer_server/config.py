@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from stigmer_server.auth import load_api_keys
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -36,6 +37,8 @@ class Config:
             (``STIGMER_SUBSCRIBE_BLOCK_MS``); bounds how fast subscribers notice shutdown.
         log_level: Python logging level name (``LOG_LEVEL``).
         temporal_disabled: API-only mode, no launcher (``TEMPORAL_DISABLED``).
+        api_keys: Accepted bearer keys (``STIGMER_API_KEYS``, comma-separated, plus one per
+            line of ``STIGMER_API_KEYS_FILE``); empty means no authentication.
         temporal: Temporal connection, queues and timeouts (see
             ``workflowexecution/temporal/README.md``).
     """
@@ -51,6 +54,7 @@ class Config:
     subscribe_block_ms: int = 2000
     log_level: str = "INFO"
     temporal_disabled: bool = False
+    api_keys: tuple[bytes, ...] = field(default=(), repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
 
     def __post_init__(self) -> None:
@@ -92,6 +96,7 @@ class Config:
             subscribe_block_ms=_int(src, "STIGMER_SUBSCRIBE_BLOCK_MS", d.subscribe_block_ms),
             log_level=src.get("LOG_LEVEL", d.log_level).upper(),
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
+            api_keys=_api_keys(src),
             temporal=_temporal(src),
         )
 
@@ -133,3 +138,10 @@ def _temporal(src: Mapping[str, str]) -> TemporalConfig:
         return TemporalConfig.from_env(src)
     except ValueError as err:
         raise ConfigError(str(err)) from err
+
+
+def _api_keys(src: Mapping[str, str]) -> tuple[bytes, ...]:
+    try:
+        return load_api_keys(src.get("STIGMER_API_KEYS", ""), src.get("STIGMER_API_KEYS_FILE", ""))
+    except OSError as err:
+        raise ConfigError(f"STIGMER_API_KEYS_FILE: {err}") from err

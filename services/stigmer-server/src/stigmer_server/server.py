@@ -19,6 +19,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grp
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import command_pb2_grpc as win_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import query_pb2_grpc as win_qry
 
+from stigmer_server.auth import ApiKeyInterceptor
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.interceptor import RpcInterceptor
@@ -165,7 +166,12 @@ async def build_server(
         ("grpc.max_receive_message_length", config.grpc_max_message_bytes),
         ("grpc.max_send_message_length", config.grpc_max_message_bytes),
     ]
-    server = grpc.aio.server(interceptors=[RpcInterceptor()], options=options)
+    interceptors: list[grpc.aio.ServerInterceptor] = [RpcInterceptor()]
+    if config.api_keys:
+        interceptors.insert(0, ApiKeyInterceptor(config.api_keys))
+    else:
+        _log.warning("no STIGMER_API_KEYS configured: the API accepts unauthenticated calls")
+    server = grpc.aio.server(interceptors=interceptors, options=options)
     wf_cmd.add_WorkflowCommandControllerServicer_to_server(
         WorkflowCommandController(services.workflows), server
     )  # type: ignore[no-untyped-call]
