@@ -77,14 +77,11 @@ def _deny(handler: Any) -> Any:
         await context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid API key")
         yield  # pragma: no cover - makes this an async generator
 
+    # No request deserializer: an unauthenticated payload is never parsed.
     if handler.unary_stream is not None:
         return grpc.unary_stream_rpc_method_handler(
-            stream,
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
+            stream, response_serializer=handler.response_serializer
         )
     return grpc.unary_unary_rpc_method_handler(
-        unary,
-        request_deserializer=handler.request_deserializer,
-        response_serializer=handler.response_serializer,
+        unary, response_serializer=handler.response_serializer
     )

@@ -7,10 +7,12 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
 
+from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.grpc_errors import to_status
 
 _log = logging.getLogger("stigmer_server.rpc")
@@ -48,16 +50,39 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 _unary(method, handler.unary_unary),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_safe(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
                 _stream(method, handler.unary_stream),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=_safe(handler.request_deserializer),
                 response_serializer=handler.response_serializer,
             )
         return handler
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Stands in for a request the message parser rejected (e.g. nesting too deep)."""
+
+    reason: str
+
+
+def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """Wrap a request deserializer so a malformed request becomes INVALID_ARGUMENT, not UNKNOWN."""
+    if deserializer is None:
+        return None
+
+    def parse(data: bytes) -> Any:
+        try:
+            return deserializer(data)
+        except RecursionError:
+            return _Undecodable("request nests messages too deeply")
+        except Exception as exc:
+            return _Undecodable(f"request could not be decoded: {exc}")
+
+    return parse
 
 
 @contextlib.asynccontextmanager
@@ -85,6 +110,8 @@ async def _handled(method: str, context: Any) -> AsyncIterator[None]:
 def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     async def call(request: Any, context: Any) -> Any:
         async with _handled(method, context):
+            if isinstance(request, _Undecodable):
+                raise InvalidArgumentError("request", request.reason)
             return await inner(request, context)
 
     return call
@@ -93,6 +120,8 @@ def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
 def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any:
     async def call(request: Any, context: Any) -> AsyncIterator[Any]:
         async with _handled(method, context):
+            if isinstance(request, _Undecodable):
+                raise InvalidArgumentError("request", request.reason)
             async for item in inner(request, context):
                 yield item
 
