@@ -110,7 +110,7 @@ except ImportError:  # Running as a plain script without hatchling installed.
     pass
 else:
 
-    class ProtocHook(BuildHookInterface):  # type: ignore[type-arg,misc]
+    class ProtocHook(BuildHookInterface):  # type: ignore[type-arg]
         """Hatch build hook that generates the proto code before a wheel or editable build."""
 
         PLUGIN_NAME = "custom"
