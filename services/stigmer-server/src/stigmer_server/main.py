@@ -7,6 +7,8 @@ import logging
 import signal
 import sys
 
+from stigmer_telemetry import TelemetryConfigError, configure_telemetry, install_log_correlation
+
 from stigmer_server.config import Config, ConfigError
 from stigmer_server.logging import configure_logging
 from stigmer_server.server import build_server
@@ -39,13 +41,16 @@ async def run(config: Config) -> None:
 
 
 def main() -> None:
-    """Load the configuration from the environment and run the server."""
+    """Set up telemetry, load the configuration from the environment and run the server."""
     try:
+        # First: gRPC servers and Redis clients created before this are not instrumented.
+        configure_telemetry("stigmer-server", redis=True)
         config = Config.from_env()
-    except ConfigError as err:
+    except (ConfigError, TelemetryConfigError) as err:
         print(f"stigmer-server: configuration error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(config.log_level)
+    install_log_correlation()
     asyncio.run(run(config))
 
 

@@ -8,6 +8,13 @@ import signal
 import sys
 
 from stigmer_protos.temporal_client import connect_with_backoff
+from stigmer_telemetry import (
+    LOG_FORMAT,
+    TelemetryConfigError,
+    configure_telemetry,
+    install_log_correlation,
+    with_tracing,
+)
 
 from workflow_runner.client import StigmerClient
 from workflow_runner.config import RunnerConfig
@@ -28,7 +35,7 @@ async def run(config: RunnerConfig) -> None:
     if not connecting.done():
         connecting.cancel()
         return
-    client = connecting.result()
+    client = with_tracing(connecting.result())
     async with StigmerClient(config.api) as api:
         workers = build_workers(client, api, config)
         running = [asyncio.ensure_future(w.run()) for w in workers]
@@ -48,11 +55,14 @@ async def run(config: RunnerConfig) -> None:
 
 def main() -> None:
     """Console script ``workflow-runner``."""
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    try:
+        # First: gRPC channels created before this are not instrumented.
+        configure_telemetry("workflow-runner")
+    except TelemetryConfigError as err:
+        print(f"workflow-runner: configuration error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
+    install_log_correlation()
     try:
         config = RunnerConfig.from_env()
     except ValueError as err:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_telemetry import ExecutionContextInterceptor, execution_id_after
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from workflow_runner.activities.execute_workflow import ExecuteWorkflowActivity, InterpreterSettings
+from workflow_runner.activities.execute_workflow import (
+    ExecuteWorkflowActivity,
+    InterpreterSettings,
+    interpreter_workflow_id,
+)
 from workflow_runner.activities.report_progress import ReportProgressActivity
 from workflow_runner.api import StigmerApi
 from workflow_runner.config import RunnerConfig
@@ -44,5 +49,7 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
         graceful_shutdown_timeout=config.graceful_shutdown,
+        # Task activities (http, ...) log with the execution id of their interpreter workflow.
+        interceptors=[ExecutionContextInterceptor(execution_id_after(interpreter_workflow_id("")))],
     )
     return [runner, interpreter]

@@ -7,6 +7,7 @@ from typing import Any
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_telemetry import execution_metrics, phase_label
 
 from stigmer_server.workflowexecution.service import ExecutionService
 
@@ -32,7 +33,10 @@ class WorkflowExecutionCommandController(
         self, request: wex.WorkflowExecutionUpdateStatusInput, context: Any
     ) -> wex.WorkflowExecution:
         """Merge a status update."""
-        return await self._s.update_status(request.execution_id, request.status)
+        updated = await self._s.update_status(request.execution_id, request.status)
+        phase = request.status.phase.name if request.status else ""
+        execution_metrics().status_update(phase_label(phase) if phase else "unchanged", "rpc")
+        return updated
 
     async def delete(self, request: ar.ApiResourceId, context: Any) -> wex.WorkflowExecution:
         """Delete and return the execution."""

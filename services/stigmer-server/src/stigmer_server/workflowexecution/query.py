@@ -7,6 +7,7 @@ from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc
+from stigmer_telemetry import execution_metrics
 
 from stigmer_server.workflowexecution.service import ExecutionService
 from stigmer_server.workflowexecution.subscription import Subscriptions
@@ -40,5 +41,10 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
         self, request: wex.SubscribeWorkflowExecutionRequest, context: Any
     ) -> AsyncIterator[wex.WorkflowExecution]:
         """Snapshot, then every later state until terminal."""
-        async for execution in self._subs.follow(request.execution_id):
-            yield execution
+        metrics = execution_metrics()
+        metrics.stream_opened()
+        try:
+            async for execution in self._subs.follow(request.execution_id):
+                yield execution
+        finally:
+            metrics.stream_closed()

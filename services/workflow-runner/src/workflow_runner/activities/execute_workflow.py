@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_telemetry import execution_context
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -71,6 +72,13 @@ class ExecuteWorkflowActivity:
         can act on; cancellation of this activity cancels the interpreter workflow.
         """
         execution_id = execution.metadata.id if execution.metadata else ""
+        # Log lines, the gRPC calls to the server and the interpreter workflow all carry the id.
+        with execution_context(execution_id):
+            return await self._execute(execution_id, execution)
+
+    async def _execute(
+        self, execution_id: str, execution: wex.WorkflowExecution
+    ) -> wex.WorkflowExecutionStatus:
         spec = execution.spec or wex.WorkflowExecutionSpec()
         try:
             yaml_text = await self._workflow_yaml(spec)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from stigmer_protos.temporal_client import connect_with_backoff
+from stigmer_telemetry import with_tracing
 from temporalio.client import Client
 
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
@@ -41,9 +42,14 @@ class TemporalConnection:
         return self._client
 
     async def connect_with_backoff(self) -> Client:
-        """Connect in the background, retrying with backoff until Temporal answers."""
-        self._client = await connect_with_backoff(
-            self._config.connection, max_delay=self._config.connect_backoff_max.total_seconds()
+        """Connect in the background, retrying with backoff until Temporal answers.
+
+        The client carries the tracing interceptor, and so does the worker built on it.
+        """
+        self._client = with_tracing(
+            await connect_with_backoff(
+                self._config.connection, max_delay=self._config.connect_backoff_max.total_seconds()
+            )
         )
         self._connected.set()
         _log.info(

@@ -8,8 +8,13 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_telemetry import ExecutionMetrics, execution_metrics, phase_label
+from stigmer_telemetry.metrics import duration_seconds, is_terminal
 from temporalio.worker import Worker
 
+from stigmer_server.workflowexecution.launcher import ExecutionLauncher
+from stigmer_server.workflowexecution.temporal.activities import StatusWriter
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
 from stigmer_server.workflowexecution.temporal.creator import TemporalWorkflowCreator
@@ -39,11 +44,14 @@ class Orchestrator:
         self._connect: asyncio.Task[object] | None = None
         self._run: asyncio.Task[None] | None = None
         self._worker: Worker | None = None
+        self._writer: StatusWriter | None = None
 
     async def attach(self, services: Services) -> None:
         """Install the launcher on ``services`` and start connecting (and the worker)."""
-        services.executions.launcher = TemporalWorkflowCreator(
-            self._config, self._connection, services.executions
+        metrics = execution_metrics()
+        self._writer = MeteredStatusWriter(services.executions, metrics)
+        services.executions.launcher = MeteredLauncher(
+            TemporalWorkflowCreator(self._config, self._connection, self._writer), metrics
         )
         self._connect = asyncio.create_task(self._connection.connect_with_backoff())
         try:
@@ -61,7 +69,9 @@ class Orchestrator:
 
     async def _run_worker(self, services: Services) -> None:
         client = await self._connection.wait_connected()
-        self._worker = build_worker(client, self._config.stigmer_task_queue, services.executions)
+        self._worker = build_worker(
+            client, self._config.stigmer_task_queue, self._writer or services.executions
+        )
         _log.info("worker polling %s", self._config.stigmer_task_queue)
         await self._worker.run()
 
@@ -74,3 +84,59 @@ class Orchestrator:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+class MeteredLauncher:
+    """An :class:`ExecutionLauncher` counting the executions it starts."""
+
+    def __init__(self, inner: ExecutionLauncher, metrics: ExecutionMetrics) -> None:
+        """Delegate to ``inner``, counting into ``metrics``."""
+        self._inner = inner
+        self._metrics = metrics
+
+    def check_ready(self) -> None:
+        """Delegate."""
+        self._inner.check_ready()
+
+    async def start(self, execution: wex.WorkflowExecution) -> str:
+        """Start through the inner launcher; a failed start counts as a failed execution."""
+        try:
+            temporal_id = await self._inner.start(execution)
+        except Exception:
+            # ExecutionService marks the execution FAILED when its start fails.
+            self._metrics.execution_finished("failed")
+            raise
+        self._metrics.execution_started()
+        return temporal_id
+
+    async def cancel(self, execution_id: str, reason: str) -> None:
+        """Delegate."""
+        await self._inner.cancel(execution_id, reason)
+
+
+class MeteredStatusWriter:
+    """A :class:`StatusWriter` counting the updates the orchestration writes.
+
+    The orchestration workflow writes every execution's terminal status exactly once through
+    its local activity (retried only on errors), and cancelling an execution that is not
+    running writes CANCELLED here too, so terminal phases are counted in this one place.
+    """
+
+    def __init__(self, inner: StatusWriter, metrics: ExecutionMetrics) -> None:
+        """Delegate to ``inner``, counting into ``metrics``."""
+        self._inner = inner
+        self._metrics = metrics
+
+    async def update_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus
+    ) -> wex.WorkflowExecution:
+        """Merge through the inner writer, then count the update (and a terminal phase)."""
+        updated = await self._inner.update_status(execution_id, status)
+        merged = updated.status or wex.WorkflowExecutionStatus()
+        self._metrics.status_update(phase_label(status.phase.name), "workflow")
+        phase = phase_label(merged.phase.name)
+        if is_terminal(phase):
+            self._metrics.execution_finished(
+                phase, duration_seconds(merged.started_at, merged.completed_at)
+            )
+        return updated

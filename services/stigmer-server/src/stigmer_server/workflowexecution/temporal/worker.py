@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_telemetry import ExecutionContextInterceptor, execution_id_after
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from stigmer_server.workflowexecution.temporal.activities import StatusWriter, UpdateStatusActivity
+from stigmer_server.workflowexecution.temporal.names import workflow_id
 from stigmer_server.workflowexecution.temporal.workflow import InvokeWorkflowExecutionWorkflow
 
 
@@ -24,4 +26,7 @@ def build_worker(client: Client, task_queue: str, writer: StatusWriter) -> Worke
         activities=[UpdateStatusActivity(writer).update_workflow_execution_status],
         no_remote_activities=True,
         workflow_runner=sandbox_runner(),
+        # The tracing interceptor comes with the client; this one puts the execution id on
+        # the local activity's log lines.
+        interceptors=[ExecutionContextInterceptor(execution_id_after(workflow_id("")))],
     )
