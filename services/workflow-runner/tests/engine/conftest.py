@@ -18,6 +18,7 @@ from workflow_runner.engine import (
     ENGINE_WORKFLOW_NAME,
     REPORT_PROGRESS_ACTIVITY,
     SANDBOX_PASSTHROUGH,
+    EngineConfig,
     EngineInput,
     EngineResult,
     ExecuteServerlessWorkflow,
@@ -73,6 +74,7 @@ async def run_engine(
     *,
     report_progress: bool = True,
     extra_activities: list[Callable[..., Any]] | None = None,
+    config: EngineConfig | None = None,
 ) -> Run:
     """Start a worker, execute the engine workflow, and return its output or failure."""
     run = Run()
@@ -80,7 +82,11 @@ async def run_engine(
         client,
         task_queue=task_queue,
         workflows=[ExecuteServerlessWorkflow],
-        activities=[*engine_activities(), run.sink.report, *(extra_activities or [])],
+        activities=[
+            *engine_activities(config or EngineConfig()),
+            run.sink.report,
+            *(extra_activities or []),
+        ],
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
     ):
         try:

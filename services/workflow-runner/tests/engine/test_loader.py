@@ -63,6 +63,7 @@ do:
         to:
           one:
             with: {type: x}
+            correlate: {k: {from: .id}}
   - b:
       call: grpc
       with:
@@ -71,17 +72,23 @@ do:
         method: M
   - c:
       run:
-        shell: {command: ls}
+        container: {image: alpine}
   - d:
       call: activity
       with: {}
   - e:
       emit:
         event:
-          with: {source: 'http://x', type: t}
+          with: {source: 'http://x', type: t, data: '${ $secrets.k }'}
 """
     )
-    for pointer in ("/do/0/a", "/do/1/b/call", "/do/2/c", "/do/3/d/call", "/do/4/e"):
+    for pointer in (
+        "/do/0/a/listen/to/one/correlate",
+        "/do/1/b/call",
+        "/do/2/c/run/container",
+        "/do/3/d/with/name",
+        "/do/4/e/emit/event/with",
+    ):
         assert pointer in text
     assert "5 problems" in text
 

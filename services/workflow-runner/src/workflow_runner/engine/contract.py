@@ -14,6 +14,24 @@ REPORT_PROGRESS_ACTIVITY = "ReportTaskProgress"
 HTTP_CALL_ACTIVITY = "ServerlessWorkflowHttpCall"
 """Name of the engine's activity performing a DSL ``call: http``."""
 
+EMIT_EVENT_ACTIVITY = "ServerlessWorkflowEmitEvent"
+"""Name of the engine's activity delivering a DSL ``emit`` CloudEvent to the event sink."""
+
+OPENAPI_CALL_ACTIVITY = "ServerlessWorkflowOpenApiCall"
+"""Name of the engine's activity performing a DSL ``call: openapi``."""
+
+GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
+"""Name of the engine's activity performing a DSL ``call: grpc``."""
+
+RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
+"""Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
+
+EVENT_SIGNAL = "event"
+"""Signal delivering one CloudEvent (a JSON object) to the workflow's ``listen`` tasks."""
+
+PENDING_LISTENS_QUERY = "pending_listens"
+"""Query returning the ``listen`` tasks currently waiting for events."""
+
 TASK_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED")
 
 

@@ -19,6 +19,7 @@ from temporalio.exceptions import TemporalError
 from workflow_runner.engine import dataflow, expressions
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import WorkflowError, describe, make_error
+from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.loader import TaskNode, WorkflowDefinition
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.schema_validation import validate_data
@@ -81,11 +82,14 @@ class Executor:
         raw_input: Any,
         progress: ProgressBuffer,
         handlers: Mapping[str, Handler],
+        events: EventInbox | None = None,
     ) -> None:
         """Prepare a run of ``definition`` with the workflow's raw input."""
         self.definition = definition
+        self.execution_id = execution_id
         self.progress = progress
         self.handlers = handlers
+        self.events = events if events is not None else EventInbox()
         self.context: Any = {}
         self.base: dict[str, Any] = {
             "secrets": {},

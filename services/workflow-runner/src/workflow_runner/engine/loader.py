@@ -11,20 +11,35 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions
+from workflow_runner.engine import expressions, secrets
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import DefinitionError
 from workflow_runner.engine.schema_validation import data_schema_problem, dsl_schema_problems
 from workflow_runner.engine.yaml_io import parse_yaml
 
-SUPPORTED_KINDS = ("call.http", "do", "for", "fork", "raise", "set", "switch", "try", "wait")
-_UNSUPPORTED_KEYS = {
-    "listen": "listen tasks are not supported yet",
-    "emit": "emit tasks are not supported yet",
-    "run": "run tasks (container, script, shell, workflow) are not supported yet",
-}
+SUPPORTED_KINDS = (
+    "call.http",
+    "call.openapi",
+    "call.activity",
+    "call.function",
+    "do",
+    "emit",
+    "for",
+    "fork",
+    "listen",
+    "raise",
+    "run.shell",
+    "run.script",
+    "set",
+    "switch",
+    "try",
+    "wait",
+)
 _FLOW_KEYWORDS = ("continue", "exit", "end")
 _AUTH_SCHEMES = ("basic", "bearer")
+_SCRIPT_LANGUAGES = ("python", "js", "javascript")
+_READ_MODES = ("data", "envelope", "raw")
+_RUN_RETURNS = ("stdout", "stderr", "code", "all", "none")
 
 
 def escape_pointer_token(token: str) -> str:
@@ -110,14 +125,24 @@ class _Checker:
         self.raw = raw
         self.use: Mapping[str, Any] = raw.get("use") or {}
         self.problems: list[str] = []
+        self.calling: set[str] = set()
 
     def problem(self, pointer: str, message: str) -> None:
         self.problems.append(f"{pointer}: {message}")
 
-    def expression(self, pointer: str, value: Any, *, whole: bool) -> None:
+    def expression(
+        self, pointer: str, value: Any, *, whole: bool, secrets_ok: bool = False
+    ) -> None:
         for expr in expressions.expressions_in(value, whole=whole):
             for issue in expressions.check(expr):
                 self.problem(pointer, issue)
+            if not secrets_ok and secrets.references_secrets(expr):
+                self.problem(
+                    pointer,
+                    "$secrets can only be used where an activity evaluates the value ("
+                    + "; ".join(secrets.SECRET_SITES)
+                    + "), so that secret values never enter Temporal history",
+                )
 
     def workflow_level(self) -> None:
         evaluate = self.raw.get("evaluate") or {}
@@ -204,17 +229,20 @@ class _Checker:
         names: list[str],
         variables: frozenset[str],
     ) -> TaskNode:
-        for key, reason in _UNSUPPORTED_KEYS.items():
-            if key in spec:
-                self.problem(pointer, reason)
-                return TaskNode(name, pointer, key, spec)
         if "if" in spec:
             self.expression(f"{pointer}/if", spec["if"], whole=True)
         self.data_io(pointer, spec)
         self.timeout(pointer, spec.get("timeout"))
         self.flow(f"{pointer}/then", spec.get("then"), names)
         if "call" in spec:
-            return self.call(name, spec, pointer)
+            return self.call(name, spec, pointer, variables)
+        if "emit" in spec:
+            self.expression(f"{pointer}/emit/event/with", spec["emit"]["event"], whole=False)
+            return TaskNode(name, pointer, "emit", spec)
+        if "listen" in spec:
+            return self.listen(name, spec, pointer, variables)
+        if "run" in spec:
+            return self.run(name, spec, pointer)
         if "set" in spec:
             self.expression(f"{pointer}/set", spec["set"], whole=False)
             return TaskNode(name, pointer, "set", spec)
@@ -240,27 +268,149 @@ class _Checker:
         self.problem(pointer, "unrecognised task kind")
         return TaskNode(name, pointer, "unknown", spec)
 
-    def call(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
-        target = spec["call"]
-        if target != "http":
-            what = (
-                "custom functions"
-                if target not in ("grpc", "openapi", "asyncapi", "a2a", "mcp")
-                else f"call {target}"
-            )
+    def call(
+        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
+    ) -> TaskNode:
+        target = str(spec["call"])
+        args = spec.get("with") or {}
+        if target == "http":
+            self.expression(f"{pointer}/with", args, whole=False, secrets_ok=True)
+            endpoint = args.get("endpoint")
+            if isinstance(endpoint, dict):
+                self.authentication(
+                    f"{pointer}/with/endpoint/authentication", endpoint.get("authentication")
+                )
+            return TaskNode(name, pointer, "call.http", spec)
+        if target == "openapi":
+            for key, value in args.items():
+                self.expression(
+                    f"{pointer}/with/{key}", value, whole=False, secrets_ok=key == "authentication"
+                )
+            self.authentication(f"{pointer}/with/authentication", args.get("authentication"))
+            return TaskNode(name, pointer, "call.openapi", spec)
+        if target == "activity":
+            self.expression(f"{pointer}/with", args, whole=False)
+            if not isinstance(args.get("name"), str) or not args.get("name"):
+                self.problem(f"{pointer}/with/name", "call: activity needs with.name (a string)")
+            arguments = args.get("arguments", [])
+            if not isinstance(arguments, list | dict | str):
+                self.problem(f"{pointer}/with/arguments", "arguments must be a list or object")
+            return TaskNode(name, pointer, "call.activity", spec)
+        if target in ("grpc", "asyncapi", "a2a", "mcp"):
             self.problem(
                 f"{pointer}/call",
-                f"call {target!r} is not supported yet ({what}); only 'call: http' is supported",
+                f"call {target!r} is not supported yet (supported: http, openapi, activity, "
+                "use.functions)",
             )
             return TaskNode(name, pointer, f"call.{target}", spec)
-        args = spec.get("with") or {}
-        self.expression(f"{pointer}/with", args, whole=False)
-        endpoint = args.get("endpoint")
-        if isinstance(endpoint, dict):
-            self.authentication(
-                f"{pointer}/with/endpoint/authentication", endpoint.get("authentication")
+        return self.function_call(name, spec, pointer, variables)
+
+    def function_call(
+        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
+    ) -> TaskNode:
+        target = str(spec["call"])
+        functions = self.use.get("functions") or {}
+        if target not in functions:
+            reason = (
+                "function catalogs are not supported yet"
+                if "@" in target
+                else "it is not defined in use.functions"
             )
-        return TaskNode(name, pointer, "call.http", spec)
+            self.problem(f"{pointer}/call", f"cannot call function {target!r}: {reason}")
+            return TaskNode(name, pointer, "call.function", spec)
+        self.expression(f"{pointer}/with", spec.get("with") or {}, whole=False)
+        at = f"/use/functions/{escape_pointer_token(target)}"
+        if target in self.calling:
+            self.problem(f"{pointer}/call", f"function {target!r} calls itself (recursion)")
+            return TaskNode(name, pointer, "call.function", spec)
+        self.calling.add(target)
+        try:
+            function = self.task(target, functions[target], at, [target], variables)
+        finally:
+            self.calling.discard(target)
+        return TaskNode(name, pointer, "call.function", spec, do=(function,))
+
+    def listen(
+        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
+    ) -> TaskNode:
+        listen = spec["listen"]
+        at = f"{pointer}/listen"
+        self.strategy(f"{at}/to", listen["to"], top=True)
+        if listen.get("read", "data") not in _READ_MODES:
+            self.problem(f"{at}/read", f"read must be one of {', '.join(_READ_MODES)}")
+        foreach = spec.get("foreach") or listen.get("foreach")
+        children: tuple[TaskNode, ...] = ()
+        if isinstance(foreach, dict):
+            fpointer = f"{pointer}/foreach" if "foreach" in spec else f"{at}/foreach"
+            names = {str(foreach.get("item", "item")), str(foreach.get("at", "index"))}
+            for var in names:
+                if not expressions.is_identifier(var):
+                    self.problem(fpointer, f"{var!r} is not a valid variable name")
+            self.data_io(fpointer, foreach)
+            children = self.task_list(foreach.get("do") or [], f"{fpointer}/do", variables | names)
+        return TaskNode(name, pointer, "listen", spec, do=children)
+
+    def strategy(self, pointer: str, strategy: Any, *, top: bool) -> None:
+        if not isinstance(strategy, dict):
+            self.problem(pointer, "expected an event consumption strategy")
+            return
+        filters: list[tuple[str, Any]] = []
+        if "one" in strategy:
+            filters.append((f"{pointer}/one", strategy["one"]))
+        for key in ("all", "any"):
+            for index, item in enumerate(strategy.get(key) or []):
+                filters.append((f"{pointer}/{key}/{index}", item))
+        for at, item in filters:
+            if isinstance(item, dict) and item.get("correlate"):
+                self.problem(f"{at}/correlate", "event correlation is not supported yet")
+            if isinstance(item, dict):
+                self.expression(f"{at}/with", item.get("with") or {}, whole=False)
+        until = strategy.get("until")
+        if until is None:
+            return
+        if not top:
+            self.problem(f"{pointer}/until", "nested until is not allowed")
+        elif isinstance(until, str):
+            self.expression(f"{pointer}/until", until, whole=True)
+        elif isinstance(until, dict):
+            self.strategy(f"{pointer}/until", until, top=False)
+
+    def run(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
+        process = spec["run"]
+        at = f"{pointer}/run"
+        if process.get("return", "stdout") not in _RUN_RETURNS:
+            self.problem(f"{at}/return", f"return must be one of {', '.join(_RUN_RETURNS)}")
+        if "container" in process:
+            self.problem(
+                f"{at}/container",
+                "run: container is not supported (the worker runs no container runtime); use "
+                "run: shell or run: script",
+            )
+            return TaskNode(name, pointer, "run.container", spec)
+        if "workflow" in process:
+            self.problem(
+                f"{at}/workflow",
+                "run: workflow is not supported yet: the engine has no registry to resolve "
+                "another DSL document by namespace/name/version",
+            )
+            return TaskNode(name, pointer, "run.workflow", spec)
+        kind = "shell" if "shell" in process else "script"
+        body = process.get(kind) or {}
+        for key in ("stdin", "arguments", "environment"):
+            if key in body:
+                self.expression(f"{at}/{kind}/{key}", body[key], whole=False, secrets_ok=True)
+        if kind == "shell" and expressions.is_runtime_expression(body.get("command")):
+            self.expression(f"{at}/shell/command", body["command"], whole=False)
+        if kind == "script":
+            language = str(body.get("language", "")).lower()
+            if language not in _SCRIPT_LANGUAGES:
+                self.problem(
+                    f"{at}/script/language",
+                    f"script language {language!r} is not supported (js, javascript, python)",
+                )
+            if body.get("code") is None and body.get("source") is None:
+                self.problem(f"{at}/script", "a script needs code or source")
+        return TaskNode(name, pointer, f"run.{kind}", spec)
 
     def authentication(self, pointer: str, auth: Any) -> None:
         if auth is None:
@@ -279,8 +429,6 @@ class _Checker:
                 self.problem(
                     pointer, f"{scheme} authentication is not supported yet (basic, bearer are)"
                 )
-            elif isinstance(auth[scheme], dict) and "use" in auth[scheme]:
-                self.problem(pointer, "secret-based authentication is not supported yet")
 
     def switch(
         self, name: str, spec: Mapping[str, Any], pointer: str, names: list[str]

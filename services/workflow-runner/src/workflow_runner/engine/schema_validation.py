@@ -71,5 +71,5 @@ def validate_data(schema: dict[str, Any], value: Any, what: str) -> None:
         raise make_error(
             "validation",
             f"{what} failed JSON schema validation: {details}",
-            title="Validation failed",
+            title="JSON schema validation failed",
         )

@@ -8,8 +8,15 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
-from workflow_runner.engine.activities.http_call import http_call
-from workflow_runner.engine.contract import ENGINE_WORKFLOW_NAME, EngineInput, EngineResult
+from workflow_runner.engine.activities import EngineActivities
+from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.contract import (
+    ENGINE_WORKFLOW_NAME,
+    EVENT_SIGNAL,
+    PENDING_LISTENS_QUERY,
+    EngineInput,
+    EngineResult,
+)
 from workflow_runner.engine.errors import (
     DefinitionError,
     WorkflowError,
@@ -17,6 +24,7 @@ from workflow_runner.engine.errors import (
     error_type,
     short_type,
 )
+from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.executor import Executor
 from workflow_runner.engine.loader import load_workflow
 from workflow_runner.engine.progress import ProgressBuffer
@@ -37,9 +45,14 @@ randomness and activities, so it stays deterministic outside the sandbox's impor
 """
 
 
-def engine_activities() -> list[Callable[..., Any]]:
-    """Activities to register on the interpreter's task queue (``ReportTaskProgress`` excluded)."""
-    return [http_call]
+def engine_activities(config: EngineConfig | None = None) -> list[Callable[..., Any]]:
+    """Activities to register on the interpreter's task queue (``ReportTaskProgress`` excluded).
+
+    Args:
+        config: The worker's engine configuration (event sink, ``allow_run``, secret resolver);
+            defaults to :meth:`EngineConfig.from_env`.
+    """
+    return EngineActivities(config).all()
 
 
 def _application_error(error: dict[str, Any]) -> ApplicationError:
@@ -53,7 +66,25 @@ def _application_error(error: dict[str, Any]) -> ApplicationError:
 
 @workflow.defn(name=ENGINE_WORKFLOW_NAME)
 class ExecuteServerlessWorkflow:
-    """Runs one Serverless Workflow DSL 1.0.x document with the spec's data-flow semantics."""
+    """Runs one Serverless Workflow DSL 1.0.x document with the spec's data-flow semantics.
+
+    CloudEvents for ``listen`` tasks arrive as the ``event`` signal (one JSON object each); the
+    ``pending_listens`` query lists the ``listen`` tasks currently waiting.
+    """
+
+    def __init__(self) -> None:
+        """Create the event inbox (signals may arrive before ``run`` starts)."""
+        self._events = EventInbox()
+
+    @workflow.signal(name=EVENT_SIGNAL)
+    def event(self, event: Any) -> None:
+        """Deliver one CloudEvent to the workflow's ``listen`` tasks."""
+        self._events.receive(event)
+
+    @workflow.query(name=PENDING_LISTENS_QUERY)
+    def pending_listens(self) -> list[dict[str, Any]]:
+        """The ``listen`` tasks waiting for events, with their strategy and counters."""
+        return self._events.describe_pending()
 
     @workflow.run
     async def run(self, input: EngineInput) -> EngineResult:
@@ -76,7 +107,9 @@ class ExecuteServerlessWorkflow:
             }
             await progress.flush(final=True, workflow_status="FAILED", error=describe(error))
             raise _application_error(error) from None
-        executor = Executor(definition, input.execution_id, input.input, progress, HANDLERS)
+        executor = Executor(
+            definition, input.execution_id, input.input, progress, HANDLERS, self._events
+        )
         try:
             output = await executor.run_workflow(input.input)
         except WorkflowError as exc:

@@ -1,0 +1,78 @@
+"""The engine's activities, bound to one worker's :class:`~workflow_runner.engine.EngineConfig`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from temporalio import activity
+
+from workflow_runner.engine import secrets
+from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult, deliver
+from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
+from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse, call
+from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest, run_process
+from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.contract import (
+    EMIT_EVENT_ACTIVITY,
+    HTTP_CALL_ACTIVITY,
+    OPENAPI_CALL_ACTIVITY,
+    RUN_PROCESS_ACTIVITY,
+)
+
+
+class EngineActivities:
+    """Holds the worker's engine configuration; its methods are the engine's activities."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        """Bind to ``config`` (default: :meth:`EngineConfig.from_env`)."""
+        self.config = config or EngineConfig.from_env()
+
+    async def _secrets(
+        self, scoped: bool, execution_id: str, names: list[str] | None, auth: Any = None
+    ) -> dict[str, Any]:
+        uses_secret_auth = isinstance(auth, dict) and any(
+            isinstance(v, dict) and "use" in v for v in auth.values()
+        )
+        if not scoped and not uses_secret_auth:
+            return {}
+        return await secrets.fetch(self.config, execution_id, names)
+
+    @activity.defn(name=HTTP_CALL_ACTIVITY)
+    async def http_call(self, request: HttpRequest) -> HttpResponse:
+        """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
+        values = await self._secrets(
+            request.secret_scope is not None,
+            request.execution_id,
+            request.secret_names,
+            request.authentication,
+        )
+        return await perform(request, values)
+
+    @activity.defn(name=OPENAPI_CALL_ACTIVITY)
+    async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
+        """``call: openapi``."""
+        values = await self._secrets(
+            request.secret_scope is not None,
+            request.execution_id,
+            request.secret_names,
+            request.authentication,
+        )
+        return await call(request, values)
+
+    @activity.defn(name=EMIT_EVENT_ACTIVITY)
+    async def emit_event(self, request: EmitRequest) -> EmitResult:
+        """``emit``: POST to the configured sink, or log when there is none."""
+        return await deliver(request, self.config.event_sink_url)
+
+    @activity.defn(name=RUN_PROCESS_ACTIVITY)
+    async def run_process(self, request: RunRequest) -> ProcessResult:
+        """``run: shell`` / ``run: script`` when the worker allows it."""
+        values = await self._secrets(
+            request.secret_scope is not None, request.execution_id, request.secret_names
+        )
+        return await run_process(self.config, request, values)
+
+    def all(self) -> list[Callable[..., Any]]:
+        """Every activity, for ``Worker(activities=...)``."""
+        return [self.http_call, self.openapi_call, self.emit_event, self.run_process]

@@ -10,6 +10,7 @@ from typing import Any
 from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
+from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -29,16 +30,24 @@ class HttpRequest:
         has_body: Whether ``body`` was given (``None`` is a valid JSON body).
         follow_redirects: Follow 3xx responses (DSL ``redirect: true``).
         timeout_seconds: Network timeout.
+        authentication: The evaluated ``basic``/``bearer`` policy (the header is built here).
+        secret_scope: Data and arguments for deferred ``$secrets`` expressions, if any.
+        execution_id: The execution whose secrets the resolver returns.
+        secret_names: ``use.secrets`` (None: not declared, every resolved secret is visible).
     """
 
     method: str
-    uri: str
-    headers: dict[str, str] = field(default_factory=dict)
-    query: dict[str, str] = field(default_factory=dict)
+    uri: Any
+    headers: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
     body: Any = None
     has_body: bool = False
     follow_redirects: bool = False
     timeout_seconds: float = 60.0
+    authentication: dict[str, Any] | None = None
+    secret_scope: dict[str, Any] | None = None
+    execution_id: str = ""
+    secret_names: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,27 +84,75 @@ def decode_content(content_type: str, raw: bytes) -> Any:
     return base64.b64encode(raw).decode()
 
 
+def _secret(secrets: dict[str, Any], name: str) -> Any:
+    if name not in secrets:
+        raise secret_values.missing_secret(name)
+    return secrets[name]
+
+
+def authorization_header(auth: Any, secrets: dict[str, Any]) -> str | None:
+    """Build the ``Authorization`` header of a ``basic``/``bearer`` policy.
+
+    A scheme's ``use: <secret>`` reads the secret: an object with ``username``/``password``
+    (basic) or ``token`` (bearer), or a plain string token for bearer.
+    """
+    if not isinstance(auth, dict):
+        return None
+    if "basic" in auth:
+        basic = auth["basic"]
+        if isinstance(basic, dict) and "use" in basic:
+            basic = _secret(secrets, str(basic["use"]))
+        token = base64.b64encode(f"{basic['username']}:{basic['password']}".encode()).decode()
+        return f"Basic {token}"
+    if "bearer" in auth:
+        bearer = auth["bearer"]
+        if isinstance(bearer, dict) and "use" in bearer:
+            bearer = _secret(secrets, str(bearer["use"]))
+        value = bearer["token"] if isinstance(bearer, dict) else bearer
+        return f"Bearer {value}"
+    return None
+
+
 @activity.defn(name=HTTP_CALL_ACTIVITY)
 async def http_call(request: HttpRequest) -> HttpResponse:
-    """Perform the request and return the response whatever its status.
+    """Perform the request and return the response whatever its status (no secrets).
 
     Raises:
         ApplicationError: Non-retryable, type ``communication`` or ``timeout``, when no response
             was received.
     """
-    kwargs: dict[str, Any] = {"headers": request.headers}
-    if request.query:
-        kwargs["params"] = request.query
+    return await perform(request, {})
+
+
+async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse:
+    """Resolve deferred secret expressions, then send ``request`` (see :func:`http_call`)."""
+    scope = request.secret_scope
+    uri = str(secret_values.resolve(request.uri, scope, secrets))
+    headers = {
+        str(k): str(v) for k, v in secret_values.resolve(request.headers, scope, secrets).items()
+    }
+    query = {
+        str(k): str(v) for k, v in secret_values.resolve(request.query, scope, secrets).items()
+    }
+    authorization = authorization_header(
+        secret_values.resolve(request.authentication, scope, secrets), secrets
+    )
+    if authorization:
+        headers.setdefault("Authorization", authorization)
+    body = secret_values.resolve(request.body, scope, secrets)
+    kwargs: dict[str, Any] = {"headers": headers}
+    if query:
+        kwargs["params"] = query
     if request.has_body:
-        if isinstance(request.body, str | bytes):
-            kwargs["content"] = request.body
+        if isinstance(body, str | bytes):
+            kwargs["content"] = body
         else:
-            kwargs["json"] = request.body
+            kwargs["json"] = body
     try:
         async with httpx.AsyncClient(
             follow_redirects=request.follow_redirects, timeout=request.timeout_seconds
         ) as client:
-            response = await client.request(request.method.upper(), request.uri, **kwargs)
+            response = await client.request(request.method.upper(), uri, **kwargs)
     except httpx.TimeoutException as exc:
         raise ApplicationError(
             f"{request.method.upper()} {request.uri} timed out: {exc}",

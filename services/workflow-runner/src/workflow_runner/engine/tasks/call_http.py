@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
-from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
-
-from workflow_runner.engine import expressions
+from workflow_runner.engine import expressions, secrets
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.tasks._activity import (
+    deferred_value,
+    execute,
+    secret_names,
+    secret_scope,
+)
 
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
-DEFAULT_TIMEOUT = timedelta(minutes=5)
 
 
 def expand_uri_template(uri: str, data: Any) -> str:
@@ -46,49 +45,100 @@ def expand_uri_template(uri: str, data: Any) -> str:
     return _TEMPLATE_VARIABLE.sub(replace, uri)
 
 
-def _authorization(ex: Executor, auth: Any) -> str | None:
-    if not isinstance(auth, Mapping):
-        return None
-    if "use" in auth:
-        auth = ex.definition.use["authentications"][auth["use"]]
-    if "basic" in auth:
-        basic = auth["basic"]
-        token = base64.b64encode(f"{basic['username']}:{basic['password']}".encode()).decode()
-        return f"Basic {token}"
-    if "bearer" in auth:
-        return f"Bearer {auth['bearer']['token']}"
-    return None
+def authentication_policy(ex: Executor, auth: Any) -> Any:
+    """Resolve a ``use: <name>`` reference to ``use.authentications``; return the policy."""
+    if isinstance(auth, Mapping) and "use" in auth and len(auth) == 1:
+        return ex.definition.use["authentications"][auth["use"]]
+    return auth
 
 
 def build_request(
     ex: Executor, args: Mapping[str, Any], data: Any, variables: Mapping[str, Any]
 ) -> HttpRequest:
-    """Evaluate the ``with`` arguments into an :class:`HttpRequest`."""
+    """Evaluate the ``with`` arguments into an :class:`HttpRequest`.
+
+    ``$secrets`` expressions stay unevaluated markers; the activity resolves them.
+    """
     endpoint = args["endpoint"]
     raw_uri = endpoint["uri"] if isinstance(endpoint, Mapping) else endpoint
+    uri: Any
     if expressions.is_runtime_expression(raw_uri):
-        uri = str(ex.value(raw_uri, data, variables))
+        uri = deferred_value(ex, raw_uri, data, variables)
+        uri = uri if secrets.is_marker(uri) else str(uri)
     else:
         uri = expand_uri_template(str(raw_uri), data)
-    headers = {
-        str(k): str(v) for k, v in (ex.value(args.get("headers") or {}, data, variables)).items()
-    }
-    query = {
-        str(k): str(v) for k, v in (ex.value(args.get("query") or {}, data, variables)).items()
-    }
+
+    def mapping(value: Any) -> dict[str, Any]:
+        evaluated = deferred_value(ex, value or {}, data, variables)
+        return {str(k): v if secrets.is_marker(v) else str(v) for k, v in evaluated.items()}
+
+    authentication = None
     if isinstance(endpoint, Mapping) and endpoint.get("authentication") is not None:
-        authorization = _authorization(ex, ex.value(endpoint["authentication"], data, variables))
-        if authorization:
-            headers.setdefault("Authorization", authorization)
+        policy = authentication_policy(ex, endpoint["authentication"])
+        authentication = deferred_value(ex, policy, data, variables)
+    body = deferred_value(ex, args.get("body"), data, variables)
+    headers, query = mapping(args.get("headers")), mapping(args.get("query"))
+    scoped = any(
+        secrets.defer(value)[1]
+        for value in (raw_uri, args.get("headers"), args.get("query"), args.get("body"))
+    ) or bool(authentication and secrets.defer(endpoint.get("authentication"))[1])
     return HttpRequest(
         method=str(args["method"]),
         uri=uri,
         headers=headers,
         query=query,
-        body=ex.value(args.get("body"), data, variables),
+        body=body,
         has_body="body" in args,
         follow_redirects=bool(args.get("redirect", False)),
+        authentication=authentication,
+        secret_scope=secret_scope(data, variables) if scoped else None,
+        execution_id=ex.execution_id,
+        secret_names=secret_names(ex),
     )
+
+
+def redacted(value: Any) -> Any:
+    """Replace deferred secret markers by ``***`` (for outputs that echo the request)."""
+    if secrets.is_marker(value):
+        return "***"
+    if isinstance(value, dict):
+        return {k: redacted(v) for k, v in value.items()}
+    return value
+
+
+def response_output(
+    request: HttpRequest, response: HttpResponse, mode: str, method: str | None = None
+) -> Any:
+    """The task output for ``output: raw | content | response``."""
+    if mode == "raw":
+        return response.content_base64
+    if mode == "response":
+        return {
+            "request": {
+                "method": (method or request.method).upper(),
+                "uri": redacted(request.uri),
+                "headers": redacted(request.headers),
+            },
+            "statusCode": response.status_code,
+            "headers": response.headers,
+            "content": response.content,
+        }
+    return response.content
+
+
+def check_status(request: HttpRequest, response: HttpResponse) -> None:
+    """Raise the communication error of a non-2xx (non-2xx/3xx with ``redirect``) status."""
+    upper = 400 if request.follow_redirects else 300
+    if not 200 <= response.status_code < upper:
+        detail = (
+            f"{request.method.upper()} {redacted(request.uri)} returned HTTP {response.status_code}"
+        )
+        raise make_error(
+            "communication",
+            detail,
+            title=response.reason or "HTTP error",
+            status=response.status_code,
+        )
 
 
 async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
@@ -96,44 +146,8 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     args = run.node.spec["with"]
     variables = ex.task_arguments(run, data)
     request = build_request(ex, args, data, variables)
-    await ex.progress.flush()
-    try:
-        response: HttpResponse = await workflow.execute_activity(
-            HTTP_CALL_ACTIVITY,
-            request,
-            result_type=HttpResponse,
-            start_to_close_timeout=DEFAULT_TIMEOUT,
-            retry_policy=RetryPolicy(maximum_attempts=1),
-        )
-    except ActivityError as exc:
-        cause = exc.cause
-        kind = cause.type if isinstance(cause, ApplicationError) and cause.type else "communication"
-        kind = kind if kind in ("timeout", "communication") else "communication"
-        message = cause.message if isinstance(cause, ApplicationError) else str(exc)
-        raise make_error(kind, message, title="HTTP call failed") from None
-    upper = 400 if request.follow_redirects else 300
-    if not 200 <= response.status_code < upper:
-        detail = f"{request.method.upper()} {request.uri} returned HTTP {response.status_code}"
-        raise make_error(
-            "communication",
-            detail,
-            title=response.reason or "HTTP error",
-            status=response.status_code,
-        )
-    mode = args.get("output", "content")
-    if mode == "raw":
-        return Outcome(response.content_base64)
-    if mode == "response":
-        return Outcome(
-            {
-                "request": {
-                    "method": request.method.upper(),
-                    "uri": request.uri,
-                    "headers": request.headers,
-                },
-                "statusCode": response.status_code,
-                "headers": response.headers,
-                "content": response.content,
-            }
-        )
-    return Outcome(response.content)
+    response: HttpResponse = await execute(
+        ex, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
+    )
+    check_status(request, response)
+    return Outcome(response_output(request, response, str(args.get("output", "content"))))

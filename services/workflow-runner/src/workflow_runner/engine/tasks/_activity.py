@@ -1,0 +1,81 @@
+"""Shared plumbing of the task kinds that run an activity: progress flush and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+from workflow_runner.engine import secrets
+from workflow_runner.engine.errors import WorkflowError, make_error
+from workflow_runner.engine.executor import Executor
+
+DEFAULT_TIMEOUT = timedelta(minutes=5)
+
+
+def secret_scope(data: Any, variables: Mapping[str, Any]) -> dict[str, Any]:
+    """The evaluation scope of deferred ``$secrets`` expressions (secrets themselves excluded)."""
+    return {"data": data, "variables": {k: v for k, v in variables.items() if k != "secrets"}}
+
+
+def deferred_value(ex: Executor, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
+    """Evaluate ``value`` in the workflow except ``$secrets`` expressions, left as markers."""
+    deferred, _ = secrets.defer(value)
+    return ex.value(deferred, data, variables)
+
+
+def secret_names(ex: Executor) -> list[str] | None:
+    """``use.secrets`` as a list, or None when the document does not declare it."""
+    declared = ex.definition.use.get("secrets")
+    return None if declared is None else [str(name) for name in declared]
+
+
+async def execute(
+    ex: Executor,
+    name: str,
+    argument: Any,
+    result_type: type[Any],
+    *,
+    title: str,
+    kinds: tuple[str, ...] = ("communication", "timeout"),
+    default_kind: str = "communication",
+    start_to_close: timedelta = DEFAULT_TIMEOUT,
+    task_queue: str | None = None,
+) -> Any:
+    """Flush progress, run activity ``name`` once (DSL retries own retrying), map failures.
+
+    An activity failure whose ``ApplicationError`` carries a DSL error dict in ``details[0]`` is
+    re-raised as that error; otherwise its type picks one of ``kinds`` (else ``default_kind``).
+    """
+    await ex.progress.flush()
+    try:
+        return await workflow.execute_activity(
+            name,
+            argument,
+            result_type=result_type,
+            start_to_close_timeout=start_to_close,
+            retry_policy=RetryPolicy(maximum_attempts=1),
+            task_queue=task_queue,
+        )
+    except ActivityError as exc:
+        raise failure(exc, title=title, kinds=kinds, default_kind=default_kind) from None
+
+
+def failure(
+    exc: ActivityError, *, title: str, kinds: tuple[str, ...], default_kind: str
+) -> WorkflowError:
+    """Map an activity failure to a DSL error (see :func:`execute`)."""
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        details = cause.details
+        if details and isinstance(details[0], dict) and "type" in details[0]:
+            return WorkflowError(dict(details[0]))
+        kind = cause.type if cause.type in kinds else default_kind
+        return make_error(kind, cause.message, title=title)
+    if cause is not None and type(cause).__name__ == "TimeoutError":
+        return make_error("timeout", str(cause) or "activity timed out", title=title, status=408)
+    return make_error(default_kind, str(cause or exc), title=title)

@@ -1,0 +1,150 @@
+"""``listen``: consume CloudEvents delivered as ``event`` signals (one / all / any, until).
+
+The output is the ordered array of consumed events (read as ``data``, ``envelope`` or
+``raw``), each transformed by ``foreach`` when set. ``foreach`` runs as each event is consumed
+(FIFO), so ``any`` + ``until: false`` processes events forever. Events consumed by an ``until``
+strategy are not part of the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from temporalio import workflow
+
+from workflow_runner.engine import expressions
+from workflow_runner.engine.events import PendingListen, matches, read
+from workflow_runner.engine.executor import CONTINUE, END, EXIT, Executor, Outcome, TaskRun
+
+Filter = Mapping[str, Any] | None
+
+
+class _Listener:
+    """One running ``listen`` task."""
+
+    def __init__(self, ex: Executor, run: TaskRun, data: Any) -> None:
+        self.ex = ex
+        self.run = run
+        self.data = data
+        spec = run.node.spec
+        self.to: Mapping[str, Any] = spec["listen"]["to"]
+        self.mode = str(spec["listen"].get("read", "data"))
+        self.foreach: Mapping[str, Any] | None = spec.get("foreach") or spec["listen"].get(
+            "foreach"
+        )
+        self.pending = PendingListen(run.task_id, run.node.name, self.to)
+        self.values: list[Any] = []
+        self.outputs: list[Any] = []
+        self.directive = CONTINUE
+
+    def evaluate(self, expr: str, value: Any) -> Any:
+        return expressions.evaluate(
+            expr, value, self.ex.task_arguments(self.run, self.data), self.ex.now()
+        )
+
+    def take(self, filters: list[Filter]) -> tuple[int, dict[str, Any]] | None:
+        """The oldest buffered event matching any of ``filters`` (``[None]`` matches all)."""
+        return self.ex.events.take(
+            lambda event: any(matches(f, event, self.evaluate) for f in filters)
+        )
+
+    async def wait_for_more(self) -> None:
+        seen = self.ex.events.received
+        await self.ex.progress.flush()
+        await workflow.wait_condition(lambda: self.ex.events.received != seen)
+
+    async def consume(self, event: dict[str, Any]) -> None:
+        """Record one consumed event and run ``foreach`` on it."""
+        value = read(event, self.mode)
+        self.values.append(value)
+        self.pending.consumed += 1
+        if not self.foreach:
+            self.outputs.append(value)
+            return
+        index = len(self.values) - 1
+        each, at = str(self.foreach.get("item", "item")), str(self.foreach.get("at", "index"))
+        scope = self.run.scope.child({each: value, at: index}, index)
+        output, directive = await self.ex.run_list(self.run.node.do, value, scope)
+        variables = self.ex.arguments(scope, input=value, task=self.run.descriptor)
+        output = self.ex.transform_output(self.foreach, output, variables)
+        self.ex.export(self.foreach, output, {**variables, "output": output})
+        self.outputs.append(output)
+        if directive in (END, EXIT):
+            self.directive = directive
+
+    async def one_or_all(self, filters: list[Filter]) -> None:
+        """One event per filter, in any order; consumed in arrival order."""
+        got: dict[int, tuple[int, dict[str, Any]]] = {}
+        while len(got) < len(filters):
+            for index, filter_ in enumerate(filters):
+                if index not in got:
+                    taken = self.take([filter_])
+                    if taken is not None:
+                        got[index] = taken
+            if len(got) < len(filters):
+                await self.wait_for_more()
+        for _, event in sorted(got.values(), key=lambda pair: pair[0]):
+            await self.consume(event)
+
+    def until_filters(self, strategy: Mapping[str, Any]) -> list[Filter]:
+        if "any" in strategy:
+            return list(strategy["any"]) or [None]
+        return [strategy["one"]] if "one" in strategy else list(strategy.get("all") or [])
+
+    async def any_of(self, filters: list[Filter], until: Any) -> None:
+        """Consume matching events until ``until`` holds (the first event when it is unset).
+
+        Buffered events are examined in arrival order; an event matching the ``until``
+        strategy counts towards it (and is not part of the output) even if a filter matches.
+        """
+        stop = self.until_filters(until) if isinstance(until, Mapping) else []
+        stop_seen: set[int] = set()
+
+        def index_of_stop(event: dict[str, Any]) -> int | None:
+            for index, filter_ in enumerate(stop):
+                if index not in stop_seen and matches(filter_, event, self.evaluate):
+                    return index
+            return None
+
+        def wanted(event: dict[str, Any]) -> bool:
+            if index_of_stop(event) is not None:
+                return True
+            return any(matches(f, event, self.evaluate) for f in filters)
+
+        while self.directive == CONTINUE:
+            taken = self.ex.events.take(wanted)
+            if taken is None:
+                await self.wait_for_more()
+                continue
+            event = taken[1]
+            stop_index = index_of_stop(event)
+            if stop_index is not None:
+                stop_seen.add(stop_index)
+                if isinstance(until, Mapping) and ("any" in until or len(stop_seen) == len(stop)):
+                    return
+                continue
+            await self.consume(event)
+            if until is None:
+                return
+            if isinstance(until, str):
+                variables = self.ex.task_arguments(self.run, self.data)
+                if expressions.truthy(self.ex.field(until, list(self.values), variables)):
+                    return
+
+
+async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+    """Wait for and consume the events; the output is the consumed (transformed) events."""
+    listener = _Listener(ex, run, data)
+    ex.events.pending[run.task_id] = listener.pending
+    try:
+        to = listener.to
+        if "one" in to:
+            await listener.one_or_all([to["one"]])
+        elif "all" in to:
+            await listener.one_or_all(list(to["all"]))
+        else:
+            await listener.any_of(list(to.get("any") or []) or [None], to.get("until"))
+    finally:
+        ex.events.pending.pop(run.task_id, None)
+    return Outcome(listener.outputs, END if listener.directive == END else None)

@@ -1,0 +1,102 @@
+"""``run: shell`` / ``run: script``: a process run by an activity (allowed per worker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from workflow_runner.engine import secrets
+from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest
+from workflow_runner.engine.contract import RUN_PROCESS_ACTIVITY
+from workflow_runner.engine.errors import make_error
+from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.tasks._activity import (
+    DEFAULT_TIMEOUT,
+    deferred_value,
+    execute,
+    secret_names,
+    secret_scope,
+)
+
+
+def build_request(ex: Executor, run: TaskRun, data: Any) -> RunRequest:
+    """Evaluate stdin/arguments/environment (``$secrets`` deferred to the activity)."""
+    process = run.node.spec["run"]
+    kind = "shell" if "shell" in process else "script"
+    body = process[kind]
+    variables = ex.task_arguments(run, data)
+    values = {
+        key: deferred_value(ex, body.get(key, default), data, variables)
+        for key, default in (("stdin", None), ("arguments", []), ("environment", {}))
+    }
+    arguments = values["arguments"]
+    if isinstance(arguments, dict):  # some documents give arguments as a map
+        arguments = [f"{k}={v}" for k, v in arguments.items()]
+    scoped = any(secrets.defer(body.get(key))[1] for key in ("stdin", "arguments", "environment"))
+    command = body.get("command", "")
+    if kind == "shell":
+        command = str(ex.value(command, data, variables))
+    return RunRequest(
+        kind=kind,
+        command=command,
+        language=str(body.get("language", "")),
+        code=body.get("code"),
+        source=body.get("source"),
+        arguments=list(arguments or []),
+        environment=dict(values["environment"] or {}),
+        stdin=values["stdin"],
+        secret_scope=secret_scope(data, variables) if scoped else None,
+        execution_id=ex.execution_id,
+        secret_names=secret_names(ex),
+    )
+
+
+def process_output(result: ProcessResult, mode: str) -> Any:
+    """The task output for ``return: stdout | stderr | code | all | none``."""
+    if mode == "code":
+        return result.code
+    if mode == "all":
+        return {"code": result.code, "stdout": result.stdout, "stderr": result.stderr}
+    if mode == "stderr":
+        return result.stderr
+    if mode == "none":
+        return None
+    return result.stdout
+
+
+async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+    """Run the process; a non-zero exit faults the task unless ``return`` is code or all.
+
+    With ``await: false`` the process is started and the task outputs its transformed input.
+    """
+    process = run.node.spec["run"]
+    request = build_request(ex, run, data)
+    if process.get("await", True) is False:
+        await ex.progress.flush()
+        workflow.start_activity(
+            RUN_PROCESS_ACTIVITY,
+            request,
+            start_to_close_timeout=DEFAULT_TIMEOUT,
+            retry_policy=RetryPolicy(maximum_attempts=1),
+        )
+        return Outcome(data)
+    result: ProcessResult = await execute(
+        ex,
+        RUN_PROCESS_ACTIVITY,
+        request,
+        ProcessResult,
+        title="Process failed",
+        kinds=("timeout", "configuration"),
+        default_kind="runtime",
+    )
+    mode = str(process.get("return", "stdout"))
+    if result.code != 0 and mode not in ("code", "all"):
+        tail = (result.stderr or result.stdout).strip()[-500:]
+        raise make_error(
+            "runtime",
+            f"the process exited with code {result.code}: {tail}",
+            title="Process failed",
+        )
+    return Outcome(process_output(result, mode))
