@@ -19,6 +19,7 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -26,6 +27,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from temporalio.client import Client
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +38,11 @@ TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_C
 
 
 class _Stub(BaseHTTPRequestHandler):
+    seen_tokens: list[str] = []
+
     def do_GET(self) -> None:
+        if self.headers.get("X-Token"):
+            _Stub.seen_tokens.append(self.headers["X-Token"])
         if self.path.startswith("/pets/1"):
             body = json.dumps({"id": 1, "name": "Rex"}).encode()
             self.send_response(200)
@@ -69,22 +75,33 @@ async def channel(stigmer_endpoint: str) -> AsyncIterator[grpc.aio.Channel]:
 
 
 async def _run(
-    channel: grpc.aio.Channel, document: dict[str, Any], data: dict[str, Any] | None = None
+    channel: grpc.aio.Channel,
+    document: dict[str, Any],
+    data: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
 ) -> tuple[wex.WorkflowExecution, list[wex.WorkflowExecution]]:
     """Apply the DSL document, create an execution, follow it with subscribe to its end."""
     name = f"{document['document']['name']}-{uuid.uuid4().hex[:6]}"
     document = {**document, "document": {**document["document"], "name": name}}
     workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
         wf.Workflow(
-            metadata=ar.ApiResourceMetadata(name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization),
+            metadata=ar.ApiResourceMetadata(
+                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
+            ),
             spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
         )
     )
     created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
         wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization),
+            metadata=ar.ApiResourceMetadata(
+                name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
+            ),
             spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow.metadata.id, input=wkt.Struct.from_dict(data) if data else None
+                workflow_id=workflow.metadata.id,
+                input=wkt.Struct.from_dict(data) if data else None,
+                runtime_env={
+                    k: ExecutionValue(value=v, is_secret=True) for k, v in (secrets or {}).items()
+                },
             ),
         )
     )
@@ -105,7 +122,10 @@ def _tasks(execution: wex.WorkflowExecution) -> dict[str, wex.WorkflowTask]:
 
 
 def _doc(name: str, tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"}, "do": tasks}
+    return {
+        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
+        "do": tasks,
+    }
 
 
 async def test_set_and_switch(channel: grpc.aio.Channel) -> None:
@@ -134,12 +154,25 @@ async def test_set_and_switch(channel: grpc.aio.Channel) -> None:
     assert tasks["/do/3/big"].status == TaskStatus.WORKFLOW_TASK_COMPLETED
     assert "/do/2/small" not in tasks
     assert final.status.started_at and final.status.completed_at
-    assert final.status.temporal_workflow_id == f"stigmer/workflow-execution/invoke/{final.metadata.id}"
+    assert (
+        final.status.temporal_workflow_id
+        == f"stigmer/workflow-execution/invoke/{final.metadata.id}"
+    )
     assert updates[0].status.phase in (Phase.EXECUTION_PENDING, Phase.EXECUTION_IN_PROGRESS)
 
 
 async def test_http_call_to_a_loopback_stub(channel: grpc.aio.Channel, http_stub: str) -> None:
-    doc = _doc("http-fetch", [{"getPet": {"call": "http", "with": {"method": "get", "endpoint": f"{http_stub}/pets/1"}}}])
+    doc = _doc(
+        "http-fetch",
+        [
+            {
+                "getPet": {
+                    "call": "http",
+                    "with": {"method": "get", "endpoint": f"{http_stub}/pets/1"},
+                }
+            }
+        ],
+    )
     final, _ = await _run(channel, doc)
     assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
     assert final.status.output.to_dict() == {"id": 1, "name": "Rex"}
@@ -152,11 +185,20 @@ async def test_try_catch_of_a_404(channel: grpc.aio.Channel, http_stub: str) -> 
         [
             {
                 "guarded": {
-                    "try": [{"getPet": {"call": "http", "with": {"method": "get", "endpoint": f"{http_stub}/pets/9"}}}],
+                    "try": [
+                        {
+                            "getPet": {
+                                "call": "http",
+                                "with": {"method": "get", "endpoint": f"{http_stub}/pets/9"},
+                            }
+                        }
+                    ],
                     "catch": {
                         "errors": {"with": {"status": 404}},
                         "as": "err",
-                        "do": [{"fallback": {"set": {"missing": True, "status": "${ $err.status }"}}}],
+                        "do": [
+                            {"fallback": {"set": {"missing": True, "status": "${ $err.status }"}}}
+                        ],
                     },
                 }
             }
@@ -224,3 +266,35 @@ async def test_unknown_task_reference_fails_at_validation(channel: grpc.aio.Chan
     assert "invalid" in final.status.error
     assert "nowhere" in final.status.error
     assert not final.status.tasks
+
+
+async def test_a_secret_reaches_the_http_call_but_never_history(
+    channel: grpc.aio.Channel, http_stub: str, temporal_client: Client
+) -> None:
+    secret = f"s3cr3t-{uuid.uuid4().hex}"
+    doc = _doc(
+        "secret-header",
+        [
+            {
+                "getPet": {
+                    "call": "http",
+                    "with": {
+                        "method": "get",
+                        "endpoint": f"{http_stub}/pets/1",
+                        "headers": {"X-Token": "${ $secrets.API_TOKEN }"},
+                    },
+                }
+            }
+        ],
+    )
+    doc["use"] = {"secrets": ["API_TOKEN"]}
+    final, updates = await _run(channel, doc, secrets={"API_TOKEN": secret})
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    assert secret in _Stub.seen_tokens
+    for workflow_id in (
+        f"stigmer/workflow-execution/invoke/{final.metadata.id}",
+        f"workflow-exec-{final.metadata.id}",
+    ):
+        history = await temporal_client.get_workflow_handle(workflow_id).fetch_history()
+        assert secret not in history.to_json(), f"secret found in the history of {workflow_id}"
+    assert all(secret not in json.dumps(u.status.to_dict()) for u in updates)

@@ -20,6 +20,10 @@ class StigmerApi(Protocol):
         """Fetch a WorkflowInstance by id."""
         ...
 
+    async def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
+        """Fetch a WorkflowExecution by id."""
+        ...
+
     async def update_status(
         self, execution_id: str, status: wex.WorkflowExecutionStatus
     ) -> wex.WorkflowExecution:

@@ -15,7 +15,13 @@ from workflow_runner.activities.execute_workflow import (
 from workflow_runner.activities.report_progress import ReportProgressActivity
 from workflow_runner.api import StigmerApi
 from workflow_runner.config import RunnerConfig
-from workflow_runner.engine import SANDBOX_PASSTHROUGH, ExecuteServerlessWorkflow, engine_activities
+from workflow_runner.engine import (
+    SANDBOX_PASSTHROUGH,
+    EngineConfig,
+    ExecuteServerlessWorkflow,
+    engine_activities,
+)
+from workflow_runner.secrets import ApiSecretResolver
 
 
 def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list[Worker]:
@@ -44,7 +50,10 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         client,
         task_queue=config.interpreter_task_queue,
         workflows=[ExecuteServerlessWorkflow],
-        activities=[*engine_activities(), ReportProgressActivity(api).report_task_progress],
+        activities=[
+            *engine_activities(EngineConfig.from_env(secret_resolver=ApiSecretResolver(api))),
+            ReportProgressActivity(api).report_task_progress,
+        ],
         max_concurrent_activities=config.max_concurrent_activities,
         max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
