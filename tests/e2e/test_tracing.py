@@ -397,11 +397,24 @@ async def test_server_metrics_count_the_execution(run: Run, traced: Traced) -> N
     assert durations and durations[0]["count"] >= 1
 
 
-@pytest.mark.xfail(
-    reason="the engine's http activity does not inject trace headers yet (engine/ is owned "
-    "elsewhere; see docs/adr/0009)",
-    strict=False,
-)
+async def test_one_span_per_dsl_task(run: Run) -> None:
+    spans = [s for s in run.spans if s["name"].startswith("Task:")]
+    by_pointer = {s["attributes"]["stigmer.task.pointer"]: s for s in spans}
+    eid = run.execution.metadata.id
+    expected = {"/do/0/init", "/do/1/route", "/do/2/loop"} | {
+        f"/do/2/loop/do/0/double[{i}]" for i in range(2)  # input items [1, 2]
+    }
+    assert expected <= set(by_pointer), sorted(by_pointer)
+    for pointer in expected:
+        span = by_pointer[pointer]
+        assert span["trace_id"] == run.trace_id
+        assert span["service"] == "workflow-runner"
+        assert span["attributes"]["stigmer.execution_id"] == eid
+        assert span["attributes"]["stigmer.task.outcome"] == "completed"
+        assert span["attributes"]["stigmer.workflow.version"] == "1.0.0"
+    assert by_pointer["/do/1/route"]["attributes"]["stigmer.task.kind"] == "switch"
+
+
 async def test_http_call_carries_the_trace(run: Run) -> None:
     assert any(
         run.trace_id in headers.get("traceparent", "") for headers in _Stub.headers_seen

@@ -17,6 +17,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError
 
 from workflow_runner.engine.contract import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
+from workflow_runner.engine.task_spans import record_task_span
 
 MAX_VALUE_BYTES = 16 * 1024
 
@@ -48,6 +49,7 @@ class ProgressBuffer:
         self.rows: dict[str, TaskProgress] = {}
         self._changed: dict[str, None] = {}
         self.flushes = 0
+        self.span_attributes: dict[str, str] = {}
 
     def _put(self, row: TaskProgress) -> None:
         self.rows[row.task_id] = row
@@ -73,15 +75,15 @@ class ProgressBuffer:
         row = self.rows.get(task_id)
         if row is None:
             row = TaskProgress(task_id=task_id, task_name="", task_kind="", status=status)
-        self._put(
-            dataclasses.replace(
-                row,
-                status=status,
-                completed_at=now_rfc3339(),
-                output=cap_value(output),
-                error=error,
-            )
+        final = dataclasses.replace(
+            row,
+            status=status,
+            completed_at=now_rfc3339(),
+            output=cap_value(output),
+            error=error,
         )
+        self._put(final)
+        record_task_span(final, self.execution_id, self.span_attributes)
 
     def skip(self, task_id: str, name: str, kind: str, task_input: Any) -> None:
         """Record a task whose ``if`` was false; its raw input is its output."""

@@ -107,6 +107,10 @@ class ExecuteServerlessWorkflow:
             }
             await progress.flush(final=True, workflow_status="FAILED", error=describe(error))
             raise _application_error(error) from None
+        progress.span_attributes = {
+            "stigmer.workflow.name": str(definition.document.get("name", "")),
+            "stigmer.workflow.version": str(definition.document.get("version", "")),
+        }
         executor = Executor(
             definition, input.execution_id, input.input, progress, HANDLERS, self._events
         )

@@ -15,6 +15,7 @@ from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
     import httpx
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class HttpResponse:
     headers: dict[str, str]
     content: Any
     content_base64: str
+
+
+_TRACE_CONTEXT = TraceContextTextMapPropagator()
 
 
 def decode_content(content_type: str, raw: bytes) -> Any:
@@ -140,6 +144,9 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
     if authorization:
         headers.setdefault("Authorization", authorization)
     body = secret_values.resolve(request.body, scope, secrets)
+    # W3C trace context only (not the baggage, which carries our execution id) so the called
+    # service joins the trace without learning our internals.
+    _TRACE_CONTEXT.inject(headers)
     kwargs: dict[str, Any] = {"headers": headers}
     if query:
         kwargs["params"] = query
