@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 
@@ -33,6 +34,7 @@ class RunnerConfig:
     max_concurrent_workflow_tasks: int = 100
     interpreter_execution_timeout: timedelta = timedelta(minutes=30)
     graceful_shutdown: timedelta = timedelta(seconds=30)
+    heartbeat_file: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:
@@ -59,4 +61,7 @@ class RunnerConfig:
             graceful_shutdown=timedelta(
                 seconds=_positive_int(env, "RUNNER_GRACEFUL_SHUTDOWN_SECONDS", 30)
             ),
+            heartbeat_file=Path(env["RUNNER_HEARTBEAT_FILE"])
+            if env.get("RUNNER_HEARTBEAT_FILE")
+            else None,
         )

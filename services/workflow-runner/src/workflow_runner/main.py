@@ -18,6 +18,7 @@ from stigmer_telemetry import (
 
 from workflow_runner.client import StigmerClient
 from workflow_runner.config import RunnerConfig
+from workflow_runner.liveness import touch_forever
 from workflow_runner.worker import build_workers
 
 _log = logging.getLogger("workflow_runner")
@@ -39,6 +40,11 @@ async def run(config: RunnerConfig) -> None:
     async with StigmerClient(config.api) as api:
         workers = build_workers(client, api, config)
         running = [asyncio.ensure_future(w.run()) for w in workers]
+        beating = (
+            asyncio.ensure_future(touch_forever(config.heartbeat_file))
+            if config.heartbeat_file
+            else None
+        )
         _log.info(
             "workflow-runner polling %s and %s on %s",
             config.runner_task_queue,
@@ -47,6 +53,8 @@ async def run(config: RunnerConfig) -> None:
         )
         await asyncio.wait({stopping, *running}, return_when=asyncio.FIRST_COMPLETED)
         _log.info("shutting down: finishing in-flight tasks")
+        if beating is not None:
+            beating.cancel()
         await asyncio.gather(*(w.shutdown() for w in workers), return_exceptions=True)
         for task in running:
             if task.done() and task.exception():
