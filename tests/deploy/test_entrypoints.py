@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stigmer_testing.ports import free_port
+from stigmer_devstack.ports import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from stigmer_testing.ports import free_port
+from stigmer_devstack.ports import free_port
 
 
 def _wait_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:

@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
+from stigmer_devstack.binaries import BinaryNotFoundError
+from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from stigmer_testing.binaries import BinaryNotFoundError
-from stigmer_testing.redis_server import RedisServer, start_redis, stop_pid
 from stigmer_testing.temporal_servers import shutdown, start_dev_server, start_time_skipping
 
 

@@ -6,12 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from stigmer_devstack.binaries import find_temporal, find_temporal_test_server
+from stigmer_devstack.ports import free_port
+from stigmer_devstack.redis_server import stop_pid
 from stigmer_protos.temporal import data_converter
 from temporalio.testing import WorkflowEnvironment
-
-from stigmer_testing.binaries import find_temporal, find_temporal_test_server
-from stigmer_testing.ports import free_port
-from stigmer_testing.redis_server import stop_pid
 
 
 @dataclass(frozen=True)

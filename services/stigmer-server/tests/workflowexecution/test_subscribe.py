@@ -12,10 +12,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ss_helpers import execution_msg, stubs_for, workflow_msg
+from stigmer_devstack.ports import free_port
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_server.workflowexecution.subscription import Subscriptions
-from stigmer_testing.ports import free_port
 
 P = wex.ExecutionPhase
 T = wex.WorkflowTaskStatus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.json_values import whole_numbers
 
 
 def workflow_input(spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
@@ -14,7 +15,7 @@ def workflow_input(spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
     ``trigger_message`` and ``trigger_metadata`` are added as ``message`` and ``metadata``
     unless the structured input already defines those keys (see docs/adr/0006).
     """
-    data: dict[str, Any] = spec.input.to_dict() if spec.input is not None else {}
+    data: dict[str, Any] = whole_numbers(spec.input.to_dict()) if spec.input is not None else {}
     if spec.trigger_message:
         data.setdefault("message", spec.trigger_message)
     if spec.trigger_metadata:

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.json_values import whole_numbers
 
 from workflow_runner.converter.errors import ConversionError
 
 
 def normalize(value: Any) -> Any:
-    """Return ``value`` with integral floats turned back into ints.
-
-    ``google.protobuf.Value`` stores every number as a double, so ``3`` comes back as
-    ``3.0``; the DSL (and its schema, e.g. ``seconds``, ``status``) expects integers.
-    """
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    if isinstance(value, Mapping):
-        return {str(k): normalize(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [normalize(v) for v in value]
-    return value
+    """Return ``value`` with integral floats turned back into ints (see ``whole_numbers``)."""
+    return whole_numbers(value)
 
 
 def check_json(value: Any, path: str, field: str) -> None:

@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from stigmer_testing.binaries import find_redis_server
-from stigmer_testing.ports import free_port, wait_for_port
+from stigmer_devstack.binaries import find_redis_server
+from stigmer_devstack.ports import free_port, wait_for_port
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,42 @@ class RedisServer:
     def url(self) -> str:
         """The ``redis://`` URL of the server."""
         return f"redis://{self.host}:{self.port}/0"
+
+
+def redis_args(
+    binary: Path,
+    data_dir: Path,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    appendonly: bool = False,
+    logfile: Path | None = None,
+) -> list[str]:
+    """The redis-server command line: no RDB snapshots, AOF when ``appendonly``.
+
+    Args:
+        binary: The redis-server executable.
+        data_dir: Its working directory (AOF files).
+        port: Port to bind.
+        host: Interface to bind.
+        appendonly: Persist with AOF (``appendfsync everysec``).
+        logfile: Log file; stdout when omitted.
+    """
+    return [
+        str(binary),
+        "--port",
+        str(port),
+        "--bind",
+        host,
+        "--dir",
+        str(data_dir),
+        "--save",
+        "",
+        "--appendonly",
+        "yes" if appendonly else "no",
+        "--logfile",
+        str(logfile) if logfile is not None else "",
+    ]
 
 
 def start_redis(
@@ -44,21 +80,14 @@ def start_redis(
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     port = port or free_port(host)
-    args = [
-        str(find_redis_server()),
-        "--port",
-        str(port),
-        "--bind",
-        host,
-        "--dir",
-        str(data_dir),
-        "--save",
-        "",
-        "--appendonly",
-        "yes" if appendonly else "no",
-        "--logfile",
-        str(data_dir / "redis.log"),
-    ]
+    args = redis_args(
+        find_redis_server(),
+        data_dir,
+        port,
+        host=host,
+        appendonly=appendonly,
+        logfile=data_dir / "redis.log",
+    )
     proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         wait_for_port(port, host)

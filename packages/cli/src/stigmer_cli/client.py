@@ -1,0 +1,161 @@
+"""A small synchronous client of stigmer-server's Workflow and WorkflowExecution services."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import grpc
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
+
+LOCAL_ORG = "local"
+_CALL_TIMEOUT_S = 30.0
+
+
+def _stub(factory: Any, channel: grpc.Channel) -> Any:
+    # The generated stubs are untyped; every call through them is checked at its call site.
+    return factory(channel)
+
+
+def metadata(resource: Any) -> ar.ApiResourceMetadata:
+    """The resource's metadata, empty when the server sent none."""
+    md: ar.ApiResourceMetadata | None = resource.metadata
+    return md if md is not None else ar.ApiResourceMetadata()
+
+
+class StigmerClient:
+    """Calls over one insecure channel; errors surface as ``grpc.RpcError``."""
+
+    def __init__(self, endpoint: str) -> None:
+        """Open a channel to ``endpoint`` (``host:port``); no call is made yet."""
+        self.endpoint = endpoint
+        self._channel = grpc.insecure_channel(endpoint)
+        self._wf_cmd = _stub(wf_cmd.WorkflowCommandControllerStub, self._channel)
+        self._wf_qry = _stub(wf_qry.WorkflowQueryControllerStub, self._channel)
+        self._wex_cmd = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, self._channel)
+        self._wex_qry = _stub(wex_qry.WorkflowExecutionQueryControllerStub, self._channel)
+
+    def __enter__(self) -> StigmerClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the channel."""
+        self._channel.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        """Block until the channel connects.
+
+        Raises:
+            grpc.FutureTimeoutError: Not connected within ``timeout`` seconds.
+        """
+        grpc.channel_ready_future(self._channel).result(timeout=timeout)
+
+    def apply_workflow(self, workflow: wf.Workflow) -> wf.Workflow:
+        """Create or update a workflow by its slug (``WorkflowCommandController/apply``)."""
+        result: wf.Workflow = self._wf_cmd.apply(workflow, timeout=_CALL_TIMEOUT_S)
+        return result
+
+    def get_workflow(self, workflow_id: str) -> wf.Workflow:
+        """Fetch a workflow by id."""
+        result: wf.Workflow = self._wf_qry.get(wf.WorkflowId(value=workflow_id), timeout=10)
+        return result
+
+    def workflow_by_name(self, name: str) -> wf.Workflow:
+        """Fetch a workflow of the local org by name (slug)."""
+        ref = ar.ApiResourceReference(
+            scope=ar.ApiResourceOwnerScope.organization,
+            org=LOCAL_ORG,
+            slug=name,
+        )
+        result: wf.Workflow = self._wf_qry.getByReference(ref, timeout=10)
+        return result
+
+    def create_execution(
+        self, spec: wex.WorkflowExecutionSpec, workflow_name: str
+    ) -> wex.WorkflowExecution:
+        """Create (and thereby start) an execution named ``<workflow>-<utc time>-<random>``.
+
+        Execution names are slugs unique in the org, hence the time and random suffix.
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        execution = wex.WorkflowExecution(
+            metadata=ar.ApiResourceMetadata(
+                name=f"{workflow_name}-{stamp}-{secrets.token_hex(3)}",
+                org=LOCAL_ORG,
+                owner_scope=ar.ApiResourceOwnerScope.organization,
+            ),
+            spec=spec,
+        )
+        result: wex.WorkflowExecution = self._wex_cmd.create(execution, timeout=_CALL_TIMEOUT_S)
+        return result
+
+    def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
+        """Fetch an execution by id."""
+        result: wex.WorkflowExecution = self._wex_qry.get(
+            wex.WorkflowExecutionId(value=execution_id), timeout=10
+        )
+        return result
+
+    def list_executions(
+        self, *, phase: wex.ExecutionPhase | None, workflow_id: str | None, limit: int
+    ) -> list[wex.WorkflowExecution]:
+        """List executions, newest pages first as the server orders them, up to ``limit``."""
+        found: list[wex.WorkflowExecution] = []
+        token = ""
+        while len(found) < limit:
+            size = min(100, limit - len(found))
+            page: wex.WorkflowExecutionList
+            if workflow_id:
+                page = self._wex_qry.listByWorkflow(
+                    wex.ListWorkflowExecutionsByWorkflowRequest(
+                        workflow_id=workflow_id,
+                        page_size=size,
+                        page_token=token,
+                        phase=phase or wex.ExecutionPhase(0),
+                    ),
+                    timeout=10,
+                )
+            else:
+                page = self._wex_qry.list(
+                    wex.ListWorkflowExecutionsRequest(
+                        page_size=size, page_token=token, phase=phase or wex.ExecutionPhase(0)
+                    ),
+                    timeout=10,
+                )
+            found.extend(page.entries)
+            token = page.next_page_token
+            if not token or not page.entries:
+                break
+        return found[:limit]
+
+    def subscribe(self, execution_id: str) -> Any:
+        """Open the ``subscribe`` stream: an iterator of executions that can be cancelled."""
+        return self._wex_qry.subscribe(
+            wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id)
+        )
+
+    def cancel(
+        self, execution_id: str, reason: str, timeout: float = 10.0
+    ) -> wex.WorkflowExecution:
+        """Ask the server to cancel an execution (additive ``cancel`` RPC)."""
+        result: wex.WorkflowExecution = self._wex_cmd.cancel(
+            wex.WorkflowExecutionCancelInput(execution_id=execution_id, reason=reason),
+            timeout=timeout,
+        )
+        return result

@@ -1,0 +1,3 @@
+"""One module per ``stigmer`` command, each with ``register(subparsers)``."""
+
+from __future__ import annotations

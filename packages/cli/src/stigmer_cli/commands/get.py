@@ -1,0 +1,38 @@
+"""``stigmer get``: show one execution (or workflow)."""
+
+from __future__ import annotations
+
+import argparse
+
+from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.client import StigmerClient
+from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.render.json_output import dumps, execution_json
+from stigmer_cli.render.model import ExecutionView
+from stigmer_cli.render.text_output import execution_text
+
+
+def register(sub: argparse._SubParsersAction[Parser]) -> None:
+    """Add the command."""
+    parser = command_parser(
+        sub,
+        "get",
+        summary="show an execution (wex-...) or a workflow (wfl-...)",
+        example="stigmer get wex-01j9zq4v6m8n2p3r5s7t9v1x3z",
+    )
+    parser.add_argument("id", help="execution id (wex-...) or workflow id (wfl-...)")
+    add_endpoint(parser)
+    add_output(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the command; returns the exit status."""
+    with StigmerClient(require_endpoint(args.endpoint)) as client:
+        if args.id.startswith("wfl-"):
+            workflow = client.get_workflow(args.id)
+            print(dumps(workflow.to_dict()))
+            return 0
+        view = ExecutionView.of(client.get_execution(args.id))
+    print(dumps(execution_json(view)) if args.output == "json" else execution_text(view))
+    return 0
