@@ -135,7 +135,10 @@ def test_configure_telemetry_installs_sdk_and_instrumentation(tmp_path: Path) ->
         assert hasattr(redis.Redis.execute_command, "__wrapped__")
         """
     )
-    env = {"STIGMER_OTEL_SPANS_FILE": str(spans), "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test"}
+    env = {
+        "STIGMER_OTEL_SPANS_FILE": str(spans),
+        "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=test",
+    }
     proc = subprocess.run(
         [sys.executable, "-c", script], env={**_base_env(), **env}, capture_output=True, text=True
     )

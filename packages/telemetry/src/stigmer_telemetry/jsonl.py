@@ -41,8 +41,10 @@ def span_to_dict(span: ReadableSpan) -> dict[str, Any]:
             for event in span.events
         ],
         "links": [
-            {"trace_id": format(link.context.trace_id, "032x"),
-             "span_id": format(link.context.span_id, "016x")}
+            {
+                "trace_id": format(link.context.trace_id, "032x"),
+                "span_id": format(link.context.span_id, "016x"),
+            }
             for link in span.links
         ],
     }
