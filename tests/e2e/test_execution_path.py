@@ -298,3 +298,62 @@ async def test_a_secret_reaches_the_http_call_but_never_history(
         history = await temporal_client.get_workflow_handle(workflow_id).fetch_history()
         assert secret not in history.to_json(), f"secret found in the history of {workflow_id}"
     assert all(secret not in json.dumps(u.status.to_dict()) for u in updates)
+
+
+async def test_a_listen_task_waits_for_a_signalled_event(channel: grpc.aio.Channel) -> None:
+    doc = _doc(
+        "approval",
+        [
+            {
+                "waitForDecision": {
+                    "listen": {"to": {"one": {"with": {"type": "com.example.approval"}}}}
+                }
+            },
+            {"decide": {"set": {"approved": "${ .[0].approved }"}}},
+        ],
+    )
+    name = f"approval-{uuid.uuid4().hex[:6]}"
+    doc["document"]["name"] = name
+    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
+        wf.Workflow(
+            metadata=ar.ApiResourceMetadata(
+                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
+            ),
+            spec=dsl_to_workflow_spec(yaml.safe_dump(doc)),
+        )
+    )
+    commands = wex_cmd.WorkflowExecutionCommandControllerStub(channel)
+    created = await commands.create(
+        wex.WorkflowExecution(
+            metadata=ar.ApiResourceMetadata(name=f"run-{name}", org="e2e"),
+            spec=wex.WorkflowExecutionSpec(workflow_id=workflow.metadata.id),
+        )
+    )
+    event = wkt.Struct.from_dict(
+        {
+            "specversion": "1.0",
+            "id": "1",
+            "source": "e2e",
+            "type": "com.example.approval",
+            "data": {"approved": True},
+        }
+    )
+    signal = wex.WorkflowExecutionSignalInput(execution_id=created.metadata.id, event=event)
+    async with asyncio.timeout(30):
+        while True:  # the interpreter starts a moment after create returns
+            try:
+                await commands.signal(signal)
+                break
+            except grpc.aio.AioRpcError as err:
+                assert err.code() == grpc.StatusCode.FAILED_PRECONDITION, err.details()
+                await asyncio.sleep(0.1)
+        stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
+            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
+        )
+        final = [u async for u in stream][-1]
+    assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
+    assert final.status.output.to_dict() == {"approved": True}
+    assert (
+        _tasks(final)["/do/0/waitForDecision"].task_type
+        == wex.WorkflowTaskType.WORKFLOW_TASK_APPROVAL
+    )

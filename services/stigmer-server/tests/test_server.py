@@ -46,6 +46,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         "updateStatus",
         "delete",
         "cancel",
+        "signal",
     }
     # The route the server answers is exactly that path (an unknown one would be UNIMPLEMENTED).
     call = api.stubs.channel.unary_unary(

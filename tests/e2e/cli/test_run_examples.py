@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -77,6 +78,38 @@ def test_http_fetch_against_the_stub(cli: Any, endpoint: str, http_stub: str) ->
     assert [t["kind"] for t in doc["tasks"]] == ["call.http", "set"]
 
 
+def test_approval_waits_for_stigmer_signal(cli: Any, endpoint: str) -> None:
+    started = cli.run(
+        "run", "-f", "examples/approval.yaml", "--endpoint", endpoint, "--no-follow", "-o", "json"
+    )
+    assert started.code == 0, started.stderr
+    assert started.stdout.strip(), started.stderr
+    execution_id = json.loads(started.stdout)["id"]
+    deadline = time.monotonic() + 60
+    while True:  # the listen task is reached a moment after create returns
+        sent = cli.run(
+            "signal",
+            execution_id,
+            "--endpoint",
+            endpoint,
+            "--type",
+            "com.example.approval",
+            "--data",
+            '{"approved": true, "by": "ada"}',
+        )
+        if sent.code == 0 or time.monotonic() > deadline:
+            break
+        assert "FAILED_PRECONDITION" in sent.stderr or "not running" in sent.stderr, sent.stderr
+        time.sleep(0.2)
+    assert sent.code == 0, sent.stderr
+    watched = cli.run("watch", execution_id, "--endpoint", endpoint, "-o", "json")
+    assert watched.code == 0, watched.stderr
+    assert watched.stdout.strip(), watched.stderr
+    doc = json.loads(watched.stdout)
+    assert doc["phase"] == "COMPLETED"
+    assert doc["output"] == {"approved": True, "by": "ada"}
+
+
 def test_every_example_is_covered(cli: Any) -> None:
-    covered = {case[0] for case in CASES} | {"http-fetch.yaml"}
+    covered = {case[0] for case in CASES} | {"http-fetch.yaml", "approval.yaml"}
     assert {p.name for p in cli.examples.glob("*.yaml")} == covered

@@ -15,6 +15,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.google.protobuf import Struct
 
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
@@ -149,6 +150,18 @@ class StigmerClient:
         return self._wex_qry.subscribe(
             wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id)
         )
+
+    def signal(
+        self, execution_id: str, event: dict[str, Any], timeout: float = 10.0
+    ) -> wex.WorkflowExecution:
+        """Deliver a CloudEvent to an execution (additive ``signal`` RPC)."""
+        result: wex.WorkflowExecution = self._wex_cmd.signal(
+            wex.WorkflowExecutionSignalInput(
+                execution_id=execution_id, event=Struct.from_dict(event)
+            ),
+            timeout=timeout,
+        )
+        return result
 
     def cancel(
         self, execution_id: str, reason: str, timeout: float = 10.0

@@ -14,8 +14,8 @@ from workflow_runner.converter import load_yaml
 from stigmer_cli.errors import UsageError
 
 
-def parse_input(raw: str | None) -> dict[str, Any] | None:
-    """The workflow input from ``JSON`` text or ``@file`` (JSON or YAML); must be an object.
+def parse_input(raw: str | None, option: str = "--input") -> dict[str, Any] | None:
+    """A JSON object from ``JSON`` text or ``@file`` (JSON or YAML), given as ``option``.
 
     Raises:
         UsageError: Unreadable, unparseable, or not an object.
@@ -27,18 +27,18 @@ def parse_input(raw: str | None) -> dict[str, Any] | None:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as err:
-            raise UsageError(f"--input: cannot read {path}: {err.strerror or err}") from None
+            raise UsageError(f"{option}: cannot read {path}: {err.strerror or err}") from None
         try:
             value = load_yaml(text)
         except yaml.YAMLError as err:
-            raise UsageError(f"--input: {path} is not JSON or YAML: {err}") from None
+            raise UsageError(f"{option}: {path} is not JSON or YAML: {err}") from None
     else:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError as err:
-            raise UsageError(f"--input: invalid JSON: {err}") from None
+            raise UsageError(f"{option}: invalid JSON: {err}") from None
     if not isinstance(value, dict):
-        raise UsageError('--input: must be a JSON object, e.g. \'{"name": "Ada"}\'')
+        raise UsageError(f'{option}: must be a JSON object, e.g. \'{{"name": "Ada"}}\'')
     return value
 
 

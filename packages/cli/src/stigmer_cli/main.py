@@ -13,7 +13,18 @@ from stigmer_devstack import BinaryNotFoundError, StackError
 
 from stigmer_cli import __version__
 from stigmer_cli.cli_parser import Parser, add_debug
-from stigmer_cli.commands import apply, cancel, dev, get, graph, list_, run, validate, watch
+from stigmer_cli.commands import (
+    apply,
+    cancel,
+    dev,
+    get,
+    graph,
+    list_,
+    run,
+    signal_,
+    validate,
+    watch,
+)
 from stigmer_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, CliError, describe_rpc_error
 
 _EXAMPLES = """examples:
@@ -35,7 +46,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"stigmer {__version__}")
     add_debug(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for command in (run, dev, apply, get, list_, watch, cancel, validate, graph):
+    for command in (run, dev, apply, get, list_, watch, signal_, cancel, validate, graph):
         command.register(sub)
     return parser
 

@@ -10,7 +10,10 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google.protobuf import Struct
-from stigmer_server.workflowexecution.launcher import LauncherUnavailableError
+from stigmer_server.workflowexecution.launcher import (
+    LauncherNotRunningError,
+    LauncherUnavailableError,
+)
 
 P = wex.ExecutionPhase
 T = wex.WorkflowTaskStatus
@@ -36,6 +39,8 @@ class FakeLauncher:
         self.ready = ready
         self.started: list[wex.WorkflowExecution] = []
         self.cancelled: list[tuple[str, str]] = []
+        self.signals: list[tuple[str, dict[str, Any]]] = []
+        self.running = True
 
     def check_ready(self) -> None:
         if not self.ready:
@@ -51,6 +56,13 @@ class FakeLauncher:
         if self.fail is not None:
             raise self.fail
         self.cancelled.append((execution_id, reason))
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
+        if self.fail is not None:
+            raise self.fail
+        if not self.running:
+            raise LauncherNotRunningError("the execution is not running yet")
+        self.signals.append((execution_id, event))
 
 
 async def test_create_resolves_default_instance_and_stays_pending_without_launcher(
@@ -268,3 +280,38 @@ async def test_concurrent_update_status_loses_nothing(api: Any) -> None:
     assert sorted(t.task_id for t in got.status.tasks) == sorted(f"t{i}" for i in range(20))
     assert all(t.status == T.WORKFLOW_TASK_COMPLETED for t in got.status.tasks)
     assert got.status.phase == P.EXECUTION_IN_PROGRESS
+
+
+async def test_signal_paths(api: Any, make_api: Any) -> None:
+    launcher = FakeLauncher()
+    live = await make_api(launcher)
+    w = await live.stubs.wf.create(workflow_msg())
+    e = await live.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))
+    event = {"type": "com.example.approval", "data": {"approved": True}}
+
+    def signal(execution_id: str, body: dict[str, Any]) -> wex.WorkflowExecutionSignalInput:
+        return wex.WorkflowExecutionSignalInput(
+            execution_id=execution_id, event=Struct.from_dict(body)
+        )
+
+    got = await live.stubs.wex.signal(signal(e.metadata.id, event))
+    assert got.metadata.id == e.metadata.id
+    assert launcher.signals == [(e.metadata.id, event)]
+    code, msg = await code_of(live.stubs.wex.signal(signal(e.metadata.id, {"data": 1})))
+    assert (code, msg) == (grpc.StatusCode.INVALID_ARGUMENT, "event.type: required")
+    assert (await code_of(live.stubs.wex.signal(signal("wex-nope", event))))[
+        0
+    ] == grpc.StatusCode.NOT_FOUND
+    launcher.running = False
+    code, msg = await code_of(live.stubs.wex.signal(signal(e.metadata.id, event)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "not running" in msg
+    await live.stubs.wex.updateStatus(status_input(e.metadata.id, P.EXECUTION_COMPLETED))
+    code, _ = await code_of(live.stubs.wex.signal(signal(e.metadata.id, event)))
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    assert len(launcher.signals) == 1
+    # API-only server: no orchestrator to deliver it.
+    w2 = await api.stubs.wf.create(workflow_msg("other"))
+    e2 = await api.stubs.wex.create(execution_msg(workflow_id=w2.metadata.id))
+    assert (await code_of(api.stubs.wex.signal(signal(e2.metadata.id, event))))[
+        0
+    ] == grpc.StatusCode.UNAVAILABLE

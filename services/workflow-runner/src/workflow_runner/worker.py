@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_telemetry import ExecutionContextInterceptor, execution_id_after
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -10,7 +11,6 @@ from temporalio.worker import Worker
 from workflow_runner.activities.execute_workflow import (
     ExecuteWorkflowActivity,
     InterpreterSettings,
-    interpreter_workflow_id,
 )
 from workflow_runner.activities.report_progress import ReportProgressActivity
 from workflow_runner.api import StigmerApi

@@ -15,6 +15,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.temporal_client import TemporalConnectionConfig
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -22,7 +23,6 @@ from temporalio.testing import ActivityEnvironment
 from workflow_runner.activities.execute_workflow import (
     ExecuteWorkflowActivity,
     InterpreterSettings,
-    interpreter_workflow_id,
 )
 from workflow_runner.client import ClientConfig, StigmerClient
 from workflow_runner.config import RunnerConfig

@@ -22,6 +22,8 @@ from stigmer_cli.errors import EXIT_INTERRUPTED, CliError, UsageError
 from stigmer_cli.follow import FollowTimeoutError, follow
 from stigmer_cli.inputs import parse_input, runtime_env
 from stigmer_cli.outcome import exit_code_for, pick_view, print_result
+from stigmer_cli.render.json_output import dumps, execution_json
+from stigmer_cli.render.model import ExecutionView
 
 
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -82,7 +84,11 @@ def run(args: argparse.Namespace) -> int:
         created = client.create_execution(spec, metadata(applied).slug or "run")
         execution_id = metadata(created).id
         if args.no_follow:
-            print(execution_id)
+            # JSON output is always one object; text output is the bare id, for scripts.
+            if args.output == "json":
+                print(dumps(execution_json(ExecutionView.of(created))))
+            else:
+                print(execution_id)
             return 0
         view = None if quiet else pick_view(sys.stderr)
         try:

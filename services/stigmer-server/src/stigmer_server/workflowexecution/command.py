@@ -47,3 +47,10 @@ class WorkflowExecutionCommandController(
     ) -> wex.WorkflowExecution:
         """Request cancellation through the orchestrator."""
         return await self._s.cancel(request.execution_id, request.reason)
+
+    async def signal(
+        self, request: wex.WorkflowExecutionSignalInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Deliver an event to the execution's ``listen`` tasks."""
+        event = request.event.to_dict() if request.event is not None else {}
+        return await self._s.signal(request.execution_id, event)

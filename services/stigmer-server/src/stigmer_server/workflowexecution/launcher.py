@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
 
 class LauncherUnavailableError(Exception):
     """The orchestrator cannot be reached; the start/cancel may succeed if retried later."""
+
+
+class LauncherNotRunningError(Exception):
+    """The execution's run is not (yet, or any longer) able to receive the request."""
 
 
 class ExecutionLauncher(Protocol):
@@ -41,5 +45,14 @@ class ExecutionLauncher(Protocol):
 
         Raises:
             LauncherUnavailableError: The orchestrator is unreachable.
+        """
+        ...
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
+        """Deliver a CloudEvent to the running execution.
+
+        Raises:
+            LauncherUnavailableError: The orchestrator is unreachable.
+            LauncherNotRunningError: The execution's interpreter is not running.
         """
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
@@ -24,7 +25,11 @@ from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.pagination import list_page, page_size_of
 from stigmer_server.store.repository import Repository
 from stigmer_server.workflow.service import WorkflowService
-from stigmer_server.workflowexecution.launcher import ExecutionLauncher, LauncherUnavailableError
+from stigmer_server.workflowexecution.launcher import (
+    ExecutionLauncher,
+    LauncherNotRunningError,
+    LauncherUnavailableError,
+)
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -225,19 +230,42 @@ class ExecutionService:
             NotFoundError, FailedPreconditionError (already terminal),
             UnavailableError (no launcher or orchestrator unreachable), InternalError.
         """
-        execution = await self.repo.require(require(execution_id, "execution_id"))
-        phase = (execution.status or wex.WorkflowExecutionStatus()).phase
-        if is_terminal(phase):
-            raise FailedPreconditionError(f"execution is already {phase.name}")
-        if self.launcher is None:
-            raise UnavailableError("cancellation needs the orchestrator (Temporal is disabled)")
+        launcher = await self._live_execution(execution_id, "cancellations")
         try:
-            await self.launcher.cancel(execution_id, reason)
+            await launcher.cancel(execution_id, reason)
         except LauncherUnavailableError as exc:
             raise UnavailableError(f"failed to cancel workflow execution: {exc}") from exc
         except Exception as exc:
             raise InternalError(f"failed to cancel workflow execution: {exc}") from exc
         return await self.repo.require(execution_id)
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> wex.WorkflowExecution:
+        """Deliver a CloudEvent to a running execution's ``listen`` tasks.
+
+        Raises:
+            InvalidArgumentError (no event type), NotFoundError, FailedPreconditionError (not
+            running), UnavailableError (no launcher or orchestrator unreachable).
+        """
+        if not isinstance(event.get("type"), str) or not event["type"]:
+            raise InvalidArgumentError("event.type", "required")
+        launcher = await self._live_execution(execution_id, "signals")
+        try:
+            await launcher.signal(execution_id, event)
+        except LauncherUnavailableError as exc:
+            raise UnavailableError(f"failed to signal workflow execution: {exc}") from exc
+        except LauncherNotRunningError as exc:
+            raise FailedPreconditionError(str(exc)) from exc
+        return await self.repo.require(execution_id)
+
+    async def _live_execution(self, execution_id: str, what: str) -> ExecutionLauncher:
+        """Check the execution exists and is not terminal; return the launcher to act on it."""
+        execution = await self.repo.require(require(execution_id, "execution_id"))
+        phase = (execution.status or wex.WorkflowExecutionStatus()).phase
+        if is_terminal(phase):
+            raise FailedPreconditionError(f"execution is already {phase.name}")
+        if self.launcher is None:
+            raise UnavailableError(f"{what} need the orchestrator (Temporal is disabled)")
+        return self.launcher
 
     async def list(self, request: wex.ListWorkflowExecutionsRequest) -> wex.WorkflowExecutionList:
         """Executions newest first, filtered by phase (index) and tags (AND, post-filter)."""

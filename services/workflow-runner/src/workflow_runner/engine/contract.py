@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from stigmer_protos import temporal_names
+
 ENGINE_WORKFLOW_NAME = "ExecuteServerlessWorkflow"
 """Temporal workflow type name of the DSL interpreter."""
 
@@ -26,7 +28,7 @@ GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
 RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
 """Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
 
-EVENT_SIGNAL = "event"
+EVENT_SIGNAL = temporal_names.EVENT_SIGNAL
 """Signal delivering one CloudEvent (a JSON object) to the workflow's ``listen`` tasks."""
 
 PENDING_LISTENS_QUERY = "pending_listens"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.temporal_names import EVENT_SIGNAL, interpreter_workflow_id
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from stigmer_server.workflowexecution.launcher import LauncherUnavailableError
+from stigmer_server.workflowexecution.launcher import (
+    LauncherNotRunningError,
+    LauncherUnavailableError,
+)
 from stigmer_server.workflowexecution.temporal.activities import StatusWriter
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
@@ -115,3 +121,29 @@ class TemporalWorkflowCreator:
                 error=f"cancelled: {reason}" if reason else "cancelled",
             ),
         )
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
+        """Signal the execution's interpreter workflow with one CloudEvent.
+
+        The interpreter workflow id and the signal name are the contract with the runner
+        (``stigmer_protos.temporal_names``).
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+            LauncherNotRunningError: The interpreter workflow is not running (not started yet,
+                or finished).
+        """
+        client = self._client()
+        handle = client.get_workflow_handle(interpreter_workflow_id(execution_id))
+        try:
+            await handle.signal(EVENT_SIGNAL, event)
+        except RPCError as err:
+            if err.status in _UNREACHABLE:
+                raise LauncherUnavailableError(
+                    f"Temporal at {self._connection.address}: {err.message}"
+                ) from err
+            if err.status == RPCStatusCode.NOT_FOUND:
+                raise LauncherNotRunningError(
+                    "the execution is not running yet (or any longer); retry once it is IN_PROGRESS"
+                ) from err
+            raise

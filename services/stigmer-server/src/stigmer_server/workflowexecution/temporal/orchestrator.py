@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_telemetry import ExecutionMetrics, execution_metrics, phase_label
@@ -112,6 +112,10 @@ class MeteredLauncher:
     async def cancel(self, execution_id: str, reason: str) -> None:
         """Delegate."""
         await self._inner.cancel(execution_id, reason)
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
+        """Delegate."""
+        await self._inner.signal(execution_id, event)
 
 
 class MeteredStatusWriter:

@@ -1,0 +1,56 @@
+"""``stigmer signal``: deliver an event to a running execution (for ``listen`` tasks)."""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from datetime import UTC, datetime
+
+from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.client import StigmerClient
+from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.inputs import parse_input
+from stigmer_cli.render.json_output import dumps, execution_json
+from stigmer_cli.render.model import ExecutionView
+
+
+def register(sub: argparse._SubParsersAction[Parser]) -> None:
+    """Add the command."""
+    parser = command_parser(
+        sub,
+        "signal",
+        summary="send a CloudEvent to a running execution's listen tasks",
+        example="stigmer signal wex-01j9zq4v6m8n2p3r5s7t9v1x3z --type com.example.approval "
+        "--data '{\"approved\": true}'",
+    )
+    parser.add_argument("id", help="execution id (wex-...)")
+    parser.add_argument("--type", required=True, help="the event type, e.g. com.example.approval")
+    parser.add_argument("--data", help="event data: a JSON object or @file")
+    parser.add_argument(
+        "--source", default="stigmer-cli", help="the event source (default: %(default)s)"
+    )
+    add_endpoint(parser)
+    add_output(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the command; returns the exit status."""
+    event = {
+        "specversion": "1.0",
+        "id": str(uuid.uuid4()),
+        "source": args.source,
+        "type": args.type,
+        "time": datetime.now(UTC).isoformat(),
+    }
+    data = parse_input(args.data, "--data")
+    if data is not None:
+        event["datacontenttype"] = "application/json"
+        event["data"] = data
+    with StigmerClient(require_endpoint(args.endpoint)) as client:
+        view = ExecutionView.of(client.signal(args.id, event))
+    if args.output == "json":
+        print(dumps(execution_json(view)))
+    else:
+        print(f"{view.id} {view.phase} (event {args.type} delivered)")
+    return 0
