@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
 
 from stigmer_server.auth import load_api_keys
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
@@ -15,6 +18,45 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 class ConfigError(ValueError):
     """An environment variable holds a value the server cannot use."""
+
+
+@dataclass(frozen=True)
+class TlsConfig:
+    """TLS of the gRPC port, as PEM file paths.
+
+    Attributes:
+        cert_file: The server certificate chain (``GRPC_TLS_CERT_FILE``).
+        key_file: Its private key (``GRPC_TLS_KEY_FILE``).
+        client_ca_file: CA bundle that client certificates must chain to
+            (``GRPC_TLS_CLIENT_CA_FILE``); when set, clients without a valid certificate are
+            refused during the handshake (mTLS).
+    """
+
+    cert_file: str
+    key_file: str
+    client_ca_file: str | None = None
+
+    @property
+    def mutual(self) -> bool:
+        """Whether client certificates are required."""
+        return self.client_ca_file is not None
+
+    def server_credentials(self) -> grpc.ServerCredentials:
+        """Read the PEM files and build the gRPC server credentials.
+
+        Raises:
+            ConfigError: A file cannot be read.
+        """
+        key = _read_pem("GRPC_TLS_KEY_FILE", self.key_file)
+        chain = _read_pem("GRPC_TLS_CERT_FILE", self.cert_file)
+        roots = (
+            _read_pem("GRPC_TLS_CLIENT_CA_FILE", self.client_ca_file)
+            if self.client_ca_file
+            else None
+        )
+        return grpc.ssl_server_credentials(
+            [(key, chain)], root_certificates=roots, require_client_auth=roots is not None
+        )
 
 
 @dataclass(frozen=True)
@@ -41,6 +83,8 @@ class Config:
             line of ``STIGMER_API_KEYS_FILE``); empty means no authentication.
         temporal: Temporal connection, queues and timeouts (see
             ``workflowexecution/temporal/README.md``).
+        tls: TLS of the gRPC port (``GRPC_TLS_CERT_FILE``, ``GRPC_TLS_KEY_FILE``, and
+            ``GRPC_TLS_CLIENT_CA_FILE`` to require client certificates); ``None``: plaintext.
     """
 
     grpc_host: str = "[::]"
@@ -56,6 +100,7 @@ class Config:
     temporal_disabled: bool = False
     api_keys: tuple[bytes, ...] = field(default=(), repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
+    tls: TlsConfig | None = None
 
     def __post_init__(self) -> None:
         if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
@@ -98,6 +143,7 @@ class Config:
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
             api_keys=_api_keys(src),
             temporal=_temporal(src),
+            tls=_tls(src),
         )
 
 
@@ -145,3 +191,32 @@ def _api_keys(src: Mapping[str, str]) -> tuple[bytes, ...]:
         return load_api_keys(src.get("STIGMER_API_KEYS", ""), src.get("STIGMER_API_KEYS_FILE", ""))
     except OSError as err:
         raise ConfigError(f"STIGMER_API_KEYS_FILE: {err}") from err
+
+
+def _read_pem(name: str, path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as err:
+        raise ConfigError(f"{name}: {err}") from err
+
+
+def _tls(src: Mapping[str, str]) -> TlsConfig | None:
+    cert = src.get("GRPC_TLS_CERT_FILE", "").strip()
+    key = src.get("GRPC_TLS_KEY_FILE", "").strip()
+    client_ca = src.get("GRPC_TLS_CLIENT_CA_FILE", "").strip() or None
+    if not cert and not key:
+        if client_ca:
+            raise ConfigError(
+                "GRPC_TLS_CLIENT_CA_FILE needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE"
+            )
+        return None
+    if not cert or not key:
+        raise ConfigError("GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE must be set together")
+    for name, path in (
+        ("GRPC_TLS_CERT_FILE", cert),
+        ("GRPC_TLS_KEY_FILE", key),
+        ("GRPC_TLS_CLIENT_CA_FILE", client_ca),
+    ):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"{name}: no such file {path!r}")
+    return TlsConfig(cert_file=cert, key_file=key, client_ca_file=client_ca)

@@ -195,7 +195,11 @@ async def build_server(
     reflection.enable_server_reflection(
         (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server, pool=_WEX.pool
     )
-    port = server.add_insecure_port(f"{config.grpc_host}:{config.grpc_port}")
+    address = f"{config.grpc_host}:{config.grpc_port}"
+    if config.tls is not None:
+        port = server.add_secure_port(address, config.tls.server_credentials())
+    else:
+        port = server.add_insecure_port(address)
     if before_serving is not None:
         await before_serving(services)
     await server.start()
@@ -203,5 +207,6 @@ async def build_server(
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = RunningServer(server, port, services, store, health_servicer)
     running._monitor = asyncio.create_task(_monitor_store(store, health_servicer))
-    _log.info("serving", extra={"port": port, "api_only": launcher is None})
+    tls = "off" if config.tls is None else ("mutual" if config.tls.mutual else "on")
+    _log.info("serving", extra={"port": port, "api_only": launcher is None, "tls": tls})
     return running

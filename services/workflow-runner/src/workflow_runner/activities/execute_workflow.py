@@ -10,6 +10,7 @@ from typing import Any
 
 import grpc
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_telemetry import execution_context
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
@@ -26,17 +27,13 @@ from workflow_runner.engine import (
     EngineResult,
     load_workflow,
 )
+from workflow_runner.engine.activities.heartbeat import interval as heartbeat_interval
 from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import completed_status, failed_status
 
 EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 
 _log = logging.getLogger(__name__)
-
-
-def interpreter_workflow_id(execution_id: str) -> str:
-    """The id of the interpreter workflow of an execution (one per execution, ever)."""
-    return f"workflow-exec-{execution_id}"
 
 
 class ExecutionSetupError(Exception):
@@ -49,7 +46,6 @@ class InterpreterSettings:
 
     task_queue: str
     execution_timeout: timedelta = timedelta(minutes=30)
-    heartbeat_interval: timedelta = timedelta(seconds=5)
 
 
 class ExecuteWorkflowActivity:
@@ -140,18 +136,20 @@ class ExecuteWorkflowActivity:
         self, handle: WorkflowHandle[Any, EngineResult]
     ) -> wex.WorkflowExecutionStatus:
         result_task = asyncio.ensure_future(handle.result())
+        every = heartbeat_interval(activity.info().heartbeat_timeout)
         try:
             while True:
-                done, _ = await asyncio.wait(
-                    {result_task}, timeout=self._settings.heartbeat_interval.total_seconds()
-                )
+                done, _ = await asyncio.wait({result_task}, timeout=every)
                 if done:
                     break
                 activity.heartbeat()
             result = result_task.result()
         except asyncio.CancelledError:
             result_task.cancel()
-            await handle.cancel()
+            # A runner shutting down is not a user's cancellation: the interpreter workflow
+            # goes on, and the retried activity re-attaches to it on another runner.
+            if not activity.is_worker_shutdown():
+                await handle.cancel()
             raise
         except WorkflowFailureError as err:
             return _failure_status(err)

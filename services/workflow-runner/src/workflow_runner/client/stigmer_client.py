@@ -77,12 +77,20 @@ class StigmerClient:
 
     def _stub(self, name: str) -> Any:
         if self._channel is None:
+            # Reconnect quickly after a server restart: gRPC's default backoff grows to 120 s,
+            # longer than a call's whole retry budget.
+            options: list[tuple[str, Any]] = [
+                ("grpc.initial_reconnect_backoff_ms", 200),
+                ("grpc.max_reconnect_backoff_ms", 2000),
+            ]
             if self.config.use_tls:
+                if self.config.server_name:
+                    options.append(("grpc.ssl_target_name_override", self.config.server_name))
                 self._channel = grpc.aio.secure_channel(
-                    self.config.endpoint, grpc.ssl_channel_credentials()
+                    self.config.endpoint, self.config.channel_credentials(), options=options
                 )
             else:
-                self._channel = grpc.aio.insecure_channel(self.config.endpoint)
+                self._channel = grpc.aio.insecure_channel(self.config.endpoint, options=options)
             self._stubs = {key: factory(self._channel) for key, factory in _STUBS.items()}
         return self._stubs[name]
 

@@ -118,7 +118,14 @@ class ProgressBuffer:
                 REPORT_PROGRESS_ACTIVITY,
                 batch,
                 start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_attempts=5),
+                # Ride out a stigmer-server restart or outage of a few minutes; after that the
+                # rows stay buffered for the next flush (progress is best effort).
+                schedule_to_close_timeout=timedelta(minutes=3),
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(milliseconds=500),
+                    backoff_coefficient=2.0,
+                    maximum_interval=timedelta(seconds=10),
+                ),
             )
         except (ActivityError, asyncio.CancelledError) as exc:
             # Unsent rows go back to the buffer so a later flush (at the latest the final one)

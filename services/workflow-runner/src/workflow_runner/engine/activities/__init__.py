@@ -9,6 +9,7 @@ from temporalio import activity
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult, deliver
+from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse, call
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest, run_process
@@ -22,7 +23,12 @@ from workflow_runner.engine.contract import (
 
 
 class EngineActivities:
-    """Holds the worker's engine configuration; its methods are the engine's activities."""
+    """Holds the worker's engine configuration; its methods are the engine's activities.
+
+    Each one heartbeats from a background task while it runs (see
+    :mod:`~workflow_runner.engine.activities.heartbeat`), so a crashed worker is detected by the
+    heartbeat timeout the engine schedules them with, and the attempt is retried elsewhere.
+    """
 
     def __init__(self, config: EngineConfig | None = None) -> None:
         """Bind to ``config`` (default: :meth:`EngineConfig.from_env`)."""
@@ -41,37 +47,41 @@ class EngineActivities:
     @activity.defn(name=HTTP_CALL_ACTIVITY)
     async def http_call(self, request: HttpRequest) -> HttpResponse:
         """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
-        values = await self._secrets(
-            request.secret_scope is not None,
-            request.execution_id,
-            request.secret_names,
-            request.authentication,
-        )
-        return await perform(request, values)
+        async with heartbeating():
+            values = await self._secrets(
+                request.secret_scope is not None,
+                request.execution_id,
+                request.secret_names,
+                request.authentication,
+            )
+            return await perform(request, values)
 
     @activity.defn(name=OPENAPI_CALL_ACTIVITY)
     async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
         """``call: openapi``."""
-        values = await self._secrets(
-            request.secret_scope is not None,
-            request.execution_id,
-            request.secret_names,
-            request.authentication,
-        )
-        return await call(request, values)
+        async with heartbeating():
+            values = await self._secrets(
+                request.secret_scope is not None,
+                request.execution_id,
+                request.secret_names,
+                request.authentication,
+            )
+            return await call(request, values)
 
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
     async def emit_event(self, request: EmitRequest) -> EmitResult:
         """``emit``: POST to the configured sink, or log when there is none."""
-        return await deliver(request, self.config.event_sink_url)
+        async with heartbeating():
+            return await deliver(request, self.config.event_sink_url)
 
     @activity.defn(name=RUN_PROCESS_ACTIVITY)
     async def run_process(self, request: RunRequest) -> ProcessResult:
         """``run: shell`` / ``run: script`` when the worker allows it."""
-        values = await self._secrets(
-            request.secret_scope is not None, request.execution_id, request.secret_names
-        )
-        return await run_process(self.config, request, values)
+        async with heartbeating():
+            values = await self._secrets(
+                request.secret_scope is not None, request.execution_id, request.secret_names
+            )
+            return await run_process(self.config, request, values)
 
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for ``Worker(activities=...)``."""

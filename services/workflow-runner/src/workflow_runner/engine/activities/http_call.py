@@ -11,6 +11,7 @@ from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -125,7 +126,8 @@ async def http_call(request: HttpRequest) -> HttpResponse:
         ApplicationError: Non-retryable, type ``communication`` or ``timeout``, when no response
             was received.
     """
-    return await perform(request, {})
+    async with heartbeating():
+        return await perform(request, {})
 
 
 async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse:

@@ -16,6 +16,27 @@ from workflow_runner.engine.executor import Executor
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)
 
+# A worker that dies mid-call stops heartbeating (the engine's activities heartbeat from a
+# background task, see engine/activities/heartbeat.py); Temporal then times the attempt out
+# after HEARTBEAT_TIMEOUT instead of the whole start-to-close and retries it on a live worker.
+HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+
+# Errors that no retry can fix. Activities raise DSL-level failures (HTTP transport errors,
+# process timeouts, configuration and secret errors) as non-retryable ApplicationErrors already;
+# these names cover plain Python exceptions of bad input, which Temporal reports by class name.
+NON_RETRYABLE_ERROR_TYPES = ("KeyError", "TypeError", "ValueError", "AttributeError")
+
+# Infrastructure failures only (a lost worker, an unreachable stigmer-server while secrets are
+# fetched, a heartbeat or start-to-close timeout). The DSL's own ``retry`` policies remain the
+# only retrying of task errors. See docs/reliability.md for what a retry may repeat.
+INFRASTRUCTURE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=5,
+    non_retryable_error_types=list(NON_RETRYABLE_ERROR_TYPES),
+)
+
 
 def secret_scope(data: Any, variables: Mapping[str, Any]) -> dict[str, Any]:
     """The evaluation scope of deferred ``$secrets`` expressions (secrets themselves excluded)."""
@@ -46,7 +67,13 @@ async def execute(
     start_to_close: timedelta = DEFAULT_TIMEOUT,
     task_queue: str | None = None,
 ) -> Any:
-    """Flush progress, run activity ``name`` once (DSL retries own retrying), map failures.
+    """Flush progress, run activity ``name``, map failures to DSL errors.
+
+    The activity is retried by Temporal on infrastructure failures only (:data:`INFRASTRUCTURE_RETRY`,
+    with a :data:`HEARTBEAT_TIMEOUT`); DSL-level errors are non-retryable and left to the DSL's
+    ``try``/``retry``. These are scheduling options, so histories replay unchanged. An attempt
+    that completed is recorded in history and never repeated; a retried attempt may repeat a
+    request whose response was lost with the worker.
 
     An activity failure whose ``ApplicationError`` carries a DSL error dict in ``details[0]`` is
     re-raised as that error; otherwise its type picks one of ``kinds`` (else ``default_kind``).
@@ -58,7 +85,8 @@ async def execute(
             argument,
             result_type=result_type,
             start_to_close_timeout=start_to_close,
-            retry_policy=RetryPolicy(maximum_attempts=1),
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            retry_policy=INFRASTRUCTURE_RETRY,
             task_queue=task_queue,
         )
     except ActivityError as exc:

@@ -1,7 +1,13 @@
 """``call: activity`` (Zigflow's extension): run any Temporal activity by name.
 
-``with: {name, taskQueue?, arguments?, startToCloseTimeout?}``; ``arguments`` is a list of
-positional arguments (an object or scalar is passed as the single argument).
+``with: {name, taskQueue?, arguments?, startToCloseTimeout?, heartbeatTimeout?,
+maximumAttempts?}``; ``arguments`` is a list of positional arguments (an object or scalar is
+passed as the single argument).
+
+Unlike the engine's own activities, a foreign activity is run once by default: we cannot know
+whether it heartbeats or is safe to repeat. A document that knows it does sets
+``heartbeatTimeout`` (a crashed worker is then noticed within it) and ``maximumAttempts``
+(Temporal retries lost attempts and the activity's retryable errors).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from workflow_runner.engine.tasks._activity import DEFAULT_TIMEOUT, failure
 
 
 async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
-    """Execute the activity once (DSL retry policies own retrying); output its result."""
+    """Execute the activity (once unless ``maximumAttempts`` says otherwise); output its result."""
     variables = ex.task_arguments(run, data)
     args = ex.value(run.node.spec["with"], data, variables)
     name = str(args["name"])
@@ -27,6 +33,10 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     timeout = DEFAULT_TIMEOUT
     if args.get("startToCloseTimeout") is not None:
         timeout = ex.duration(args["startToCloseTimeout"], data, variables)
+    heartbeat = None
+    if args.get("heartbeatTimeout") is not None:
+        heartbeat = ex.duration(args["heartbeatTimeout"], data, variables)
+    attempts = int(args.get("maximumAttempts") or 1)
     queue = args.get("taskQueue")
     await ex.progress.flush()
     try:
@@ -34,7 +44,8 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
             name,
             args=arguments,
             start_to_close_timeout=timeout,
-            retry_policy=RetryPolicy(maximum_attempts=1),
+            heartbeat_timeout=heartbeat,
+            retry_policy=RetryPolicy(maximum_attempts=attempts),
             task_queue=str(queue) if queue else None,
         )
     except ActivityError as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest
@@ -14,6 +13,8 @@ from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import (
     DEFAULT_TIMEOUT,
+    HEARTBEAT_TIMEOUT,
+    INFRASTRUCTURE_RETRY,
     deferred_value,
     execute,
     secret_names,
@@ -79,7 +80,8 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
             RUN_PROCESS_ACTIVITY,
             request,
             start_to_close_timeout=DEFAULT_TIMEOUT,
-            retry_policy=RetryPolicy(maximum_attempts=1),
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
+            retry_policy=INFRASTRUCTURE_RETRY,
         )
         return Outcome(data)
     result: ProcessResult = await execute(
