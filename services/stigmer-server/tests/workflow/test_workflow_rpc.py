@@ -8,6 +8,8 @@ from ss_helpers import workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.google.protobuf import Struct
+from stigmer_server.workflow.validation import MAX_TASKS
 
 
 async def code_of(call: Any) -> grpc.StatusCode:
@@ -127,3 +129,17 @@ async def test_get_by_reference_and_delete(api: Any) -> None:
     assert await code_of(api.stubs.wfq.get(wf.WorkflowId())) == grpc.StatusCode.INVALID_ARGUMENT
     # the slug is free again
     assert (await api.stubs.wf.create(workflow_msg("Ref Me"))).metadata.id != created.metadata.id
+
+
+async def test_too_many_tasks_is_invalid_and_stores_nothing(api: Any) -> None:
+    request = workflow_msg("many")
+    task = wf.WorkflowTask(
+        name="t", kind=ar.WorkflowTaskKind.SET, task_config=Struct.from_dict({"set": {"a": 1}})
+    )
+    request.spec.tasks = [task] * (MAX_TASKS + 1)
+    before = await api.snapshot()
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await api.stubs.wf.create(request)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details() == f"spec.tasks: at most {MAX_TASKS} top-level tasks"
+    assert await api.snapshot() == before

@@ -13,6 +13,10 @@ from stigmer_server.errors import InvalidArgumentError
 _DSL = re.compile(r"^1\.0\.\d+$")
 
 
+MAX_TASKS = 1000
+"""Top-level tasks per workflow; nested task lists are bounded by the runner's loader."""
+
+
 def check_spec(spec: wf.WorkflowSpec | None) -> wf.WorkflowSpec:
     """Check the fields Stigmer's protovalidate rules require.
 
@@ -31,6 +35,8 @@ def check_spec(spec: wf.WorkflowSpec | None) -> wf.WorkflowSpec:
             raise InvalidArgumentError(f"spec.document.{name}", "required")
     if not spec.tasks:
         raise InvalidArgumentError("spec.tasks", "at least one task is required")
+    if len(spec.tasks) > MAX_TASKS:
+        raise InvalidArgumentError("spec.tasks", f"at most {MAX_TASKS} top-level tasks")
     for i, task in enumerate(spec.tasks):
         if not task.name:
             raise InvalidArgumentError(f"spec.tasks[{i}].name", "required")
