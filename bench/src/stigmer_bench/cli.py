@@ -1,0 +1,176 @@
+"""``python -m stigmer_bench``: run the scenarios and write one JSON line per scenario.
+
+Examples:
+    python -m stigmer_bench                     # full run on a stack of its own
+    python -m stigmer_bench --quick             # smallest sizes (smoke)
+    python -m stigmer_bench --only latency,api  # some scenarios
+    python -m stigmer_bench --endpoint 127.0.0.1:7234 --temporal 127.0.0.1:7233 \\
+        --server-pid 1234 --runner-pid 1235     # an already running stack
+    python -m stigmer_bench --profile out/      # also py-spy the services during throughput
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+import grpc
+from temporalio.client import Client
+
+from stigmer_bench import target as targets
+from stigmer_bench.api import StigmerApi
+from stigmer_bench.results import ScenarioResult
+from stigmer_bench.scenarios import FULL, QUICK, SCENARIOS, Bench, Sizes
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m stigmer_bench",
+        description="Benchmark the Stigmer stack against plain Temporal, in the same run.",
+    )
+    parser.add_argument("--quick", action="store_true", help="smallest sizes (smoke test)")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated scenarios out of {','.join(SCENARIOS)}"
+    )
+    parser.add_argument("--endpoint", help="stigmer-server host:port (else start a stack)")
+    parser.add_argument("--temporal", help="Temporal frontend host:port of that stack")
+    parser.add_argument("--namespace", default="default", help="Temporal namespace")
+    parser.add_argument("--server-pid", type=int, help="stigmer-server pid (memory scenario)")
+    parser.add_argument("--runner-pid", type=int, help="workflow-runner pid (memory scenario)")
+    parser.add_argument("--output", type=Path, help="also append the JSON lines to this file")
+    parser.add_argument("--profile", type=Path, help="py-spy the services during throughput")
+    parser.add_argument("--data-dir", type=Path, help="data/log directory of the own stack")
+    parser.add_argument(
+        "--runner-slots",
+        type=int,
+        default=400,
+        help="RUNNER_MAX_CONCURRENT_ACTIVITIES of the own stack's runner (default 400; the "
+        "service default, 100, caps executions in flight below the memory scenario's 300)",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="FIELD=N",
+        help="override one size, e.g. --set throughput_n=500 (see Sizes)",
+    )
+    args = parser.parse_args(argv)
+    if bool(args.endpoint) != bool(args.temporal):
+        parser.error("--endpoint and --temporal go together")
+    unknown = set(filter(None, args.only.split(","))) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    return args
+
+
+def _sizes(args: argparse.Namespace) -> Sizes:
+    sizes = QUICK if args.quick else FULL
+    fields = {f.name: f.type for f in dataclasses.fields(Sizes)}
+    for item in args.set:
+        name, _, value = item.partition("=")
+        if name not in fields:
+            raise SystemExit(f"--set: unknown size {name!r}; one of {', '.join(fields)}")
+        number = float(value) if fields[name] == "float" else int(value)
+        sizes = dataclasses.replace(sizes, **{name: number})  # type: ignore[arg-type]
+    return sizes
+
+
+@contextlib.contextmanager
+def _target(args: argparse.Namespace) -> Iterator[targets.Target]:
+    if args.endpoint:
+        with targets.external(
+            args.endpoint, args.temporal, args.namespace, args.server_pid, args.runner_pid
+        ) as found:
+            yield found
+    else:
+        with targets.own_stack(args.data_dir, args.runner_slots) as started:
+            yield started
+
+
+async def run(
+    target: targets.Target,
+    sizes: Sizes,
+    names: list[str],
+    *,
+    quick: bool,
+    out: TextIO,
+    copy: TextIO | None = None,
+    profile_dir: Path | None = None,
+) -> list[ScenarioResult]:
+    """Run ``names`` against ``target``, writing each result's JSON line as it comes.
+
+    A scenario that fails is reported as a JSON line with an ``error`` and the run goes on.
+
+    Args:
+        target: What to run against.
+        sizes: Scenario sizes.
+        names: Scenarios to run, in order.
+        quick: Whether these are the smoke sizes.
+        out: Receives the JSON lines.
+        copy: Receives them too, if given.
+        profile_dir: Where py-spy profiles go, if profiling.
+
+    Returns:
+        The results of the scenarios that succeeded.
+    """
+    temporal = await Client.connect(target.temporal, namespace=target.namespace)
+    results: list[ScenarioResult] = []
+    async with grpc.aio.insecure_channel(target.endpoint) as channel:
+        bench = Bench(
+            target, StigmerApi(channel), temporal, sizes, quick=quick, profile_dir=profile_dir
+        )
+        for name in names:
+            started = time.perf_counter()
+            print(f"[bench] {name} ...", file=sys.stderr, flush=True)
+            try:
+                result = await SCENARIOS[name](bench)
+            except Exception as exc:
+                line = json.dumps({"scenario": name, "error": f"{type(exc).__name__}: {exc}"})
+                print(f"[bench] {name} failed: {exc!r}", file=sys.stderr, flush=True)
+            else:
+                results.append(result)
+                line = result.to_json()
+                print(
+                    f"[bench] {name} done in {time.perf_counter() - started:.1f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            for stream in (out, copy):
+                if stream is not None:
+                    stream.write(line + "\n")
+                    stream.flush()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns 1 when a scenario failed to run (not when a target is missed)."""
+    args = parse_args(argv)
+    sizes = _sizes(args)
+    names = [n for n in SCENARIOS if not args.only or n in args.only.split(",")]
+    with contextlib.ExitStack() as stack:
+        copy = stack.enter_context(args.output.open("a")) if args.output else None
+        target = stack.enter_context(_target(args))
+        results = asyncio.run(
+            run(
+                target,
+                sizes,
+                names,
+                quick=args.quick,
+                out=sys.stdout,
+                copy=copy,
+                profile_dir=args.profile,
+            )
+        )
+    print("\nsummary (ratios are against a baseline measured in this run):", file=sys.stderr)
+    for result in results:
+        print(result.summary(), file=sys.stderr)
+    return 0 if len(results) == len(names) else 1
