@@ -31,6 +31,7 @@ class RunnerConfig:
     runner_task_queue: str = "workflow_execution_runner"
     interpreter_task_queue: str = "zigflow_execution"
     max_concurrent_activities: int = 100
+    max_concurrent_executions: int = 1000
     max_concurrent_workflow_tasks: int = 100
     interpreter_execution_timeout: timedelta = timedelta(minutes=30)
     graceful_shutdown: timedelta = timedelta(seconds=30)
@@ -52,6 +53,7 @@ class RunnerConfig:
             interpreter_task_queue=env.get("TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE")
             or "zigflow_execution",
             max_concurrent_activities=_positive_int(env, "RUNNER_MAX_CONCURRENT_ACTIVITIES", 100),
+            max_concurrent_executions=_positive_int(env, "RUNNER_MAX_CONCURRENT_EXECUTIONS", 1000),
             max_concurrent_workflow_tasks=_positive_int(
                 env, "RUNNER_MAX_CONCURRENT_WORKFLOW_TASKS", 100
             ),

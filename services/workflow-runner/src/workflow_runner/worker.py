@@ -43,7 +43,9 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         client,
         task_queue=config.runner_task_queue,
         activities=[execute.execute_workflow],
-        max_concurrent_activities=config.max_concurrent_activities,
+        # ExecuteWorkflow holds its slot for an execution's whole life while mostly waiting,
+        # so this bounds executions in flight, not work: it has its own, larger limit.
+        max_concurrent_activities=config.max_concurrent_executions,
         graceful_shutdown_timeout=config.graceful_shutdown,
     )
     interpreter = Worker(

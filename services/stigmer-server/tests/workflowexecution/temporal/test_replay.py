@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from stigmer_protos.temporal import data_converter, sandbox_runner
+from stigmer_server.workflowexecution.temporal.worker import ORCHESTRATION_PACKAGE
 from stigmer_server.workflowexecution.temporal.workflow import InvokeWorkflowExecutionWorkflow
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
@@ -26,7 +27,7 @@ async def test_replay(path: Path) -> None:
     replayer = Replayer(
         workflows=[InvokeWorkflowExecutionWorkflow],
         data_converter=data_converter(),
-        workflow_runner=sandbox_runner(),
+        workflow_runner=sandbox_runner(ORCHESTRATION_PACKAGE),
     )
     history = WorkflowHistory.from_json(f"replay-{path.stem}", path.read_text())
     await replayer.replay_workflow(history)
