@@ -173,8 +173,9 @@ class ExpressionScan:
     forbidden: tuple[str, ...]
 
 
+@functools.lru_cache(maxsize=4096)
 def scan(expr: str) -> ExpressionScan:
-    """Scan a jq expression for variables and non-deterministic builtins."""
+    """Scan a jq expression for variables and non-deterministic builtins (cached)."""
     code = _code_only(expr)
     variables = frozenset(_VARIABLE.findall(code))
     forbidden: list[str] = []
@@ -236,10 +237,15 @@ def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> 
     Raises:
         WorkflowError: An expression error (type ``.../errors/expression``, status 400).
     """
-    names = tuple(sorted(variables))
+    # Bind only the variables the expression reads: jq receives its inputs as JSON, and the
+    # standard arguments (``$workflow`` holds the whole document) would otherwise be encoded
+    # and parsed again on every evaluation.
+    used = scan(expr).variables
+    names = tuple(sorted(name for name in variables if name in used))
     try:
         program = compiled(expr, names)
-        results = program.input_value({"n": now, "v": dict(variables), "d": data}).all()
+        bound = {name: variables[name] for name in names}
+        results = program.input_value({"n": now, "v": bound, "d": data}).all()
     except ValueError as exc:
         raise make_error(
             "expression",

@@ -12,6 +12,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     import httpx
 
+from workflow_runner.engine.activities.http_client import shared_client
+
 logger = logging.getLogger(__name__)
 
 
@@ -55,8 +57,8 @@ async def deliver(request: EmitRequest, sink_url: str | None) -> EmitResult:
         )
         return EmitResult(delivered=False)
     try:
-        async with httpx.AsyncClient(timeout=30.0) as client:
-            response = await client.post(
+        if True:
+            response = await shared_client().post(
                 sink_url,
                 json=event,
                 headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},

@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.heartbeat import heartbeating
+from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 
 with workflow.unsafe.imports_passed_through():
@@ -158,10 +159,13 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
         else:
             kwargs["json"] = body
     try:
-        async with httpx.AsyncClient(
-            follow_redirects=request.follow_redirects, timeout=request.timeout_seconds
-        ) as client:
-            response = await client.request(request.method.upper(), uri, **kwargs)
+        response = await shared_client().request(
+            request.method.upper(),
+            uri,
+            follow_redirects=request.follow_redirects,
+            timeout=request.timeout_seconds,
+            **kwargs,
+        )
     except httpx.TimeoutException as exc:
         raise ApplicationError(
             f"{request.method.upper()} {request.uri} timed out: {exc}",
