@@ -50,13 +50,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, help="py-spy the services during throughput")
     parser.add_argument("--data-dir", type=Path, help="data/log directory of the own stack")
     parser.add_argument(
-        "--runner-slots",
-        type=int,
-        default=400,
-        help="RUNNER_MAX_CONCURRENT_ACTIVITIES of the own stack's runner (default 400; the "
-        "service default, 100, caps executions in flight below the memory scenario's 300)",
-    )
-    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -92,7 +85,7 @@ def _target(args: argparse.Namespace) -> Iterator[targets.Target]:
         ) as found:
             yield found
     else:
-        with targets.own_stack(args.data_dir, args.runner_slots) as started:
+        with targets.own_stack(args.data_dir) as started:
             yield started
 
 

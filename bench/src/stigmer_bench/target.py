@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 import subprocess
 import sys
 import tempfile
@@ -60,19 +59,6 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 
 
 @contextlib.contextmanager
-def _environ(name: str, value: str) -> Iterator[None]:
-    old = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = old
-
-
-@contextlib.contextmanager
 def helpers(temporal: str, namespace: str) -> Iterator[tuple[str, str, int]]:
     """Start the HTTP stub and the baseline worker; yield ``(stub_url, queue, worker_pid)``.
 
@@ -99,24 +85,14 @@ def helpers(temporal: str, namespace: str) -> Iterator[tuple[str, str, int]]:
         _stop(stub)
 
 
-RUNNER_SLOTS_ENV = "RUNNER_MAX_CONCURRENT_ACTIVITIES"
-"""workflow-runner setting: activity slots, and every in-flight execution holds one."""
-
-
 @contextlib.contextmanager
-def own_stack(data_dir: Path | None = None, runner_slots: int | None = None) -> Iterator[Target]:
+def own_stack(data_dir: Path | None = None) -> Iterator[Target]:
     """Start an embedded stack on free ports (``stigmer_devstack``) plus the helpers.
 
     Args:
         data_dir: Where the stack keeps its files and logs; a temporary directory when ``None``.
-        runner_slots: ``RUNNER_MAX_CONCURRENT_ACTIVITIES`` of the workflow-runner; its default
-            (100) caps the executions in flight, since ``ExecuteWorkflow`` holds a slot for
-            the whole execution.
     """
     with contextlib.ExitStack() as stack:
-        if runner_slots is not None:
-            # The stack passes the parent's environment on to the services.
-            stack.enter_context(_environ(RUNNER_SLOTS_ENV, str(runner_slots)))
         if data_dir is None:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         # WARNING: per-request INFO logs would be measured too; production runs at INFO, see
