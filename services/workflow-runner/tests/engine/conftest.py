@@ -54,6 +54,8 @@ class Run:
     output: Any = None
     error: ApplicationError | None = None
     sink: ProgressSink = field(default_factory=ProgressSink)
+    workflow_id: str = ""
+    first_run_id: str = ""
 
     @property
     def error_dict(self) -> dict[str, Any]:
@@ -75,8 +77,14 @@ async def run_engine(
     report_progress: bool = True,
     extra_activities: list[Callable[..., Any]] | None = None,
     config: EngineConfig | None = None,
+    input_options: dict[str, Any] | None = None,
+    start_options: dict[str, Any] | None = None,
 ) -> Run:
-    """Start a worker, execute the engine workflow, and return its output or failure."""
+    """Start a worker, execute the engine workflow, and return its output or failure.
+
+    ``input_options`` are extra :class:`EngineInput` fields; ``start_options`` extra
+    ``Client.start_workflow`` arguments (e.g. ``start_signal``).
+    """
     run = Run()
     async with Worker(
         client,
@@ -90,18 +98,22 @@ async def run_engine(
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
     ):
         try:
-            result = await client.execute_workflow(
+            handle = await client.start_workflow(
                 ENGINE_WORKFLOW_NAME,
                 EngineInput(
                     execution_id=f"exec-{uuid.uuid4()}",
                     workflow_yaml=workflow_yaml,
                     input=workflow_input,
                     report_progress=report_progress,
+                    **(input_options or {}),
                 ),
                 id=f"wf-{uuid.uuid4()}",
                 task_queue=task_queue,
                 result_type=EngineResult,
+                **(start_options or {}),
             )
+            run.workflow_id, run.first_run_id = handle.id, handle.first_execution_run_id or ""
+            result = await handle.result()
             run.output = result.output
         except WorkflowFailureError as exc:
             assert isinstance(exc.cause, ApplicationError), repr(exc.cause)

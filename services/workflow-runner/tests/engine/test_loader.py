@@ -69,7 +69,7 @@ do:
       with:
         proto: {endpoint: 'http://x/p.proto'}
         service: {name: S, host: h}
-        method: M
+        method: ${ $secrets.method }
   - c:
       run:
         container: {image: alpine}
@@ -84,7 +84,7 @@ do:
     )
     for pointer in (
         "/do/0/a/listen/to/one/correlate",
-        "/do/1/b/call",
+        "/do/1/b/with/method",
         "/do/2/c/run/container",
         "/do/3/d/with/name",
         "/do/4/e/emit/event/with",

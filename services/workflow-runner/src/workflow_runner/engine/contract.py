@@ -38,20 +38,83 @@ TASK_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED")
 
 
 @dataclass(frozen=True)
+class LoopResume:
+    """Where a continued run resumes a top-level ``for`` task.
+
+    Attributes:
+        next_index: The iteration to run next.
+        current: The data entering that iteration (the previous iteration's output).
+        items: The collection ``for.in`` produced when the task started.
+        raw_input: The ``for`` task's raw input (``$task.input``).
+        task_input: The ``for`` task's transformed input (after ``input.from``).
+        started_at: RFC 3339 workflow time the ``for`` task started.
+    """
+
+    next_index: int
+    current: Any
+    items: list[Any]
+    raw_input: Any
+    task_input: Any
+    started_at: str
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """The interpreter's position, carried by continue-as-new to the next run.
+
+    The previous run flushed its progress rows before continuing, so none are carried.
+
+    Attributes:
+        task_index: Index of the top-level task to run next.
+        data: That task's raw input (the previous top-level task's output).
+        context: ``$context``.
+        started_at: RFC 3339 workflow time of the first run (``$workflow.startedAt``; the
+            workflow ``timeout`` counts from it).
+        timeout_seconds: The workflow ``timeout`` evaluated by the first run, if any.
+        runs: How many runs came before this one.
+        progress_sequence: ``ProgressBatch.sequence`` of the previous run's last flush.
+        events: Buffered CloudEvents no ``listen`` consumed yet, oldest first.
+        event_numbers: Arrival numbers of ``events``.
+        events_received: Events received so far.
+        loop: Set when resuming inside the top-level ``for`` task at ``task_index``.
+    """
+
+    task_index: int
+    data: Any
+    context: Any
+    started_at: str
+    timeout_seconds: float | None = None
+    runs: int = 1
+    progress_sequence: int = 0
+    events: list[dict[str, Any]] = field(default_factory=list)
+    event_numbers: list[int] = field(default_factory=list)
+    events_received: int = 0
+    loop: LoopResume | None = None
+
+
+@dataclass(frozen=True)
 class EngineInput:
     """Input of the ``ExecuteServerlessWorkflow`` workflow.
 
     Attributes:
         execution_id: The Stigmer execution id; echoed in progress batches and ``$workflow.id``.
         workflow_yaml: The DSL 1.0.x document (YAML or JSON text).
-        input: The raw workflow input.
+        input: The raw workflow input (``$workflow.input``, unchanged across runs).
         report_progress: Whether to call the ``ReportTaskProgress`` local activity.
+        history_length_limit: Continue as new at the next safe point once the run's history has
+            this many events (Temporal's own suggestion is always honoured too).
+        tasks_per_run_limit: Continue as new after this many safe points (top-level tasks and
+            top-level ``for`` iterations) in one run; for tests and to bound a run's history.
+        resume: Set by continue-as-new: where the previous run stopped. None on a first run.
     """
 
     execution_id: str
     workflow_yaml: str
     input: Any = None
     report_progress: bool = True
+    history_length_limit: int | None = None
+    tasks_per_run_limit: int | None = None
+    resume: ResumeState | None = None
 
 
 @dataclass(frozen=True)

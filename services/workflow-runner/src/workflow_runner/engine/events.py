@@ -48,6 +48,15 @@ class EventInbox:
             self.events.pop(0)
             self.dropped += 1
 
+    def restore(self, events: list[dict[str, Any]], numbers: list[int], received: int) -> None:
+        """Put back the events a previous run buffered (continue-as-new), before newer ones.
+
+        Events this run already received are renumbered after the carried ``received`` count.
+        """
+        fresh = [(received + number, event) for number, event in self.events]
+        self.events = [*zip(numbers, events, strict=True), *fresh][-MAX_BUFFERED:]
+        self.received += received
+
     def take(
         self, predicate: Callable[[dict[str, Any]], bool]
     ) -> tuple[int, dict[str, Any]] | None:

@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import TemporalError
 
 from workflow_runner.engine import dataflow, expressions
+from workflow_runner.engine.contract import LoopResume, ResumeState
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import WorkflowError, describe, make_error
 from workflow_runner.engine.events import EventInbox
@@ -67,9 +68,33 @@ class TaskRun:
     raw_input: Any
     started_at: datetime
     descriptor: Mapping[str, Any] = field(default_factory=dict)
+    resume: LoopResume | None = None
 
 
 Handler = Callable[["Executor", TaskRun, Any], Awaitable[Outcome]]
+
+ContinueAsNew = Callable[[ResumeState], Awaitable[None]]
+"""Continues the workflow as new with the given state (never returns normally)."""
+
+
+@dataclass(frozen=True)
+class ContinuePolicy:
+    """When the interpreter continues as new (see :class:`~workflow_runner.engine.EngineInput`).
+
+    Attributes:
+        continue_as_new: The workflow's continue-as-new; None disables it.
+        history_length_limit: Continue once the run's history has this many events.
+        tasks_per_run_limit: Continue after this many safe points in one run.
+    """
+
+    continue_as_new: ContinueAsNew | None = None
+    history_length_limit: int | None = None
+    tasks_per_run_limit: int | None = None
+
+
+def rfc3339(moment: datetime) -> str:
+    """ISO 8601 text of an aware datetime (parsed back with ``datetime.fromisoformat``)."""
+    return moment.isoformat()
 
 
 class Executor:
@@ -83,19 +108,35 @@ class Executor:
         progress: ProgressBuffer,
         handlers: Mapping[str, Handler],
         events: EventInbox | None = None,
+        *,
+        resume: ResumeState | None = None,
+        policy: ContinuePolicy | None = None,
     ) -> None:
-        """Prepare a run of ``definition`` with the workflow's raw input."""
+        """Prepare a run of ``definition`` with the workflow's raw input.
+
+        ``resume`` continues a previous run at its position; ``policy`` says when this run
+        continues as new (at the safe points: before a top-level task and between iterations
+        of a top-level ``for``).
+        """
         self.definition = definition
         self.execution_id = execution_id
         self.progress = progress
         self.handlers = handlers
         self.events = events if events is not None else EventInbox()
-        self.context: Any = {}
+        self.resume = resume
+        self.policy = policy or ContinuePolicy()
+        self.pending_loop = resume.loop if resume is not None else None
+        self.steps = 0
+        self.workflow_timeout: float | None = None
+        self.context: Any = resume.context if resume is not None else {}
+        self.started_at = (
+            datetime.fromisoformat(resume.started_at) if resume is not None else workflow.now()
+        )
         self.base: dict[str, Any] = {
             "secrets": {},
             "runtime": dataflow.runtime_descriptor(),
             "workflow": dataflow.workflow_descriptor(
-                execution_id, definition.raw, raw_input, workflow.now()
+                execution_id, definition.raw, raw_input, self.started_at
             ),
         }
 
@@ -168,24 +209,33 @@ class Executor:
     async def run_task(self, node: TaskNode, raw_input: Any, scope: Scope) -> tuple[Any, str]:
         """Run one task through the data-flow steps; return (transformed output, directive)."""
         task_id = node.pointer + scope.suffix
+        resume = self._take_loop_resume(node, scope)
         started_at = workflow.now()
+        if resume is not None:
+            raw_input, started_at = resume.raw_input, datetime.fromisoformat(resume.started_at)
         spec = node.spec
         descriptor = dataflow.task_descriptor(node.name, node.pointer, spec, raw_input, started_at)
-        run = TaskRun(node, scope, task_id, raw_input, started_at, descriptor)
+        run = TaskRun(node, scope, task_id, raw_input, started_at, descriptor, resume)
         try:
-            if "if" in spec:
-                condition = self.field(
-                    spec["if"], raw_input, self.arguments(scope, task=descriptor)
+            if resume is not None:
+                task_input = resume.task_input
+            else:
+                if "if" in spec:
+                    condition = self.field(
+                        spec["if"], raw_input, self.arguments(scope, task=descriptor)
+                    )
+                    if not expressions.truthy(condition):
+                        self.progress.skip(task_id, node.name, node.kind, raw_input)
+                        return raw_input, CONTINUE
+                self.progress.start(task_id, node.name, node.kind, raw_input)
+                task_input = self.transform_input(
+                    spec, raw_input, self.arguments(scope, task=descriptor)
                 )
-                if not expressions.truthy(condition):
-                    self.progress.skip(task_id, node.name, node.kind, raw_input)
-                    return raw_input, CONTINUE
-            self.progress.start(task_id, node.name, node.kind, raw_input)
-            task_input = self.transform_input(
-                spec, raw_input, self.arguments(scope, task=descriptor)
-            )
             variables = self.arguments(scope, input=task_input, task=descriptor)
             timeout = self.timeout_of(spec, task_input, variables)
+            if timeout is not None and run.resume is not None:
+                elapsed = (workflow.now() - run.started_at).total_seconds()
+                timeout = max(0.0, timeout - elapsed)
             outcome = await self.with_timeout(
                 self.handlers[node.kind](self, run, task_input), timeout, node.pointer
             )
@@ -217,6 +267,19 @@ class Executor:
         self.progress.finish(task_id, "COMPLETED", output=output)
         directive = outcome.directive or spec.get("then") or CONTINUE
         return output, directive
+
+    def _take_loop_resume(self, node: TaskNode, scope: Scope) -> LoopResume | None:
+        """The carried ``for`` state when ``node`` is the top-level task a run resumes in."""
+        loop, resume = self.pending_loop, self.resume
+        if loop is None or resume is None or scope.suffix or scope.variables:
+            return None
+        if self.definition.tasks[resume.task_index] is not node:
+            return None
+        self.pending_loop = None
+        self.progress.start(
+            node.pointer, node.name, node.kind, loop.raw_input, started_at=loop.started_at
+        )
+        return loop
 
     async def with_timeout(
         self, work: Awaitable[Outcome], seconds: float | None, pointer: str
@@ -269,18 +332,105 @@ class Executor:
     # -- whole workflow ------------------------------------------------------------------------
 
     async def run_workflow(self, raw_input: Any) -> Any:
-        """Run the top-level ``do`` with workflow input/output processing and timeout."""
+        """Run the top-level ``do`` with workflow input/output processing and timeout.
+
+        A continued run (``resume``) skips the workflow input processing and starts at the
+        carried task; the workflow ``timeout`` keeps counting from the first run's start.
+        """
         spec = self.definition.raw
         variables = self.arguments()
         try:
-            data = self.transform_input(spec, raw_input, variables)
-            timeout = self.timeout_of(spec, data, variables)
-            outcome = await self.with_timeout(self._top(data), timeout, "/")
+            if self.resume is None:
+                data = self.transform_input(spec, raw_input, variables)
+                start = 0
+                self.workflow_timeout = self.timeout_of(spec, data, variables)
+            else:
+                data, start = self.resume.data, self.resume.task_index
+                self.workflow_timeout = self.resume.timeout_seconds
+            timeout = self.workflow_timeout
+            if timeout is not None:
+                elapsed = (workflow.now() - self.started_at).total_seconds()
+                timeout = max(0.0, timeout - elapsed)
+            outcome = await self.with_timeout(self._top(data, start), timeout, "/")
             return self.transform_output(spec, outcome.output, self.arguments())
         except WorkflowError as exc:
             exc.with_instance("/")
             raise
 
-    async def _top(self, data: Any) -> Outcome:
-        output, _ = await self.run_list(self.definition.tasks, data, Scope())
-        return Outcome(output)
+    async def _top(self, data: Any, start: int) -> Outcome:
+        """The top-level task list (like :meth:`run_list`) with continue-as-new safe points."""
+        nodes = self.definition.tasks
+        index_of = {node.name: i for i, node in enumerate(nodes)}
+        i = start
+        while i < len(nodes):
+            await self.safe_point(i, data)
+            data, directive = await self.run_task(nodes[i], data, Scope())
+            self.steps += 1
+            if directive in (END, EXIT):
+                break
+            i = i + 1 if directive == CONTINUE else index_of[directive]
+        return Outcome(data)
+
+    # -- continue-as-new -----------------------------------------------------------------------
+
+    def should_continue_as_new(self) -> bool:
+        """Whether this run should continue as new at the current safe point."""
+        policy = self.policy
+        if policy.continue_as_new is None or self.steps == 0:
+            return False
+        info = workflow.info()
+        if info.is_continue_as_new_suggested():
+            return True
+        limit = policy.history_length_limit
+        if limit is not None and info.get_current_history_length() >= limit:
+            return True
+        return policy.tasks_per_run_limit is not None and self.steps >= policy.tasks_per_run_limit
+
+    async def safe_point(self, task_index: int, data: Any, loop: LoopResume | None = None) -> None:
+        """Continue as new here if the policy says so, carrying the position and data.
+
+        Args:
+            task_index: The top-level task to run next (or the ``for`` task to resume in).
+            data: That task's raw input.
+            loop: The ``for`` state when stopping between iterations of top-level task
+                ``task_index``.
+        """
+        if self.policy.continue_as_new is None or not self.should_continue_as_new():
+            return
+        await self.progress.flush()
+        buffered = self.events.events
+        state = ResumeState(
+            task_index=task_index,
+            data=data,
+            context=self.context,
+            started_at=rfc3339(self.started_at),
+            timeout_seconds=self.workflow_timeout,
+            runs=(self.resume.runs + 1) if self.resume is not None else 1,
+            progress_sequence=self.progress.flushes,
+            events=[event for _, event in buffered],
+            event_numbers=[number for number, _ in buffered],
+            events_received=self.events.received,
+            loop=loop,
+        )
+        await self.policy.continue_as_new(state)
+
+    async def loop_safe_point(
+        self, run: TaskRun, next_index: int, current: Any, items: list[Any], task_input: Any
+    ) -> None:
+        """A safe point between two iterations of a top-level ``for`` task (else a no-op)."""
+        if run.scope.suffix or run.scope.variables:
+            return
+        nodes = self.definition.tasks
+        index = next((i for i, node in enumerate(nodes) if node is run.node), None)
+        if index is None:
+            return
+        self.steps += 1
+        loop = LoopResume(
+            next_index=next_index,
+            current=current,
+            items=items,
+            raw_input=run.raw_input,
+            task_input=task_input,
+            started_at=rfc3339(run.started_at),
+        )
+        await self.safe_point(index, run.raw_input, loop)

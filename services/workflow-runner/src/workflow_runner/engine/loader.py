@@ -18,6 +18,7 @@ from workflow_runner.engine.schema_validation import data_schema_problem, dsl_sc
 from workflow_runner.engine.yaml_io import parse_yaml
 
 SUPPORTED_KINDS = (
+    "call.grpc",
     "call.http",
     "call.openapi",
     "call.activity",
@@ -40,6 +41,14 @@ _AUTH_SCHEMES = ("basic", "bearer")
 _SCRIPT_LANGUAGES = ("python", "js", "javascript")
 _READ_MODES = ("data", "envelope", "raw")
 _RUN_RETURNS = ("stdout", "stderr", "code", "all", "none")
+
+
+def endpoint_of(resource: Mapping[str, Any]) -> Any:
+    """The URI of an ``externalResource``'s ``endpoint`` (a string or ``{uri}``), if any."""
+    endpoint = resource.get("endpoint")
+    if isinstance(endpoint, dict):
+        endpoint = endpoint.get("uri")
+    return endpoint if isinstance(endpoint, str) and endpoint else None
 
 
 def escape_pointer_token(token: str) -> str:
@@ -288,6 +297,8 @@ class _Checker:
                 )
             self.authentication(f"{pointer}/with/authentication", args.get("authentication"))
             return TaskNode(name, pointer, "call.openapi", spec)
+        if target == "grpc":
+            return self.grpc(name, spec, pointer, args)
         if target == "activity":
             self.expression(f"{pointer}/with", args, whole=False)
             if not isinstance(args.get("name"), str) or not args.get("name"):
@@ -296,14 +307,42 @@ class _Checker:
             if not isinstance(arguments, list | dict | str):
                 self.problem(f"{pointer}/with/arguments", "arguments must be a list or object")
             return TaskNode(name, pointer, "call.activity", spec)
-        if target in ("grpc", "asyncapi", "a2a", "mcp"):
+        if target in ("asyncapi", "a2a", "mcp"):
             self.problem(
                 f"{pointer}/call",
-                f"call {target!r} is not supported yet (supported: http, openapi, activity, "
+                f"call {target!r} is not supported yet (supported: http, openapi, grpc, activity, "
                 "use.functions)",
             )
             return TaskNode(name, pointer, f"call.{target}", spec)
         return self.function_call(name, spec, pointer, variables)
+
+    def grpc(
+        self, name: str, spec: Mapping[str, Any], pointer: str, args: Mapping[str, Any]
+    ) -> TaskNode:
+        at = f"{pointer}/with"
+        proto = args.get("proto")
+        if not isinstance(proto, dict) or endpoint_of(proto) is None:
+            self.problem(f"{at}/proto", "call: grpc needs with.proto.endpoint (the .proto file)")
+        else:
+            self.expression(f"{at}/proto", proto, whole=False)
+        service = args.get("service")
+        if not isinstance(service, dict):
+            self.problem(f"{at}/service", "call: grpc needs with.service {name, host, port?}")
+            service = {}
+        for key in ("name", "host"):
+            if not isinstance(service.get(key), str) or not service.get(key):
+                self.problem(f"{at}/service/{key}", f"service.{key} must be a non-empty string")
+        if service.get("port") == 0:
+            self.problem(f"{at}/service/port", "service.port must be between 1 and 65535")
+        for key in ("name", "host"):
+            self.expression(f"{at}/service/{key}", service.get(key), whole=False)
+        auth = service.get("authentication")
+        self.expression(f"{at}/service/authentication", auth, whole=False, secrets_ok=True)
+        self.authentication(f"{at}/service/authentication", auth)
+        self.expression(f"{at}/method", args.get("method"), whole=False)
+        arguments = args.get("arguments") or {}
+        self.expression(f"{at}/arguments", arguments, whole=False, secrets_ok=True)
+        return TaskNode(name, pointer, "call.grpc", spec)
 
     def function_call(
         self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]

@@ -55,15 +55,23 @@ class ProgressBuffer:
         self.rows[row.task_id] = row
         self._changed[row.task_id] = None
 
-    def start(self, task_id: str, name: str, kind: str, task_input: Any) -> None:
-        """Record that a task (or iteration) started."""
+    def start(
+        self,
+        task_id: str,
+        name: str,
+        kind: str,
+        task_input: Any,
+        *,
+        started_at: str | None = None,
+    ) -> None:
+        """Record that a task (or iteration) started (``started_at``: now unless given)."""
         self._put(
             TaskProgress(
                 task_id=task_id,
                 task_name=name,
                 task_kind=kind,
                 status="IN_PROGRESS",
-                started_at=now_rfc3339(),
+                started_at=started_at or now_rfc3339(),
                 input=cap_value(task_input),
             )
         )

@@ -25,6 +25,7 @@ MARKER = "$secretExpression"
 SECRET_SITES = (
     "call http: with.headers, with.query, with.body, with.endpoint (uri, authentication)",
     "call openapi: with.parameters, with.authentication",
+    "call grpc: with.arguments, with.service.authentication",
     "run shell/script: environment, arguments, stdin",
 )
 """Where ``$secrets`` may be used (values evaluated inside an activity)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from workflow_runner.engine.contract import (
     PENDING_LISTENS_QUERY,
     EngineInput,
     EngineResult,
+    ResumeState,
 )
 from workflow_runner.engine.errors import (
     DefinitionError,
@@ -25,7 +27,7 @@ from workflow_runner.engine.errors import (
     short_type,
 )
 from workflow_runner.engine.events import EventInbox
-from workflow_runner.engine.executor import Executor
+from workflow_runner.engine.executor import ContinuePolicy, Executor
 from workflow_runner.engine.loader import load_workflow
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.tasks import HANDLERS
@@ -43,6 +45,10 @@ The engine package itself is passed through so its jq compile cache and compiled
 shared by every run; its workflow code only uses ``temporalio.workflow`` for time, timers,
 randomness and activities, so it stays deterministic outside the sandbox's import guard.
 """
+
+
+CONTINUE_AS_NEW_PATCH = "engine-continue-as-new"
+"""``workflow.patched`` id guarding continue-as-new for executions started by older workers."""
 
 
 def engine_activities(config: EngineConfig | None = None) -> list[Callable[..., Any]]:
@@ -67,6 +73,10 @@ def _application_error(error: dict[str, Any]) -> ApplicationError:
 @workflow.defn(name=ENGINE_WORKFLOW_NAME)
 class ExecuteServerlessWorkflow:
     """Runs one Serverless Workflow DSL 1.0.x document with the spec's data-flow semantics.
+
+    Long runs continue as new at safe points (before a top-level task, between iterations of a
+    top-level ``for``) when Temporal suggests it or a limit of :class:`EngineInput` is reached;
+    the next run gets the same input plus :class:`ResumeState`.
 
     CloudEvents for ``listen`` tasks arrive as the ``event`` signal (one JSON object each); the
     ``pending_listens`` query lists the ``listen`` tasks currently waiting.
@@ -95,6 +105,10 @@ class ExecuteServerlessWorkflow:
                 ``communication``), ``details[0]`` = the RFC 7807 error dict.
         """
         progress = ProgressBuffer(input.execution_id, input.report_progress)
+        resume = input.resume
+        if resume is not None:
+            progress.flushes = resume.progress_sequence
+            self._events.restore(resume.events, resume.event_numbers, resume.events_received)
         try:
             definition = load_workflow(input.workflow_yaml)
         except DefinitionError as exc:
@@ -111,8 +125,27 @@ class ExecuteServerlessWorkflow:
             "stigmer.workflow.name": str(definition.document.get("name", "")),
             "stigmer.workflow.version": str(definition.document.get("version", "")),
         }
+
+        async def continue_as_new(state: ResumeState) -> None:
+            workflow.continue_as_new(dataclasses.replace(input, resume=state))
+
+        # Executions started before continue-as-new existed replay without it (a history
+        # without the patch marker must not gain a ContinueAsNew command on replay).
+        can_continue = resume is not None or workflow.patched(CONTINUE_AS_NEW_PATCH)
+        policy = ContinuePolicy(
+            continue_as_new=continue_as_new if can_continue else None,
+            history_length_limit=input.history_length_limit,
+            tasks_per_run_limit=input.tasks_per_run_limit,
+        )
         executor = Executor(
-            definition, input.execution_id, input.input, progress, HANDLERS, self._events
+            definition,
+            input.execution_id,
+            input.input,
+            progress,
+            HANDLERS,
+            self._events,
+            resume=resume,
+            policy=policy,
         )
         try:
             output = await executor.run_workflow(input.input)

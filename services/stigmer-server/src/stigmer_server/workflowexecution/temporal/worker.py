@@ -11,7 +11,6 @@ from stigmer_server.workflowexecution.temporal.activities import StatusWriter, U
 from stigmer_server.workflowexecution.temporal.names import workflow_id
 from stigmer_server.workflowexecution.temporal.workflow import InvokeWorkflowExecutionWorkflow
 
-
 ORCHESTRATION_PACKAGE = "stigmer_server.workflowexecution.temporal"
 
 

@@ -9,6 +9,8 @@ from temporalio import activity
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult, deliver
+from workflow_runner.engine.activities.grpc_call import GrpcRequest, GrpcResponse
+from workflow_runner.engine.activities.grpc_call import call as call_grpc
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse, call
@@ -16,6 +18,7 @@ from workflow_runner.engine.activities.run_process import ProcessResult, RunRequ
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.contract import (
     EMIT_EVENT_ACTIVITY,
+    GRPC_CALL_ACTIVITY,
     HTTP_CALL_ACTIVITY,
     OPENAPI_CALL_ACTIVITY,
     RUN_PROCESS_ACTIVITY,
@@ -68,6 +71,18 @@ class EngineActivities:
             )
             return await call(request, values)
 
+    @activity.defn(name=GRPC_CALL_ACTIVITY)
+    async def grpc_call(self, request: GrpcRequest) -> GrpcResponse:
+        """``call: grpc`` (see :mod:`~workflow_runner.engine.activities.grpc_call`)."""
+        async with heartbeating():
+            values = await self._secrets(
+                request.secret_scope is not None,
+                request.execution_id,
+                request.secret_names,
+                request.authentication,
+            )
+            return await call_grpc(request, values)
+
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
     async def emit_event(self, request: EmitRequest) -> EmitResult:
         """``emit``: POST to the configured sink, or log when there is none."""
@@ -85,4 +100,10 @@ class EngineActivities:
 
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for ``Worker(activities=...)``."""
-        return [self.http_call, self.openapi_call, self.emit_event, self.run_process]
+        return [
+            self.http_call,
+            self.openapi_call,
+            self.grpc_call,
+            self.emit_event,
+            self.run_process,
+        ]

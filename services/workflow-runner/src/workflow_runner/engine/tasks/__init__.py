@@ -8,6 +8,7 @@ from workflow_runner.engine.executor import Handler
 from workflow_runner.engine.tasks import (
     call_activity,
     call_function,
+    call_grpc,
     call_http,
     call_openapi,
     do,
@@ -26,6 +27,7 @@ from workflow_runner.engine.tasks import (
 HANDLERS: Mapping[str, Handler] = {
     "call.activity": call_activity.run,
     "call.function": call_function.run,
+    "call.grpc": call_grpc.run,
     "call.http": call_http.run,
     "call.openapi": call_openapi.run,
     "emit": emit.run,
