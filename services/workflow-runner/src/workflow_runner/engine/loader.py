@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions, secrets
+from workflow_runner.engine import expressions, limits, secrets
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import DefinitionError
 from workflow_runner.engine.schema_validation import data_schema_problem, dsl_schema_problems
@@ -110,6 +110,9 @@ def load_workflow(yaml_text: str) -> WorkflowDefinition:
     Raises:
         DefinitionError: The document cannot run; its message lists every problem found.
     """
+    too_big = limits.document_problem(yaml_text)
+    if too_big:
+        raise DefinitionError([too_big])
     try:
         raw = parse_yaml(yaml_text)
     except Exception as exc:  # yaml raises several error classes
@@ -122,6 +125,7 @@ def load_workflow(yaml_text: str) -> WorkflowDefinition:
     checker = _Checker(raw)
     tasks = checker.task_list(raw["do"], "/do", frozenset())
     checker.workflow_level()
+    checker.problems.extend(limits.tree_problems(tasks))
     if checker.problems:
         raise DefinitionError(checker.problems)
     return WorkflowDefinition(raw=raw, tasks=tasks)
@@ -143,6 +147,10 @@ class _Checker:
         self, pointer: str, value: Any, *, whole: bool, secrets_ok: bool = False
     ) -> None:
         for expr in expressions.expressions_in(value, whole=whole):
+            too_long = limits.expression_problem(expr)
+            if too_long:
+                self.problem(pointer, too_long)
+                continue
             for issue in expressions.check(expr):
                 self.problem(pointer, issue)
             if not secrets_ok and secrets.references_secrets(expr):
