@@ -5,41 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 
-import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.ports import free_port
-
-
-def _wait_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(endpoint) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"stigmer-server exited with {proc.returncode}")
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise TimeoutError(f"stigmer-server at {endpoint} not SERVING within {timeout}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from stigmer_testing.services import stop_process, wait_grpc_serving
 
 
 @pytest.fixture(scope="session")
@@ -69,8 +40,8 @@ def stigmer_endpoint(service_env: dict[str, str]) -> Iterator[str]:
     runner = subprocess.Popen([sys.executable, "-m", "workflow_runner.main"], env=service_env)
     endpoint = service_env["STIGMER_BACKEND_ENDPOINT"]
     try:
-        _wait_serving(endpoint, server)
+        wait_grpc_serving(endpoint, server)
         yield endpoint
     finally:
-        _stop(runner)
-        _stop(server)
+        stop_process(runner)
+        stop_process(server)

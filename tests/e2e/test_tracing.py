@@ -23,7 +23,6 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -38,6 +37,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_testing.services import stop_process, wait_grpc_serving
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -84,33 +84,6 @@ class Traced:
         return out
 
 
-def _wait_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(endpoint) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"stigmer-server exited with {proc.returncode}")
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise TimeoutError(f"stigmer-server at {endpoint} not SERVING within {timeout}s")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture(scope="module")
 def traced(
     redis_url: str, temporal_address: str, tmp_path_factory: pytest.TempPathFactory
@@ -150,11 +123,11 @@ def traced(
         )
     server, runner = procs
     try:
-        _wait_serving(base["STIGMER_BACKEND_ENDPOINT"], server)
+        wait_grpc_serving(base["STIGMER_BACKEND_ENDPOINT"], server)
         yield Traced(base["STIGMER_BACKEND_ENDPOINT"], out, server, runner)
     finally:
-        _stop(runner)
-        _stop(server)
+        stop_process(runner)
+        stop_process(server)
         for log in logs:
             log.close()
 
@@ -198,7 +171,12 @@ async def run(traced: Traced, http_stub: str) -> AsyncIterator[Run]:
                     "do": [{"double": {"set": {"value": "${ $item * 2 }"}}}],
                 }
             },
-            {"getPet": {"call": "http", "with": {"method": "get", "endpoint": f"{http_stub}/pets/1"}}},
+            {
+                "getPet": {
+                    "call": "http",
+                    "with": {"method": "get", "endpoint": f"{http_stub}/pets/1"},
+                }
+            },
         ],
     }
     provider = TracerProvider()
@@ -308,7 +286,10 @@ async def test_one_trace_spans_both_services_with_the_expected_chain(run: Run) -
 
     # The runner's gRPC calls back to the server, each a child of the runner's client span.
     runner_calls = [
-        s for s in spans if s["service"] == "workflow-runner" and s["kind"] == "CLIENT"
+        s
+        for s in spans
+        if s["service"] == "workflow-runner"
+        and s["kind"] == "CLIENT"
         and s["name"].startswith("/ai.stigmer.")
     ]
     assert any(_has_ancestor(s, execute, by_id) for s in runner_calls)
@@ -324,17 +305,18 @@ async def test_one_trace_spans_both_services_with_the_expected_chain(run: Run) -
     # The interpreter workflow, its http activity and the progress reports.
     interpreter = _one(spans, name="StartWorkflow:ExecuteServerlessWorkflow")
     assert interpreter["parent_span_id"] == execute["span_id"]
-    assert _one(spans, name="RunWorkflow:ExecuteServerlessWorkflow")["parent_span_id"] == (
-        interpreter["span_id"]
+    assert (
+        _one(spans, name="RunWorkflow:ExecuteServerlessWorkflow")["parent_span_id"]
+        == (interpreter["span_id"])
     )
     http = _one(spans, name="RunActivity:ServerlessWorkflowHttpCall", service="workflow-runner")
     assert _has_ancestor(http, interpreter, by_id)
     assert http["attributes"].get("stigmer.execution_id") == eid
     progress = [s for s in spans if s["name"] == "RunActivity:ReportTaskProgress"]
     assert progress and all(_has_ancestor(s, interpreter, by_id) for s in progress)
-    assert any(
-        _has_ancestor(u, p, by_id) for u in server_updates for p in progress
-    ), "no progress report reached the server's updateStatus"
+    assert any(_has_ancestor(u, p, by_id) for u in server_updates for p in progress), (
+        "no progress report reached the server's updateStatus"
+    )
 
     # The orchestration writes the final status through its local activity, same trace.
     final_write = _one(spans, name="RunActivity:UpdateWorkflowExecutionStatus")
@@ -357,7 +339,9 @@ async def test_server_log_lines_carry_trace_and_execution_ids(run: Run, traced: 
     ]
     rpc = [entry for entry in lines if entry.get("msg") == "rpc"]
     assert rpc and all("trace_id" in entry and "execution_id" in entry for entry in lines)
-    create = [e for e in rpc if e["method"] == f"{WEX_CMD}/create" and e["trace_id"] == run.trace_id]
+    create = [
+        e for e in rpc if e["method"] == f"{WEX_CMD}/create" and e["trace_id"] == run.trace_id
+    ]
     assert create, "the create RPC's log line lacks the caller's trace id"
     updates = [
         e for e in rpc if e["method"] == f"{WEX_CMD}/updateStatus" and e["trace_id"] == run.trace_id
@@ -402,7 +386,8 @@ async def test_one_span_per_dsl_task(run: Run) -> None:
     by_pointer = {s["attributes"]["stigmer.task.pointer"]: s for s in spans}
     eid = run.execution.metadata.id
     expected = {"/do/0/init", "/do/1/route", "/do/2/loop"} | {
-        f"/do/2/loop/do/0/double[{i}]" for i in range(2)  # input items [1, 2]
+        f"/do/2/loop/do/0/double[{i}]"
+        for i in range(2)  # input items [1, 2]
     }
     assert expected <= set(by_pointer), sorted(by_pointer)
     for pointer in expected:
@@ -416,6 +401,4 @@ async def test_one_span_per_dsl_task(run: Run) -> None:
 
 
 async def test_http_call_carries_the_trace(run: Run) -> None:
-    assert any(
-        run.trace_id in headers.get("traceparent", "") for headers in _Stub.headers_seen
-    )
+    assert any(run.trace_id in headers.get("traceparent", "") for headers in _Stub.headers_seen)

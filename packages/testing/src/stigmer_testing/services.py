@@ -1,0 +1,36 @@
+"""Helpers for tests that run stigmer-server / workflow-runner as plain subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+from stigmer_devstack.health import grpc_serving
+from stigmer_devstack.redis_server import stop_pid
+
+
+def wait_grpc_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    """Wait until the gRPC health service at ``endpoint`` is SERVING.
+
+    Raises:
+        RuntimeError: ``proc`` exited first.
+        TimeoutError: Not SERVING within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server process exited with {proc.returncode}")
+        try:
+            if grpc_serving(endpoint):
+                return
+        except Exception:  # not listening yet
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{endpoint} not SERVING within {timeout}s")
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """Stop a service subprocess: SIGTERM (graceful drain), SIGKILL after ``timeout``."""
+    if proc.poll() is None:
+        stop_pid(proc.pid, timeout)
+    proc.wait()
