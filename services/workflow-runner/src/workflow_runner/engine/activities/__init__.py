@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from temporalio import activity
 
@@ -25,6 +25,17 @@ from workflow_runner.engine.contract import (
 )
 
 
+class _SecretScoped(Protocol):
+    """What the activities' requests share about secrets."""
+
+    @property
+    def secret_scope(self) -> Any: ...
+    @property
+    def execution_id(self) -> str: ...
+    @property
+    def secret_names(self) -> list[str] | None: ...
+
+
 class EngineActivities:
     """Holds the worker's engine configuration; its methods are the engine's activities.
 
@@ -37,50 +48,34 @@ class EngineActivities:
         """Bind to ``config`` (default: :meth:`EngineConfig.from_env`)."""
         self.config = config or EngineConfig.from_env()
 
-    async def _secrets(
-        self, scoped: bool, execution_id: str, names: list[str] | None, auth: Any = None
-    ) -> dict[str, Any]:
+    async def _secrets(self, request: _SecretScoped, auth: Any = None) -> dict[str, Any]:
+        """The secrets a call needs: only fetched when it defers ``$secrets`` or names one."""
         uses_secret_auth = isinstance(auth, dict) and any(
             isinstance(v, dict) and "use" in v for v in auth.values()
         )
-        if not scoped and not uses_secret_auth:
+        if request.secret_scope is None and not uses_secret_auth:
             return {}
-        return await secrets.fetch(self.config, execution_id, names)
+        return await secrets.fetch(self.config, request.execution_id, request.secret_names)
 
     @activity.defn(name=HTTP_CALL_ACTIVITY)
     async def http_call(self, request: HttpRequest) -> HttpResponse:
         """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
         async with heartbeating():
-            values = await self._secrets(
-                request.secret_scope is not None,
-                request.execution_id,
-                request.secret_names,
-                request.authentication,
-            )
+            values = await self._secrets(request, request.authentication)
             return await perform(request, values)
 
     @activity.defn(name=OPENAPI_CALL_ACTIVITY)
     async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
         """``call: openapi``."""
         async with heartbeating():
-            values = await self._secrets(
-                request.secret_scope is not None,
-                request.execution_id,
-                request.secret_names,
-                request.authentication,
-            )
+            values = await self._secrets(request, request.authentication)
             return await call(request, values)
 
     @activity.defn(name=GRPC_CALL_ACTIVITY)
     async def grpc_call(self, request: GrpcRequest) -> GrpcResponse:
         """``call: grpc`` (see :mod:`~workflow_runner.engine.activities.grpc_call`)."""
         async with heartbeating():
-            values = await self._secrets(
-                request.secret_scope is not None,
-                request.execution_id,
-                request.secret_names,
-                request.authentication,
-            )
+            values = await self._secrets(request, request.authentication)
             return await call_grpc(request, values)
 
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
@@ -93,9 +88,7 @@ class EngineActivities:
     async def run_process(self, request: RunRequest) -> ProcessResult:
         """``run: shell`` / ``run: script`` when the worker allows it."""
         async with heartbeating():
-            values = await self._secrets(
-                request.secret_scope is not None, request.execution_id, request.secret_names
-            )
+            values = await self._secrets(request)
             return await run_process(self.config, request, values)
 
     def all(self) -> list[Callable[..., Any]]:
