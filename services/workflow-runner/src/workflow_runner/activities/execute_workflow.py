@@ -80,19 +80,29 @@ class ExecuteWorkflowActivity:
             yaml_text = await self._workflow_yaml(spec)
         except ExecutionSetupError as err:
             return failed_status(str(err))
-        await self._api.update_status(
-            execution_id,
-            wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
+        # Marking the execution IN_PROGRESS and starting the interpreter are independent: do
+        # both at once (one round trip less before the first task runs). The terminal status
+        # is written only after this activity returns, so it cannot overtake the mark.
+        marking = asyncio.ensure_future(
+            self._api.update_status(
+                execution_id,
+                wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
+            )
         )
-        handle = await self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
+        try:
+            handle = await self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
+        finally:
+            await marking
         return await self._await_result(handle)
 
     async def _workflow_yaml(self, spec: wex.WorkflowExecutionSpec) -> str:
         workflow_id = spec.workflow_id
         try:
-            if spec.workflow_instance_id:
+            # stigmer-server records the instance's workflow on create; the instance itself is
+            # only needed when a client left workflow_id out.
+            if not workflow_id and spec.workflow_instance_id:
                 instance = await self._api.get_workflow_instance(spec.workflow_instance_id)
-                workflow_id = (instance.spec.workflow_id if instance.spec else "") or workflow_id
+                workflow_id = instance.spec.workflow_id if instance.spec else ""
             if not workflow_id:
                 raise ExecutionSetupError(
                     "execution has neither workflow_id nor workflow_instance_id"
