@@ -116,13 +116,15 @@ class Repository(Generic[M]):
 
         ``change`` must not alter id, org or slug.
         """
-        written = await self.store.update(
-            self.kind,
-            resource_id,
-            lambda data: self._record(change(self.decode(data))),
-            publish=publish,
-        )
-        return self.decode(written)
+        committed: list[M] = []
+
+        def apply(data: bytes) -> StoredRecord:
+            message = change(self.decode(data))
+            committed[:] = [message]  # the last attempt is the one that was written
+            return self._record(message)
+
+        await self.store.update(self.kind, resource_id, apply, publish=publish)
+        return committed[0]
 
     async def delete(self, resource_id: str, check: Callable[[M], None] | None = None) -> M:
         """Delete the resource and return it."""

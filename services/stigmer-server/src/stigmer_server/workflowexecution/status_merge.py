@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import UTC, datetime
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -120,7 +121,10 @@ def merge_status(
     Raises:
         IllegalTransitionError: The phase would move backwards or leave a terminal phase.
     """
-    merged = copy.deepcopy(current)
+    # A shallow copy with its own task list: untouched tasks and values are shared with
+    # ``current`` (never mutated here), changed tasks are copied by ``_merge_task``. Copying
+    # the whole status deeply cost more than the rest of an update.
+    merged = dataclasses.replace(current, tasks=list(current.tasks))
     stamp = iso_utc(now)
     old_phase = current.phase
     merged.phase = _next_phase(old_phase, update.phase)
