@@ -19,21 +19,7 @@ from stigmer_protos.ai.stigmer.commons.apiresource import ApiResourceOwnerScope,
 
 from workflow_runner.converter.errors import ConversionError
 from workflow_runner.converter.kinds import KIND_PREFIX
-
-#: Base URI of the DSL's standard error types.
-ERROR_TYPE_BASE = "https://serverlessworkflow.io/spec/1.0.0/errors/"
-
-#: Standard DSL error types and their default HTTP-like status.
-STANDARD_ERRORS: dict[str, int] = {
-    "configuration": 400,
-    "validation": 400,
-    "expression": 400,
-    "authentication": 401,
-    "authorization": 403,
-    "timeout": 408,
-    "communication": 500,
-    "runtime": 500,
-}
+from workflow_runner.engine.errors import ERROR_TYPE_PREFIX, STANDARD_STATUS
 
 #: Marker endpoint for a typed gRPC call, which names no ``.proto`` file: the service is
 #: meant to be described by gRPC server reflection.
@@ -292,11 +278,11 @@ def _raise(config: Mapping[str, Any], where: str) -> TypedConversion:
     raised: dict[str, Any]
     if "://" in error:
         raised = {"type": error, "status": 500}
-    elif known in STANDARD_ERRORS:
-        raised = {"type": ERROR_TYPE_BASE + known, "status": STANDARD_ERRORS[known]}
+    elif known in STANDARD_STATUS:
+        raised = {"type": ERROR_TYPE_PREFIX + known, "status": STANDARD_STATUS[known]}
         raised["title"] = error
     else:
-        raised = {"type": ERROR_TYPE_BASE + "runtime", "status": 500, "title": error}
+        raised = {"type": ERROR_TYPE_PREFIX + "runtime", "status": 500, "title": error}
     if message is not None:
         raised["detail"] = message
     return TypedConversion({"raise": {"error": raised}})
