@@ -52,7 +52,7 @@ class Sizes:
     fanout_items: int = 100
     fanout_repeats: int = 3
     memory_n: int = 300
-    memory_wait_s: float = 20.0
+    memory_wait_s: float = 12.0
     api_clients: int = 20
     api_seconds: float = 5.0
     api_subscribers: int = 100
