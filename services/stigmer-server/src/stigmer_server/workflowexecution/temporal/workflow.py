@@ -25,10 +25,13 @@ from stigmer_server.workflowexecution.temporal.names import (
 )
 
 _LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# The status write is idempotent: keep trying through a Redis or server outage (unlimited
+# attempts, bounded in time) rather than end the workflow with nothing recorded.
+_LOCAL_ACTIVITY_BUDGET = timedelta(minutes=10)
 _LOCAL_ACTIVITY_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
-    maximum_interval=timedelta(seconds=5),
-    maximum_attempts=10,
+    maximum_interval=timedelta(seconds=10),
+    maximum_attempts=0,
 )
 
 
@@ -56,6 +59,9 @@ class InvokeWorkflowExecutionWorkflow:
                 result_type=wex.WorkflowExecutionStatus,
                 schedule_to_start_timeout=timeouts.schedule_to_start,
                 start_to_close_timeout=timeouts.start_to_close,
+                # The same bound over all attempts: a retry must not outlive the workflow's run
+                # timeout, which would end it with no code left to record why.
+                schedule_to_close_timeout=timeouts.start_to_close,
                 heartbeat_timeout=timeouts.heartbeat,
                 # ExecuteWorkflow is idempotent (it re-attaches to the interpreter workflow of
                 # this execution), so retrying a crashed runner is safe.
@@ -85,12 +91,21 @@ class InvokeWorkflowExecutionWorkflow:
         return status
 
     async def _record(self, execution_id: str, status: wex.WorkflowExecutionStatus) -> None:
-        await workflow.execute_local_activity(
-            UPDATE_STATUS_ACTIVITY,
-            args=[execution_id, status],
-            start_to_close_timeout=_LOCAL_ACTIVITY_TIMEOUT,
-            retry_policy=_LOCAL_ACTIVITY_RETRY,
+        """Write ``status``; a cancellation arriving meanwhile waits for the write to finish."""
+        write = asyncio.ensure_future(
+            workflow.execute_local_activity(
+                UPDATE_STATUS_ACTIVITY,
+                args=[execution_id, status],
+                start_to_close_timeout=_LOCAL_ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=_LOCAL_ACTIVITY_BUDGET,
+                retry_policy=_LOCAL_ACTIVITY_RETRY,
+            )
         )
+        try:
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            await write
+            raise
 
 
 def _terminal(phase: wex.ExecutionPhase, error: str) -> wex.WorkflowExecutionStatus:
