@@ -127,3 +127,24 @@ def test_scalar_fields_stored() -> None:
     assert out.temporal_workflow_id == "stigmer/workflow-execution/invoke/wex-1"
     assert out.error == "old"
     assert out.error_details is not None and out.error_details.to_dict() == {"type": "x"}
+
+
+def test_fields_unknown_to_this_version_survive_a_merge() -> None:
+    # Field 100 (length-delimited "A") as a newer replica might have written it.
+    unknown = bytes([0xA2, 0x06, 0x01, 0x41])
+    stored_task = wex.WorkflowTask.parse(
+        bytes(wex.WorkflowTask(task_id="a", task_name="a")) + unknown
+    )
+    stored = wex.WorkflowExecutionStatus.parse(
+        bytes(
+            wex.WorkflowExecutionStatus(
+                phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS, tasks=[stored_task]
+            )
+        )
+        + unknown
+    )
+    update = wex.WorkflowExecutionStatus(tasks=[wex.WorkflowTask(task_id="a", error="boom")])
+    merged = merge_status(stored, update, datetime(2026, 11, 26, tzinfo=UTC))
+    assert bytes(merged).endswith(unknown)
+    assert bytes(merged.tasks[0]).endswith(unknown)
+    assert merged.tasks[0].error == "boom"

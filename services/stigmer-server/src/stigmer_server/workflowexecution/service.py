@@ -14,6 +14,7 @@ from stigmer_server.domain.ids import new_id
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.domain.validation import check_enum, check_envelope, require
 from stigmer_server.errors import (
+    DomainError,
     FailedPreconditionError,
     InternalError,
     InvalidArgumentError,
@@ -235,6 +236,10 @@ class ExecutionService:
             await launcher.cancel(execution_id, reason)
         except LauncherUnavailableError as exc:
             raise UnavailableError(f"failed to cancel workflow execution: {exc}") from exc
+        except FailedPreconditionError:
+            pass  # it reached another terminal phase meanwhile: report that state
+        except DomainError:
+            raise
         except Exception as exc:
             raise InternalError(f"failed to cancel workflow execution: {exc}") from exc
         return await self.repo.require(execution_id)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
@@ -60,11 +60,27 @@ def _next_phase(current: Phase, update: Phase) -> Phase:
     return update
 
 
+_Message = TypeVar("_Message", wex.WorkflowExecutionStatus, wex.WorkflowTask)
+
+
+def _copy(message: _Message, *, deep: bool) -> _Message:
+    """Copy ``message`` keeping the fields this version does not know.
+
+    betterproto2's copies drop them; a server one version behind would otherwise erase the
+    additive fields a newer replica wrote (a lost update during a rolling upgrade).
+    """
+    copied = copy.deepcopy(message) if deep else copy.copy(message)
+    copied._unknown_fields = message._unknown_fields
+    return copied
+
+
 def _merge_task(
     current: wex.WorkflowTask | None, update: wex.WorkflowTask, stamp: str
 ) -> wex.WorkflowTask:
     task = (
-        copy.deepcopy(current) if current is not None else wex.WorkflowTask(task_id=update.task_id)
+        _copy(current, deep=True)
+        if current is not None
+        else wex.WorkflowTask(task_id=update.task_id)
     )
     if update.task_name:
         task.task_name = update.task_name
@@ -124,7 +140,8 @@ def merge_status(
     # A shallow copy with its own task list: untouched tasks and values are shared with
     # ``current`` (never mutated here), changed tasks are copied by ``_merge_task``. Copying
     # the whole status deeply cost more than the rest of an update.
-    merged = dataclasses.replace(current, tasks=list(current.tasks))
+    merged = _copy(current, deep=False)
+    merged.tasks = list(current.tasks)
     stamp = iso_utc(now)
     old_phase = current.phase
     merged.phase = _next_phase(old_phase, update.phase)

@@ -131,8 +131,18 @@ class TemporalWorkflowCreator:
                 raise
             running = False
         if running:
-            await handle.cancel()
-            return
+            try:
+                await handle.cancel()
+                return
+            except RPCError as err:
+                if err.status in _UNREACHABLE:
+                    raise LauncherUnavailableError(
+                        f"Temporal at {self._connection.address}: {err.message}"
+                    ) from err
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                # It completed between describe and cancel: fall through to the direct write,
+                # which the status merge turns into a no-op if it ended otherwise.
         await self._writer.update_status(
             execution_id,
             wex.WorkflowExecutionStatus(
