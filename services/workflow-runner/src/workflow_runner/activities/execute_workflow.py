@@ -80,19 +80,18 @@ class ExecuteWorkflowActivity:
             yaml_text = await self._workflow_yaml(spec)
         except ExecutionSetupError as err:
             return failed_status(str(err))
-        # Marking the execution IN_PROGRESS and starting the interpreter are independent: do
-        # both at once (one round trip less before the first task runs). The terminal status
-        # is written only after this activity returns, so it cannot overtake the mark.
-        marking = asyncio.ensure_future(
-            self._api.update_status(
+        # Mark first: an execution that ended meanwhile (cancelled, failed at start) or was
+        # deleted must not run at all.
+        try:
+            await self._api.update_status(
                 execution_id,
                 wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
             )
-        )
-        try:
-            handle = await self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
-        finally:
-            await marking
+        except StigmerRpcError as err:
+            if err.code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                return failed_status(f"not run: {err.details}")
+            raise
+        handle = await self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
         return await self._await_result(handle)
 
     async def _workflow_yaml(self, spec: wex.WorkflowExecutionSpec) -> str:
@@ -159,7 +158,9 @@ class ExecuteWorkflowActivity:
             # A runner shutting down is not a user's cancellation: the interpreter workflow
             # goes on, and the retried activity re-attaches to it on another runner.
             if not activity.is_worker_shutdown():
-                await handle.cancel()
+                # By id only: after continue-as-new the run this handle names is not the
+                # latest one, and cancelling it would fail with NOT_FOUND.
+                await self._temporal.get_workflow_handle(handle.id).cancel()
             raise
         except WorkflowFailureError as err:
             return _failure_status(err)

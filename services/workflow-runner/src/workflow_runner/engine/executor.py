@@ -398,6 +398,10 @@ class Executor:
         if self.policy.continue_as_new is None or not self.should_continue_as_new():
             return
         await self.progress.flush()
+        if self.progress.pending:
+            # The report failed (best effort); rows are not carried across runs, so keep
+            # going in this run and try again at the next safe point.
+            return
         buffered = self.events.events
         state = ResumeState(
             task_index=task_index,

@@ -51,6 +51,11 @@ class ProgressBuffer:
         self.flushes = 0
         self.span_attributes: dict[str, str] = {}
 
+    @property
+    def pending(self) -> bool:
+        """Whether rows changed since the last successful flush are still unsent."""
+        return self.enabled and bool(self._changed)
+
     def _put(self, row: TaskProgress) -> None:
         self.rows[row.task_id] = row
         self._changed[row.task_id] = None
