@@ -75,6 +75,8 @@ class Config:
             ``subscribe`` holds one connection while it blocks.
         event_stream_maxlen: Approximate length bound of each execution's event stream
             (``STIGMER_EVENT_STREAM_MAXLEN``).
+        max_subscriptions: Live ``subscribe`` streams per replica (``STIGMER_MAX_SUBSCRIPTIONS``);
+            more answer RESOURCE_EXHAUSTED, so writes always keep Redis connections.
         subscribe_block_ms: How long one blocking stream read waits
             (``STIGMER_SUBSCRIBE_BLOCK_MS``); bounds how fast subscribers notice shutdown.
         log_level: Python logging level name (``LOG_LEVEL``).
@@ -96,6 +98,7 @@ class Config:
     redis_max_connections: int = 512
     event_stream_maxlen: int = 1000
     subscribe_block_ms: int = 2000
+    max_subscriptions: int = 384
     log_level: str = "INFO"
     temporal_disabled: bool = False
     api_keys: tuple[bytes, ...] = field(default=(), repr=False)
@@ -109,6 +112,11 @@ class Config:
             raise ConfigError(f"GRPC_PORT out of range: {self.grpc_port}")
         if self.grpc_max_message_bytes <= 0:
             raise ConfigError("GRPC_MAX_MESSAGE_BYTES must be positive")
+        if not 0 < self.max_subscriptions < self.redis_max_connections:
+            raise ConfigError(
+                "STIGMER_MAX_SUBSCRIPTIONS must be positive and below STIGMER_REDIS_MAX_CONNECTIONS "
+                "(each live subscribe holds a Redis connection; writes need the rest)"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
@@ -139,6 +147,7 @@ class Config:
             ),
             event_stream_maxlen=_int(src, "STIGMER_EVENT_STREAM_MAXLEN", d.event_stream_maxlen),
             subscribe_block_ms=_int(src, "STIGMER_SUBSCRIBE_BLOCK_MS", d.subscribe_block_ms),
+            max_subscriptions=_int(src, "STIGMER_MAX_SUBSCRIPTIONS", d.max_subscriptions),
             log_level=src.get("LOG_LEVEL", d.log_level).upper(),
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
             api_keys=_api_keys(src),

@@ -45,3 +45,7 @@ class InternalError(DomainError):
 
 class ConflictError(DomainError):
     """Optimistic concurrency gave up after too many conflicting concurrent writes."""
+
+
+class ResourceExhaustedError(DomainError):
+    """A server-wide limit is reached (e.g. live subscriptions); retry later or elsewhere."""

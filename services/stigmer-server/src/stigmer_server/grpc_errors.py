@@ -13,6 +13,7 @@ from stigmer_server.errors import (
     InternalError,
     InvalidArgumentError,
     NotFoundError,
+    ResourceExhaustedError,
     UnavailableError,
 )
 
@@ -23,6 +24,7 @@ _CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (FailedPreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
     (ConflictError, grpc.StatusCode.ABORTED),
+    (ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
     (InternalError, grpc.StatusCode.INTERNAL),
 )
 

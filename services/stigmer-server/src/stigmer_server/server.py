@@ -70,6 +70,7 @@ def build_services(
     *,
     launcher: ExecutionLauncher | None,
     subscribe_block_ms: int = 2000,
+    max_subscriptions: int = 384,
     clock: Clock = utc_now,
 ) -> Services:
     """Wire the services on ``store``.
@@ -83,7 +84,12 @@ def build_services(
     instances = InstanceService(store, clock)
     workflows = WorkflowService(store, instances, clock)
     executions = ExecutionService(store, workflows, instances, launcher, clock)
-    return Services(workflows, instances, executions, Subscriptions(store, subscribe_block_ms))
+    return Services(
+        workflows,
+        instances,
+        executions,
+        Subscriptions(store, subscribe_block_ms, max_subscriptions),
+    )
 
 
 @dataclass
@@ -160,7 +166,11 @@ async def build_server(
     client = connect(config.redis_url, max_connections=config.redis_max_connections)
     store = RedisStore(client, config.redis_key_prefix, stream_maxlen=config.event_stream_maxlen)
     services = build_services(
-        store, launcher=launcher, subscribe_block_ms=config.subscribe_block_ms, clock=clock
+        store,
+        launcher=launcher,
+        subscribe_block_ms=config.subscribe_block_ms,
+        max_subscriptions=config.max_subscriptions,
+        clock=clock,
     )
     options = [
         ("grpc.max_receive_message_length", config.grpc_max_message_bytes),

@@ -191,3 +191,24 @@ async def test_subscriber_on_one_process_sees_writes_through_another(
             p.terminate()
         for p in procs:
             assert p.wait(timeout=20) == 0  # SIGTERM -> graceful exit
+
+
+async def test_live_subscriptions_are_capped(make_api: Any) -> None:
+    api = await make_api(max_subscriptions=2, redis_max_connections=8)
+    eid = await new_execution(api)
+    request = wex.SubscribeWorkflowExecutionRequest(execution_id=eid)
+    first, second = api.stubs.wexq.subscribe(request), api.stubs.wexq.subscribe(request)
+    assert (await first.read()).metadata.id == eid
+    assert (await second.read()).metadata.id == eid
+    third = api.stubs.wexq.subscribe(request)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await third.read()
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    first.cancel()
+    await asyncio.sleep(0.3)  # the server notices the cancelled stream and frees its slot
+    fourth = api.stubs.wexq.subscribe(request)
+    assert (await fourth.read()).metadata.id == eid
+    # Writes still get connections while subscriptions are at the limit.
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
+    second.cancel()
+    fourth.cancel()

@@ -9,7 +9,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.domain.validation import require
-from stigmer_server.errors import NotFoundError, UnavailableError
+from stigmer_server.errors import NotFoundError, ResourceExhaustedError, UnavailableError
 from stigmer_server.store import codec
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.workflowexecution.status_merge import is_terminal
@@ -30,16 +30,19 @@ class Subscriptions:
     is sent twice. Memory per subscriber is one batch of at most ``_BATCH`` states.
     """
 
-    def __init__(self, store: ResourceStore, block_ms: int) -> None:
+    def __init__(self, store: ResourceStore, block_ms: int, max_live: int = 384) -> None:
         """Create the hub.
 
         Args:
             store: Resource store.
             block_ms: How long one blocking read waits before re-checking for shutdown.
+            max_live: Live subscriptions allowed at once (each holds a Redis connection).
         """
         self._store = store
         self._block_ms = block_ms
         self._closing = asyncio.Event()
+        self._max_live = max_live
+        self._live = 0
 
     def close(self) -> None:
         """Make every live subscription end with UNAVAILABLE (clients resubscribe elsewhere)."""
@@ -56,6 +59,18 @@ class Subscriptions:
             UnavailableError: The server is shutting down.
         """
         require(execution_id, "execution_id")
+        if self._live >= self._max_live:
+            raise ResourceExhaustedError(
+                f"{self._live} subscriptions are open on this server (the limit); retry later"
+            )
+        self._live += 1
+        try:
+            async for execution in self._follow(execution_id):
+                yield execution
+        finally:
+            self._live -= 1
+
+    async def _follow(self, execution_id: str) -> AsyncIterator[wex.WorkflowExecution]:
         data, position = await self._store.snapshot_with_position(WORKFLOW_EXECUTION, execution_id)
         if data is None:
             raise NotFoundError(f"{WORKFLOW_EXECUTION.name} not found: {execution_id}")
