@@ -27,7 +27,7 @@ from workflow_runner.engine import (
     EngineResult,
     load_workflow,
 )
-from workflow_runner.engine.activities.heartbeat import interval as heartbeat_interval
+from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import completed_status, failed_status
 
@@ -69,8 +69,11 @@ class ExecuteWorkflowActivity:
         """
         execution_id = execution.metadata.id if execution.metadata else ""
         # Log lines, the gRPC calls to the server and the interpreter workflow all carry the id.
+        # Heartbeat from the start: slow lookups or a slow server must not look like a dead
+        # runner (which would start an overlapping attempt).
         with execution_context(execution_id):
-            return await self._execute(execution_id, execution)
+            async with heartbeating():
+                return await self._execute(execution_id, execution)
 
     async def _execute(
         self, execution_id: str, execution: wex.WorkflowExecution
@@ -144,17 +147,9 @@ class ExecuteWorkflowActivity:
     async def _await_result(
         self, handle: WorkflowHandle[Any, EngineResult]
     ) -> wex.WorkflowExecutionStatus:
-        result_task = asyncio.ensure_future(handle.result())
-        every = heartbeat_interval(activity.info().heartbeat_timeout)
         try:
-            while True:
-                done, _ = await asyncio.wait({result_task}, timeout=every)
-                if done:
-                    break
-                activity.heartbeat()
-            result = result_task.result()
+            result = await handle.result()
         except asyncio.CancelledError:
-            result_task.cancel()
             # A runner shutting down is not a user's cancellation: the interpreter workflow
             # goes on, and the retried activity re-attaches to it on another runner.
             if not activity.is_worker_shutdown():
