@@ -159,3 +159,17 @@ async def test_cancelling_the_activity_cancels_the_interpreter(env: Env) -> None
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the interpreter workflow was not cancelled")
+
+
+async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> None:
+    execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
+    await env.server.services.executions.update_status(
+        execution.metadata.id, wex.WorkflowExecutionStatus(phase=Phase.EXECUTION_CANCELLED)
+    )
+    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_FAILED
+    assert status.error.startswith("not run:")
+    description = await env.client.get_workflow_handle(
+        interpreter_workflow_id(execution.metadata.id)
+    ).describe()
+    assert description.status == WorkflowExecutionStatus.TERMINATED

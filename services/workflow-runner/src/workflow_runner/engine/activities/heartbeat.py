@@ -29,9 +29,11 @@ def interval(heartbeat_timeout: timedelta | None) -> float:
 
 
 async def _beat(every: float) -> None:
+    # Sleep first: an activity that ends within one interval sends no heartbeat at all, which
+    # keeps short calls from paying a heartbeat round trip before they can complete.
     while True:
-        activity.heartbeat()
         await asyncio.sleep(every)
+        activity.heartbeat()
 
 
 @contextlib.asynccontextmanager
