@@ -1,36 +1,16 @@
 """YAML reading and writing for DSL documents.
 
-Reading follows YAML 1.2 scalars where PyYAML's 1.1 defaults would corrupt a workflow:
-only ``true``/``false`` are booleans (so ``schedule.on`` stays a key) and dates stay
-strings (a ``Struct`` cannot hold them). Writing keeps key order and always quotes
-``${ ... }`` runtime expressions, so text such as ``${ . + {a: 1} }`` survives.
+Reading is the engine's YAML 1.2 loader (``engine.yaml_io``). Writing keeps key order and
+always quotes ``${ ... }`` runtime expressions, so text such as ``${ . + {a: 1} }`` survives.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import yaml
 
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans and no timestamp resolution."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, rx)
-        for tag, rx in resolvers
-        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool",
-    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"),
-)
+from workflow_runner.engine.yaml_io import parse_yaml
 
 
 class _Dumper(yaml.SafeDumper):
@@ -54,7 +34,7 @@ def load_yaml(text: str) -> Any:
     Raises:
         yaml.YAMLError: The text is not valid YAML.
     """
-    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+    return parse_yaml(text)
 
 
 def dump_yaml(data: Any) -> str:
