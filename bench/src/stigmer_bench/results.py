@@ -18,7 +18,8 @@ class ScenarioResult:
         params: The sizes it ran with.
         ours: Our figures (name -> number).
         baseline: The baseline's figures, measured in the same run.
-        ratio: The headline ratio, defined by ``ratio_definition``.
+        ratio: The headline ratio, defined by ``ratio_definition``; None when the baseline
+            figure is too small to divide by (the notes say why).
         ratio_definition: What ``ratio`` divides by what, and which way is better.
         target: The target in words.
         met: Whether the target is met (``None`` when the run is too small to judge).
@@ -30,7 +31,7 @@ class ScenarioResult:
     params: Mapping[str, Any]
     ours: Mapping[str, float]
     baseline: Mapping[str, float]
-    ratio: float
+    ratio: float | None
     ratio_definition: str
     target: str
     met: bool | None
@@ -66,11 +67,13 @@ class ScenarioResult:
         )
 
 
-def _round(value: float) -> float:
-    return round(float(value), 4)
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a"
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"

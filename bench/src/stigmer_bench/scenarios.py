@@ -473,6 +473,9 @@ async def memory(bench: Bench) -> ScenarioResult:
     ]
     if creating_s >= s.memory_wait_s:
         notes.append(f"creating took {creating_s:.1f}s >= wait: not all were in flight at once")
+    if base_per <= 0:
+        # Small runs (--quick) can stay within memory the baseline process already had.
+        notes.append("the baseline worker's RSS did not grow measurably: no ratio")
     return ScenarioResult(
         scenario="memory",
         params={"executions": s.memory_n, "wait_s": s.memory_wait_s},
@@ -490,7 +493,7 @@ async def memory(bench: Bench) -> ScenarioResult:
             "worker_peak_mib": base_sampler.peak["baseline_worker"] / MIB,
             "start_all_s": base_creating_s,
         },
-        ratio=safe_ratio(ours_per, base_per),
+        ratio=safe_ratio(ours_per, base_per) if base_per > 0 else None,
         ratio_definition="ours (server + runner) / baseline worker bytes per in-flight execution",
         target="<= 1 MiB per in-flight execution (both services)",
         met=bench.judge(ours_per <= MIB),
