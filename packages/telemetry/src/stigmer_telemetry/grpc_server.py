@@ -32,12 +32,19 @@ class TracingServerInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc
 
     Args:
         filter_: Calls to trace (``opentelemetry.instrumentation.grpc.filters``), all if None.
+        tracer_provider: Where spans go; the global provider when None.
     """
 
-    def __init__(self, filter_: _Filter | None = None) -> None:
+    def __init__(
+        self,
+        filter_: _Filter | None = None,
+        tracer_provider: trace.TracerProvider | None = None,
+    ) -> None:
         self._filter = filter_
-        self._unary = aio_server_interceptor(filter_=filter_)  # type: ignore[no-untyped-call]
-        self._tracer = trace.get_tracer(__name__)
+        self._unary = aio_server_interceptor(  # type: ignore[no-untyped-call]
+            tracer_provider=tracer_provider, filter_=filter_
+        )
+        self._tracer = trace.get_tracer(__name__, tracer_provider=tracer_provider)
 
     async def intercept_service(
         self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any
@@ -136,10 +143,11 @@ class GrpcAioServerTracing(GrpcAioInstrumentorServer):
     def _instrument(self, **kwargs: Any) -> None:
         self._original_func = original = grpc.aio.server
         interceptor_filter = self._filter
+        provider = kwargs.get("tracer_provider")
 
         def server(*args: Any, **kwargs: Any) -> Any:
             interceptors = list(kwargs.get("interceptors") or ())
-            interceptors.insert(0, TracingServerInterceptor(interceptor_filter))
+            interceptors.insert(0, TracingServerInterceptor(interceptor_filter, provider))
             kwargs["interceptors"] = interceptors
             return original(*args, **kwargs)
 
