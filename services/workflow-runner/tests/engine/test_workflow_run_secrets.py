@@ -225,7 +225,7 @@ async def test_secrets_never_enter_history(
         headers:
           X-Api-Key: ${{ $secrets.apiKey }}
       output:
-        as: .headers["X-Api-Key"] | length
+        as: .headers["X-Api-Key"]
 """,
         use="use:\n  secrets: [creds, apiKey]\n",
     )
@@ -250,7 +250,7 @@ async def test_secrets_never_enter_history(
         )
         result = await handle.result()
         history = (await handle.fetch_history()).to_json()
-    assert result.output == len("k3y-VALUE")
+    assert result.output == "***"  # the endpoint echoed the key; the result was scrubbed
     assert "k3y-VALUE" not in history and "s3cr3t" not in history.replace(
         "/basic-auth/svc/s3cr3t-pass", ""
     )
