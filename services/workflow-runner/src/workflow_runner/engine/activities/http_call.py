@@ -201,13 +201,13 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
         )
     except httpx.TimeoutException as exc:
         raise ApplicationError(
-            f"{request.method.upper()} {request.uri} timed out: {exc}",
+            f"{request.method.upper()} {uri} timed out: {exc}",
             type="timeout",
             non_retryable=True,
         ) from None
     except httpx.HTTPError as exc:
         raise ApplicationError(
-            f"{request.method.upper()} {request.uri} failed: {type(exc).__name__}: {exc}",
+            f"{request.method.upper()} {uri} failed: {type(exc).__name__}: {exc}",
             type="communication",
             non_retryable=True,
         ) from None
