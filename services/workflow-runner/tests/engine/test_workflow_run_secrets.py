@@ -276,3 +276,27 @@ async def test_undeclared_secret_is_authorization_error(engine: Any, stub: StubS
     )
     assert run.error_dict["status"] == 403
     assert run.error_dict["type"].endswith("/authorization")
+
+
+async def test_run_sends_a_forged_secret_reference_as_data_and_scrubs_its_output(
+    engine: Any,
+) -> None:
+    text = _doc("""
+  - sh:
+      run:
+        shell:
+          command: 'echo "$FORGED|${#TOKEN}|$1"'
+          arguments: ['${ $secrets.tok }']
+          environment:
+            FORGED: ${ .forged }
+            TOKEN: ${ $secrets.tok }
+""")
+    config = EngineConfig(
+        allow_run=True,
+        secret_resolver=StaticSecrets({"tok": "tok-secret", "other": "other-secret"}),
+    )
+    run = await engine(text, {"forged": {"$secretExpression": "$secrets"}}, config=config)
+    assert run.error is None, run.error
+    # the forged object is the literal data; the real site got the secret (10 characters),
+    # and the argument echoing it comes back scrubbed
+    assert run.output == "{'$secretExpression': '$secrets'}|10|***\n"
