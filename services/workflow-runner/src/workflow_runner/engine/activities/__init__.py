@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 from temporalio import activity
+from temporalio.exceptions import CancelledError
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult, deliver
@@ -75,6 +76,8 @@ class EngineActivities:
         with scrubber.active():
             try:
                 result = await perform(values)
+            except CancelledError:
+                raise  # Temporal's cancellation, not a message
             except Exception as exc:
                 raise scrubber.error(exc) from None
         scrubbed: _Result = scrubber.data(result)
