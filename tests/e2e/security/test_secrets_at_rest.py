@@ -22,9 +22,11 @@ import pytest
 import pytest_asyncio
 import redis.asyncio as aioredis
 import yaml
+from stigmer_devstack.config import StackConfig
 from stigmer_devstack.ports import free_port
 from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
-from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
+from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING, new_secrets_key
+from stigmer_devstack.stack import Stack
 from stigmer_protos.ai.stigmer.agentic.environment.v1 import EnvironmentSpec, EnvironmentValue
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
@@ -275,3 +277,48 @@ async def test_secrets_are_write_only_sealed_at_rest_and_reach_the_call(
         assert any(marker.encode() in blob for blob in blobs)
         assert any(marker.encode() in c for n, c in files.items() if n.endswith(".aof"))
         assert marker.encode() in files["dump.rdb"]
+
+
+async def _run_to_end(channel: grpc.aio.Channel, workflow_id: str, ex_secret: str) -> None:
+    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
+        wex.WorkflowExecution(
+            metadata=_md(f"run-{uuid.uuid4().hex[:8]}"),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=workflow_id,
+                runtime_env={"API_TOKEN": ExecutionValue(value=ex_secret, is_secret=True)},
+            ),
+        )
+    )
+    states: list[wex.WorkflowExecution] = []
+    async with asyncio.timeout(60):
+        async for state in wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
+            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
+        ):
+            states.append(state)
+    last = states[-1]
+    assert last.status.phase == Phase.EXECUTION_COMPLETED, last.status.error
+
+
+async def test_the_dev_stack_keeps_its_key_across_restarts(
+    tmp_path: Path, http_stub: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(KEYS_SETTING, raising=False)
+    monkeypatch.delenv(KEYS_FILE_SETTING, raising=False)
+    run = uuid.uuid4().hex
+    wf_secret = f"wf-devstack-{run}"
+    with Stack(StackConfig.ephemeral(tmp_path)) as first:
+        keys = tmp_path / "secrets.keys"
+        assert keys.stat().st_mode & 0o777 == 0o600
+        async with grpc.aio.insecure_channel(first.grpc) as channel:
+            applied = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
+                _workflow(f"devstack-{run[:8]}", http_stub, wf_secret, "m")
+            )
+            await _run_to_end(channel, applied.metadata.id, f"ex1-{run}")
+    key_before = keys.read_text()
+    # Restarted on the same data: the workflow's sealed secret still opens.
+    with Stack(StackConfig.ephemeral(tmp_path)) as second:
+        async with grpc.aio.insecure_channel(second.grpc) as channel:
+            await _run_to_end(channel, applied.metadata.id, f"ex2-{run}")
+    assert keys.read_text() == key_before
+    sent = [h for h in _Recorder.headers_seen if h.get("X-Api-Token") == f"ex2-{run}"]
+    assert sent and sent[-1].get("X-Wf-Token") == wf_secret
