@@ -138,7 +138,11 @@ async def test_get_by_reference_and_delete(api: Any) -> None:
 
 @pytest.mark.parametrize(
     ("org", "slug", "field"),
-    [("acme", "internal:payroll", "slug"), ("acme", "{p:wfl}", "slug"), ("acme:internal", "x", "org")],
+    [
+        ("acme", "internal:payroll", "slug"),
+        ("acme", "{p:wfl}", "slug"),
+        ("acme:internal", "x", "org"),
+    ],
 )
 async def test_get_by_reference_rejects_key_separators(
     api: Any, org: str, slug: str, field: str
