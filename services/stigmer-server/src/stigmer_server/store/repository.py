@@ -8,6 +8,7 @@ from typing import Generic, Protocol, Self, TypeVar
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 
 from stigmer_server.domain.kinds import Kind
+from stigmer_server.domain.validation import check_org, check_slug
 from stigmer_server.errors import NotFoundError
 from stigmer_server.store import codec
 from stigmer_server.store.base import ResourceStore, StoredRecord
@@ -65,6 +66,8 @@ class Repository(Generic[M]):
 
     def _record(self, message: M) -> StoredRecord:
         md = _md(message)
+        check_org(md.org, "metadata.org")
+        check_slug(md.slug, "metadata.slug")
         return StoredRecord(
             id=md.id,
             org=md.org,
@@ -95,7 +98,13 @@ class Repository(Generic[M]):
         return found
 
     async def find_by_slug(self, org: str, slug: str) -> M | None:
-        """Return the resource owning ``slug`` in ``org``, or ``None``."""
+        """Return the resource owning ``slug`` in ``org``, or ``None``.
+
+        Raises:
+            InvalidArgumentError: ``org`` or ``slug`` breaks its rule (``metadata.*`` named).
+        """
+        check_org(org, "metadata.org")
+        check_slug(slug, "metadata.slug")
         rid = await self.store.find_id_by_slug(self.kind, org, slug)
         return None if rid is None else await self.get(rid)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions, limits, secrets
+from workflow_runner.engine import expressions, filter_patterns, limits, secrets
 from workflow_runner.engine.authoring import FLOW_KEYWORDS, unknown_flow_target
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import DefinitionError
@@ -407,6 +407,7 @@ class _Checker:
                 self.problem(f"{at}/correlate", "event correlation is not supported yet")
             if isinstance(item, dict):
                 self.expression(f"{at}/with", item.get("with") or {}, whole=False)
+                self.patterns(f"{at}/with", item.get("with") or {})
         until = strategy.get("until")
         if until is None:
             return
@@ -416,6 +417,13 @@ class _Checker:
             self.expression(f"{pointer}/until", until, whole=True)
         elif isinstance(until, dict):
             self.strategy(f"{pointer}/until", until, top=False)
+
+    def patterns(self, pointer: str, properties: Mapping[str, Any]) -> None:
+        for key, value in properties.items():
+            pattern = filter_patterns.pattern_of(value)
+            problem = None if pattern is None else filter_patterns.pattern_problem(pattern)
+            if problem:
+                self.problem(f"{pointer}/{escape_pointer_token(str(key))}", problem)
 
     def run(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
         process = spec["run"]

@@ -38,6 +38,7 @@ SANDBOX_PASSTHROUGH: tuple[str, ...] = (
     "jsonschema_rs",
     "yaml",
     "httpx",
+    "regex",
 )
 """Modules the worker's sandbox must pass through.
 
