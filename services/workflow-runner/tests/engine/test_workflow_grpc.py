@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import AsyncIterator
@@ -92,6 +93,19 @@ async def server(messages: Any) -> AsyncIterator[int]:
     await grpc_server.start()
     yield port
     await grpc_server.stop(None)
+
+
+@pytest.fixture
+def engine(engine: Any, proto_file: Path) -> Any:
+    """The engine with local file resources allowed in the proto's directory."""
+
+    async def runner(*args: Any, config: EngineConfig | None = None, **kwargs: Any) -> Any:
+        config = dataclasses.replace(
+            config or EngineConfig(), file_resources_root=proto_file.parent
+        )
+        return await engine(*args, config=config, **kwargs)
+
+    return runner
 
 
 def _doc(proto: Path, port: int, body: str, use: str = "") -> str:

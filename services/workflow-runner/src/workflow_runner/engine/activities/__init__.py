@@ -62,21 +62,21 @@ class EngineActivities:
         """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
         async with heartbeating():
             values = await self._secrets(request, request.authentication)
-            return await perform(request, values)
+            return await perform(request, values, self.config.network_policy)
 
     @activity.defn(name=OPENAPI_CALL_ACTIVITY)
     async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
         """``call: openapi``."""
         async with heartbeating():
             values = await self._secrets(request, request.authentication)
-            return await call(request, values)
+            return await call(request, values, self.config)
 
     @activity.defn(name=GRPC_CALL_ACTIVITY)
     async def grpc_call(self, request: GrpcRequest) -> GrpcResponse:
         """``call: grpc`` (see :mod:`~workflow_runner.engine.activities.grpc_call`)."""
         async with heartbeating():
             values = await self._secrets(request, request.authentication)
-            return await call_grpc(request, values)
+            return await call_grpc(request, values, self.config)
 
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
     async def emit_event(self, request: EmitRequest) -> EmitResult:

@@ -11,9 +11,11 @@ from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities import redirects
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
+from workflow_runner.engine.network_policy import NetworkPolicy
 
 with workflow.unsafe.imports_passed_through():
     import httpx
@@ -128,11 +130,16 @@ async def http_call(request: HttpRequest) -> HttpResponse:
             was received.
     """
     async with heartbeating():
-        return await perform(request, {})
+        return await perform(request, {}, NetworkPolicy())
 
 
-async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse:
-    """Resolve deferred secret expressions, then send ``request`` (see :func:`http_call`)."""
+async def perform(
+    request: HttpRequest, secrets: dict[str, Any], policy: NetworkPolicy
+) -> HttpResponse:
+    """Resolve deferred secret expressions, then send ``request`` (see :func:`http_call`).
+
+    Every connection, redirects included, goes to an address ``policy`` allows.
+    """
     scope = request.secret_scope
     uri = str(secret_values.resolve(request.uri, scope, secrets))
     headers = {
@@ -158,13 +165,14 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
             kwargs["content"] = body
         else:
             kwargs["json"] = body
+    secret_headers = [str(k) for k, v in request.headers.items() if secret_values.is_marker(v)]
+    client = shared_client(policy)
     try:
-        response = await shared_client().request(
-            request.method.upper(),
-            uri,
-            follow_redirects=request.follow_redirects,
-            timeout=request.timeout_seconds,
-            **kwargs,
+        first = client.build_request(
+            request.method.upper(), uri, timeout=request.timeout_seconds, **kwargs
+        )
+        response = await redirects.send(
+            client, first, follow=request.follow_redirects, secret_headers=secret_headers
         )
     except httpx.TimeoutException as exc:
         raise ApplicationError(
