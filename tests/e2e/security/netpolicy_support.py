@@ -52,7 +52,7 @@ def own_services(service_env: dict[str, str], settings: dict[str, str]) -> Itera
     server = subprocess.Popen([sys.executable, "-m", "stigmer_server.main"], env=env)
     runner = subprocess.Popen([sys.executable, "-m", "workflow_runner.main"], env=env)
     try:
-        wait_grpc_serving(env["STIGMER_BACKEND_ENDPOINT"], server)
+        wait_grpc_serving(env["STIGMER_BACKEND_ENDPOINT"], server, timeout=120)
         yield env["STIGMER_BACKEND_ENDPOINT"]
     finally:
         stop_process(runner)
