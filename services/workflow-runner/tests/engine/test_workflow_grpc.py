@@ -202,6 +202,14 @@ async def test_unreachable_server_is_unavailable(engine: Any, proto_file: Path) 
     assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
 
 
+async def test_unresolvable_host_is_unavailable(engine: Any, proto_file: Path) -> None:
+    doc = _doc(proto_file, 50051, GREET.replace("host: 127.0.0.1", "host: nowhere.invalid"))
+    run = await engine(doc, {"user": "x"})
+    assert run.error_dict["status"] == 503
+    assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
+    assert "cannot resolve nowhere.invalid" in run.error_dict["detail"]
+
+
 async def test_bearer_secret_goes_into_metadata_not_history(
     engine: Any, proto_file: Path, server: int
 ) -> None:

@@ -247,11 +247,13 @@ async def open_channel(request: GrpcRequest, config: EngineConfig) -> grpc.aio.C
     try:
         addresses = await allowed_addresses(config.network_policy, request.host, port)
     except OSError as exc:
+        addresses, reason = [], f"cannot resolve {request.host}: {exc}"
+    else:
+        reason = f"{request.host} has no address"
+    if not addresses:  # as the channel would fail: UNAVAILABLE
         raise _error(
-            "communication", 503, "gRPC call failed", f"cannot resolve {request.host}: {exc}"
-        ) from None
-    if not addresses:
-        raise _error("communication", 503, "gRPC call failed", f"{request.host} has no address")
+            "communication", 503, "gRPC call failed", reason, grpcStatus="UNAVAILABLE", grpcCode=14
+        )
     target = f"{_bracketed(addresses[0])}:{port}"
     authority = f"{_bracketed(request.host)}:{port}"
     if port == 443:
