@@ -121,6 +121,11 @@ def authorization_header(auth: Any, secrets: dict[str, Any]) -> str | None:
     return None
 
 
+def secret_headers(request: HttpRequest) -> list[str]:
+    """Names of the headers whose value comes from ``$secrets`` (dropped on cross-origin hops)."""
+    return [str(k) for k, v in request.headers.items() if secret_values.is_marker(v)]
+
+
 @activity.defn(name=HTTP_CALL_ACTIVITY)
 async def http_call(request: HttpRequest) -> HttpResponse:
     """Perform the request and return the response whatever its status (no secrets).
@@ -165,14 +170,13 @@ async def perform(
             kwargs["content"] = body
         else:
             kwargs["json"] = body
-    secret_headers = [str(k) for k, v in request.headers.items() if secret_values.is_marker(v)]
     client = shared_client(policy)
     try:
         first = client.build_request(
             request.method.upper(), uri, timeout=request.timeout_seconds, **kwargs
         )
         response = await redirects.send(
-            client, first, follow=request.follow_redirects, secret_headers=secret_headers
+            client, first, follow=request.follow_redirects, secret_headers=secret_headers(request)
         )
     except httpx.TimeoutException as exc:
         raise ApplicationError(
