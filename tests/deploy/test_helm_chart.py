@@ -88,6 +88,8 @@ def test_full_release_references_secrets(dp: Any) -> None:
     s_env = {e["name"]: e for e in server["template"]["spec"]["containers"][0]["env"]}
     assert s_env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "stigmer-redis"
     assert s_env["TEMPORAL_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "temporal-cloud"
+    keys = s_env["STIGMER_SECRETS_KEYS"]["valueFrom"]["secretKeyRef"]
+    assert keys == {"name": "stigmer-secrets-keys", "key": "secrets-keys"}
     assert s_env["TEMPORAL_TLS_CLIENT_CERT_PATH"]["value"].startswith("/etc/stigmer/temporal-tls/")
     runner = objs[("Deployment", "stigmer-runner")]["spec"]["template"]["spec"]
     r_env = {e["name"]: e for e in runner["containers"][0]["env"]}

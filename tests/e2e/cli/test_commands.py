@@ -139,8 +139,8 @@ def test_validate(cli: Any, tmp_path: Path) -> None:
     bad = cli.run("validate", str(broken))
     assert bad.code == 1
     assert bad.stderr.strip() == (
-        f"{broken}:11: /do/1/bad/then: flow directive targets unknown task 'nowhere' "
-        "(tasks in this scope: 'ok', 'bad'; or continue, exit, end)"
+        f"{broken}:11: /do/1/bad/then: `then` targets unknown task `nowhere`; "
+        "tasks in this scope: `ok`, `bad`; or `continue`, `exit`, `end`"
     )
 
 

@@ -78,7 +78,9 @@ async def test_file_document_under_the_root_is_read_when_opted_in(
     assert final.status.output.to_dict() == {"id": 1, "name": "Rex"}
 
 
-@pytest.mark.parametrize("uri", ["file://{root}/../outside.json", "file://{root}/link.json", "file://link.json"])
+@pytest.mark.parametrize(
+    "uri", ["file://{root}/../outside.json", "file://{root}/link.json", "file://link.json"]
+)
 async def test_a_path_escaping_the_root_is_refused(opted_in: str, root: Path, uri: str) -> None:
     final = await run(opted_in, _call(uri.format(root=root)))
     assert final.status.phase == Phase.EXECUTION_FAILED

@@ -143,15 +143,13 @@ def _metric_readers(config: TelemetryConfig) -> list[MetricReader]:
 def _instrument(*, redis: bool) -> None:
     # Only grpc.aio is instrumented: the OTLP exporter talks over a *sync* grpcio channel, and
     # tracing it would trace the export of its own spans.
-    from opentelemetry.instrumentation.grpc import (
-        GrpcAioInstrumentorClient,
-        GrpcAioInstrumentorServer,
-        filters,
-    )
+    from opentelemetry.instrumentation.grpc import GrpcAioInstrumentorClient, filters
 
-    server = GrpcAioInstrumentorServer(  # type: ignore[no-untyped-call]
-        filter_=filters.negate(filters.health_check())
-    )
+    from stigmer_telemetry.grpc_server import GrpcAioServerTracing
+
+    # Not the instrumentation's own server interceptor: its streaming spans log ERRORs when a
+    # stream ends early (see grpc_server).
+    server = GrpcAioServerTracing(filters.negate(filters.health_check()))
     server.instrument()
     GrpcAioInstrumentorClient().instrument()  # type: ignore[no-untyped-call]
     if redis:

@@ -91,7 +91,8 @@ async def _handled(method: str, context: Any) -> AsyncIterator[None]:
     started = time.perf_counter()
     try:
         yield
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, GeneratorExit):
+        # GeneratorExit: grpc.aio stopped reading a stream (the client went away mid-send).
         _log_rpc(method, grpc.StatusCode.CANCELLED, started)
         raise
     except grpc.aio.AbortError:

@@ -120,7 +120,7 @@ do:
     assert "/do/0/r/raise/error: error 'Missing' is not defined in use.errors" in text
     assert "/do/1/s/set: not replay-safe" in text
     assert "/do/2/t/switch/0/c/when: jq syntax error" in text
-    assert "/do/2/t/switch/0/c/then: flow directive targets unknown task 'nowhere'" in text
+    assert "/do/2/t/switch/0/c/then: `then` targets unknown task `nowhere`" in text
     assert "/do/3/u/catch/retry: retry policy 'nope'" in text
 
 

@@ -225,7 +225,7 @@ async def test_secrets_never_enter_history(
         headers:
           X-Api-Key: ${{ $secrets.apiKey }}
       output:
-        as: .headers["X-Api-Key"] | length
+        as: .headers["X-Api-Key"]
 """,
         use="use:\n  secrets: [creds, apiKey]\n",
     )
@@ -250,7 +250,7 @@ async def test_secrets_never_enter_history(
         )
         result = await handle.result()
         history = (await handle.fetch_history()).to_json()
-    assert result.output == len("k3y-VALUE")
+    assert result.output == "***"  # the endpoint echoed the key; the result was scrubbed
     assert "k3y-VALUE" not in history and "s3cr3t" not in history.replace(
         "/basic-auth/svc/s3cr3t-pass", ""
     )
@@ -276,3 +276,27 @@ async def test_undeclared_secret_is_authorization_error(engine: Any, stub: StubS
     )
     assert run.error_dict["status"] == 403
     assert run.error_dict["type"].endswith("/authorization")
+
+
+async def test_run_sends_a_forged_secret_reference_as_data_and_scrubs_its_output(
+    engine: Any,
+) -> None:
+    text = _doc("""
+  - sh:
+      run:
+        shell:
+          command: 'echo "$FORGED|${#TOKEN}|$1"'
+          arguments: ['${ $secrets.tok }']
+          environment:
+            FORGED: ${ .forged }
+            TOKEN: ${ $secrets.tok }
+""")
+    config = EngineConfig(
+        allow_run=True,
+        secret_resolver=StaticSecrets({"tok": "tok-secret", "other": "other-secret"}),
+    )
+    run = await engine(text, {"forged": {"$secretExpression": "$secrets"}}, config=config)
+    assert run.error is None, run.error
+    # the forged object is the literal data; the real site got the secret (10 characters),
+    # and the argument echoing it comes back scrubbed
+    assert run.output == "{'$secretExpression': '$secrets'}|10|***\n"

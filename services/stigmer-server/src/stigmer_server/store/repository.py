@@ -42,6 +42,7 @@ class Repository(Generic[M]):
         kind: Kind,
         cls: type[M],
         indexes: Callable[[M], frozenset[str]],
+        published: Callable[[M], M] | None = None,
     ) -> None:
         """Bind ``store`` to one kind.
 
@@ -50,11 +51,13 @@ class Repository(Generic[M]):
             kind: Resource kind.
             cls: Message class of the kind.
             indexes: Index names a resource belongs to.
+            published: The form of a resource its event stream receives (default: as stored).
         """
         self.store = store
         self.kind = kind
         self._cls = cls
         self._indexes = indexes
+        self._published = published
 
     def decode(self, data: bytes) -> M:
         """Parse stored data."""
@@ -68,6 +71,7 @@ class Repository(Generic[M]):
             slug=md.slug,
             data=codec.encode(message),
             indexes=self._indexes(message),
+            published=None if self._published is None else codec.encode(self._published(message)),
         )
 
     async def create(self, message: M) -> None:

@@ -116,7 +116,9 @@ def _file_resources_root() -> Path | None:
         return None
     root = os.environ.get(FILE_RESOURCES_ROOT_ENV, "").strip()
     if not root:
-        raise ValueError(f"{ALLOW_FILE_RESOURCES_ENV} is on but {FILE_RESOURCES_ROOT_ENV} is not set")
+        raise ValueError(
+            f"{ALLOW_FILE_RESOURCES_ENV} is on but {FILE_RESOURCES_ROOT_ENV} is not set"
+        )
     path = Path(root).resolve()
     if not path.is_dir():
         raise ValueError(f"{FILE_RESOURCES_ROOT_ENV}: {root!r} is not a directory")

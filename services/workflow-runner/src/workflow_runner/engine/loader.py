@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow_runner.engine import expressions, limits, secrets
+from workflow_runner.engine.authoring import FLOW_KEYWORDS, unknown_flow_target
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import DefinitionError
 from workflow_runner.engine.schema_validation import data_schema_problem, dsl_schema_problems
@@ -36,7 +37,6 @@ SUPPORTED_KINDS = (
     "try",
     "wait",
 )
-_FLOW_KEYWORDS = ("continue", "exit", "end")
 _AUTH_SCHEMES = ("basic", "bearer")
 _SCRIPT_LANGUAGES = ("python", "js", "javascript")
 _READ_MODES = ("data", "envelope", "raw")
@@ -228,15 +228,10 @@ class _Checker:
         return tuple(nodes)
 
     def flow(self, pointer: str, target: Any, names: list[str]) -> None:
-        if target in _FLOW_KEYWORDS or target is None:
+        if target in FLOW_KEYWORDS or target is None:
             return
         if target not in names:
-            known = ", ".join(repr(n) for n in names)
-            self.problem(
-                pointer,
-                f"flow directive targets unknown task {target!r} "
-                f"(tasks in this scope: {known}; or continue, exit, end)",
-            )
+            self.problem(pointer, unknown_flow_target(str(target), names))
 
     def task(
         self,

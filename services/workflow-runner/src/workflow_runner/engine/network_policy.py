@@ -97,9 +97,7 @@ class Denial:
 
 def normalize(address: IPAddress) -> IPAddress:
     """The IPv4 address an IPv4-mapped or NAT64 IPv6 address reaches; others unchanged."""
-    if isinstance(address, ipaddress.IPv6Address) and (
-        address in _MAPPED or address in _NAT64
-    ):
+    if isinstance(address, ipaddress.IPv6Address) and (address in _MAPPED or address in _NAT64):
         return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
     return address
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from temporalio import workflow
 
+from workflow_runner.engine.authoring import TaskVocabulary, explain_schema_errors, task_vocabulary
 from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.yaml_io import parse_yaml
 
@@ -16,13 +17,25 @@ with workflow.unsafe.imports_passed_through():
     import jsonschema_rs
 
 _MAX_SCHEMA_PROBLEMS = 8
+# Raw errors read before the typo hints condense them (one typo yields two or three).
+_MAX_RAW_ERRORS = 64
+
+
+@functools.cache
+def _dsl_schema() -> Any:
+    text = resources.files("workflow_runner.engine.schema").joinpath("workflow.yaml").read_text()
+    return parse_yaml(text)
 
 
 @functools.cache
 def dsl_validator() -> Any:
     """Return the compiled DSL 1.0.3 workflow schema validator (compiled once per process)."""
-    text = resources.files("workflow_runner.engine.schema").joinpath("workflow.yaml").read_text()
-    return jsonschema_rs.validator_for(parse_yaml(text))
+    return jsonschema_rs.validator_for(_dsl_schema())
+
+
+@functools.cache
+def _task_vocabulary() -> TaskVocabulary:
+    return task_vocabulary(_dsl_schema())
 
 
 def _pointer(path: Any) -> str:
@@ -30,17 +43,24 @@ def _pointer(path: Any) -> str:
 
 
 def dsl_schema_problems(document: Any) -> list[str]:
-    """Return readable schema violations of a parsed workflow document (empty when valid)."""
-    validator = dsl_validator()
-    problems: list[str] = []
-    for error in validator.iter_errors(document):
+    """Return readable schema violations of a parsed workflow document (empty when valid).
+
+    Misspelt task kinds, properties and call arguments are named with a suggestion
+    (:mod:`workflow_runner.engine.authoring`) instead of the validator's messages.
+    """
+    errors: list[tuple[str, str]] = []
+    for error in dsl_validator().iter_errors(document):
         message = str(error.message)
         if len(message) > 300:
             message = message[:300] + "..."
-        problems.append(f"{_pointer(error.instance_path)}: schema: {message}")
-        if len(problems) >= _MAX_SCHEMA_PROBLEMS:
-            problems.append("(further schema problems omitted)")
+        errors.append((_pointer(error.instance_path), f"schema: {message}"))
+        if len(errors) >= _MAX_RAW_ERRORS:
             break
+    if errors and isinstance(document, dict):
+        errors = explain_schema_errors(document, errors, _task_vocabulary())
+    problems = [f"{pointer}: {message}" for pointer, message in errors]
+    if len(problems) > _MAX_SCHEMA_PROBLEMS:
+        problems = [*problems[:_MAX_SCHEMA_PROBLEMS], "(further schema problems omitted)"]
     return problems
 
 

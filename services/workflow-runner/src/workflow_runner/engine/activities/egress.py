@@ -53,9 +53,7 @@ async def allowed_addresses(policy: NetworkPolicy, host: str, port: int) -> list
     try:
         literal = ipaddress.ip_address(host)
     except ValueError:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, port, type=socket.SOCK_STREAM
-        )
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     else:
         addresses = [str(literal)]
@@ -68,7 +66,9 @@ async def allowed_addresses(policy: NetworkPolicy, host: str, port: int) -> list
         elif first_denial is None:
             first_denial = denial
     if not allowed and first_denial is not None:
-        raise denied_error(host, first_denial.address, first_denial.address_class, first_denial.rule)
+        raise denied_error(
+            host, first_denial.address, first_denial.address_class, first_denial.rule
+        )
     return allowed
 
 
@@ -90,9 +90,7 @@ class PolicyBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         """Resolve and check ``host``, then connect to the first allowed address that answers."""
         try:
-            addresses = await asyncio.wait_for(
-                allowed_addresses(self._policy, host, port), timeout
-            )
+            addresses = await asyncio.wait_for(allowed_addresses(self._policy, host, port), timeout)
         except OSError as exc:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
         except TimeoutError:

@@ -38,6 +38,7 @@ from workflow_runner.engine.activities.http_call import authorization_header
 from workflow_runner.engine.activities.resources import checked_path, fetch_text
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.secrets import SecretSite
 
 with workflow.unsafe.imports_passed_through():
     import grpc
@@ -82,13 +83,14 @@ class GrpcRequest:
         port: Server port; None means 443 (gRPC's default). Port 443 uses TLS with the system
             roots, any other port plaintext.
         method: The unary method to call.
-        arguments: The request message as JSON (may hold deferred secret markers).
+        arguments: The request message as JSON (None at its secret sites).
         authentication: The evaluated ``basic``/``bearer`` policy, sent as ``authorization``
-            metadata (may hold secret markers).
+            metadata (None at its secret sites).
         timeout_seconds: Deadline of the call.
-        secret_scope: Scope of deferred ``$secrets`` expressions.
+        secret_scope: Scope of the ``$secrets`` expressions.
         execution_id: For the secret resolver.
         secret_names: ``use.secrets``.
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     proto: str
@@ -102,6 +104,7 @@ class GrpcRequest:
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -285,8 +288,8 @@ async def call(
     full_path = f"/{method.containing_service.full_name}/{method.name}"
     request_class = message_factory.GetMessageClass(method.input_type)
     response_class = message_factory.GetMessageClass(method.output_type)
-    scope = request.secret_scope
-    arguments = secret_values.resolve(request.arguments, scope, secrets)
+    sites, scope = request.secret_sites, request.secret_scope
+    arguments = secret_values.resolve(request.arguments, "arguments", sites, scope, secrets)
     try:
         message = json_format.ParseDict(arguments or {}, request_class())
     except (json_format.ParseError, TypeError, ValueError) as exc:
@@ -295,7 +298,7 @@ async def call(
         ) from None
     metadata: list[tuple[str, str]] = []
     authorization = authorization_header(
-        secret_values.resolve(request.authentication, scope, secrets), secrets
+        secret_values.resolve(request.authentication, "authentication", sites, scope, secrets)
     )
     if authorization:
         metadata.append(("authorization", authorization))

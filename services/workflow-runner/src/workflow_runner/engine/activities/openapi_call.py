@@ -13,6 +13,7 @@ from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.resources import fetch_text
 from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.yaml_io import parse_yaml
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -27,11 +28,12 @@ class OpenApiRequest:
         operation_id: The operation to call.
         parameters: Parameter values by name; a ``body``-located (or request body) parameter is
             sent as the JSON body; unmatched names join the body of an operation that has one.
-        authentication: The evaluated ``basic``/``bearer`` policy (may hold secret markers).
+        authentication: The evaluated ``basic``/``bearer`` policy (None at its secret sites).
         follow_redirects: DSL ``redirect``.
-        secret_scope: Scope of deferred ``$secrets`` expressions.
+        secret_scope: Scope of the ``$secrets`` expressions.
         execution_id: For the secret resolver.
         secret_names: ``use.secrets``.
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     document: str
@@ -42,6 +44,7 @@ class OpenApiRequest:
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,7 @@ def build_http_request(
         secret_scope=request.secret_scope,
         execution_id=request.execution_id,
         secret_names=request.secret_names,
+        secret_sites=[s for s in request.secret_sites if s.path[:1] == ["authentication"]],
     )
     return http, url, headers
 
