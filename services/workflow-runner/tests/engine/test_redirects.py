@@ -5,7 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 from temporalio.exceptions import ApplicationError
+from workflow_runner.engine.activities.http_call import HttpRequest, secret_headers
 from workflow_runner.engine.activities.redirects import next_request
+from workflow_runner.engine.secrets import SecretSite
 
 
 def _hop(
@@ -55,3 +57,21 @@ def test_method_rewriting(status: int, method: str) -> None:
 def test_non_http_location_is_refused() -> None:
     with pytest.raises(ApplicationError, match="redirected to a 'file' URL"):
         _hop(302, "file:///etc/passwd")
+
+
+def test_secret_headers_come_from_the_header_sites() -> None:
+    headers = {"X-Api-Key": "k", "X-Plain": "p"}
+    one = HttpRequest(
+        method="get",
+        uri="http://a.test",
+        headers={"X-Api-Key": None, "X-Plain": "p"},
+        secret_sites=[SecretSite(path=["headers", "X-Api-Key"], expression="$secrets.k")],
+    )
+    assert secret_headers(one, headers) == ["X-Api-Key"]
+    whole = HttpRequest(
+        method="get",
+        uri="http://a.test",
+        headers={},
+        secret_sites=[SecretSite(path=["headers"], expression="$secrets.h")],
+    )
+    assert secret_headers(whole, headers) == ["X-Api-Key", "X-Plain"]
