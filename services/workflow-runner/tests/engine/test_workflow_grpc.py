@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import AsyncIterator
@@ -92,6 +93,19 @@ async def server(messages: Any) -> AsyncIterator[int]:
     await grpc_server.start()
     yield port
     await grpc_server.stop(None)
+
+
+@pytest.fixture
+def engine(engine: Any, proto_file: Path) -> Any:
+    """The engine with local file resources allowed in the proto's directory."""
+
+    async def runner(*args: Any, config: EngineConfig | None = None, **kwargs: Any) -> Any:
+        config = dataclasses.replace(
+            config or EngineConfig(), file_resources_root=proto_file.parent
+        )
+        return await engine(*args, config=config, **kwargs)
+
+    return runner
 
 
 def _doc(proto: Path, port: int, body: str, use: str = "") -> str:
@@ -186,6 +200,14 @@ async def test_unreachable_server_is_unavailable(engine: Any, proto_file: Path) 
     assert run.error_dict["type"].endswith("/communication")
     assert run.error_dict["status"] == 503
     assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
+
+
+async def test_unresolvable_host_is_unavailable(engine: Any, proto_file: Path) -> None:
+    doc = _doc(proto_file, 50051, GREET.replace("host: 127.0.0.1", "host: nowhere.invalid"))
+    run = await engine(doc, {"user": "x"})
+    assert run.error_dict["status"] == 503
+    assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
+    assert "cannot resolve nowhere.invalid" in run.error_dict["detail"]
 
 
 async def test_bearer_secret_goes_into_metadata_not_history(

@@ -87,19 +87,22 @@ class EngineActivities:
     async def http_call(self, request: HttpRequest) -> HttpResponse:
         """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
         async with heartbeating():
-            return await self._scrubbed(request, lambda values: perform(request, values))
+            policy = self.config.network_policy
+            return await self._scrubbed(request, lambda values: perform(request, values, policy))
 
     @activity.defn(name=OPENAPI_CALL_ACTIVITY)
     async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
         """``call: openapi``."""
         async with heartbeating():
-            return await self._scrubbed(request, lambda values: call(request, values))
+            return await self._scrubbed(request, lambda values: call(request, values, self.config))
 
     @activity.defn(name=GRPC_CALL_ACTIVITY)
     async def grpc_call(self, request: GrpcRequest) -> GrpcResponse:
         """``call: grpc`` (see :mod:`~workflow_runner.engine.activities.grpc_call`)."""
         async with heartbeating():
-            return await self._scrubbed(request, lambda values: call_grpc(request, values))
+            return await self._scrubbed(
+                request, lambda values: call_grpc(request, values, self.config)
+            )
 
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
     async def emit_event(self, request: EmitRequest) -> EmitResult:

@@ -11,10 +11,12 @@ from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities import redirects
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.network_policy import NetworkPolicy
 from workflow_runner.engine.secrets import SecretSite
 
 with workflow.unsafe.imports_passed_through():
@@ -132,6 +134,14 @@ def authorization_header(auth: Any) -> str | None:
     return None
 
 
+def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
+    """Names of the headers whose value comes from ``$secrets`` (dropped on cross-origin hops)."""
+    paths = [s.path for s in request.secret_sites if s.path and s.path[0] == "headers"]
+    if any(len(path) == 1 for path in paths):  # headers: ${ ... $secrets ... } as a whole
+        return list(headers)
+    return [str(path[1]) for path in paths]
+
+
 def check_header_values(headers: dict[str, str]) -> None:
     """Refuse header values HTTP cannot carry, naming the header but never the value.
 
@@ -161,11 +171,16 @@ async def http_call(request: HttpRequest) -> HttpResponse:
             was received.
     """
     async with heartbeating():
-        return await perform(request, {})
+        return await perform(request, {}, NetworkPolicy())
 
 
-async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse:
-    """Fill the request's secret sites, then send ``request`` (see :func:`http_call`)."""
+async def perform(
+    request: HttpRequest, secrets: dict[str, Any], policy: NetworkPolicy
+) -> HttpResponse:
+    """Fill the request's secret sites, then send ``request`` (see :func:`http_call`).
+
+    Every connection, redirects included, goes to an address ``policy`` allows.
+    """
 
     def resolved(value: Any, field: str) -> Any:
         return secret_values.resolve(
@@ -191,13 +206,16 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
             kwargs["content"] = body
         else:
             kwargs["json"] = body
+    client = shared_client(policy)
     try:
-        response = await shared_client().request(
-            request.method.upper(),
-            uri,
-            follow_redirects=request.follow_redirects,
-            timeout=request.timeout_seconds,
-            **kwargs,
+        first = client.build_request(
+            request.method.upper(), uri, timeout=request.timeout_seconds, **kwargs
+        )
+        response = await redirects.send(
+            client,
+            first,
+            follow=request.follow_redirects,
+            secret_headers=secret_headers(request, headers),
         )
     except httpx.TimeoutException as exc:
         raise ApplicationError(

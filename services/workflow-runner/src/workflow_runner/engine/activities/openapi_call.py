@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.resources import fetch_text
+from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.yaml_io import parse_yaml
 
@@ -172,9 +173,11 @@ def build_http_request(
     return http, url, headers
 
 
-async def call(request: OpenApiRequest, secrets: dict[str, Any]) -> OpenApiResponse:
+async def call(
+    request: OpenApiRequest, secrets: dict[str, Any], config: EngineConfig
+) -> OpenApiResponse:
     """Load the document and perform the operation (see :class:`OpenApiRequest`)."""
-    text = await fetch_text(request.document)
+    text = await fetch_text(request.document, config)
     try:
         document = parse_yaml(text)
     except Exception as exc:  # yaml raises several error classes
@@ -182,5 +185,5 @@ async def call(request: OpenApiRequest, secrets: dict[str, Any]) -> OpenApiRespo
     if not isinstance(document, dict):
         raise _configuration("the OpenAPI document is not an object")
     http, url, headers = build_http_request(document, request)
-    response = await perform(http, secrets)
+    response = await perform(http, secrets, config.network_policy)
     return OpenApiResponse(method=http.method.upper(), uri=url, headers=headers, response=response)

@@ -137,7 +137,7 @@ async def run_process(
         else:
             code = request.code
             if code is None:
-                code = await fetch_text(endpoint_uri(request.source))
+                code = await fetch_text(endpoint_uri(request.source), config)
             language = request.language.lower()
             suffix = (
                 ".py" if language == "python" else (".mjs" if _ESM_IMPORT.search(code) else ".cjs")
