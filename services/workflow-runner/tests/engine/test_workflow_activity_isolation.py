@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_protos.temporal import sandbox_runner
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowFailureError
@@ -19,8 +20,15 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from workflow_runner.engine import (
+    ENGINE_WORKFLOW_NAME,
     HTTP_CALL_ACTIVITY,
+    REPORT_PROGRESS_ACTIVITY,
+    SANDBOX_PASSTHROUGH,
     EngineConfig,
+    EngineInput,
+    EngineResult,
+    ExecuteServerlessWorkflow,
+    ProgressBatch,
     StaticSecrets,
     engine_activities,
 )
@@ -154,3 +162,28 @@ async def test_engine_activity_gives_no_secrets_to_other_workflows(
     assert isinstance(cause, ActivityError) and isinstance(cause.cause, ApplicationError)
     assert cause.cause.type == NOT_AN_INTERPRETER and cause.cause.non_retryable
     assert "not an execution's interpreter workflow" in cause.cause.message
+
+
+@activity.defn(name=REPORT_PROGRESS_ACTIVITY)
+async def refusing_progress(batch: ProgressBatch) -> None:
+    raise ApplicationError("refused", type=NOT_AN_INTERPRETER, non_retryable=True)
+
+
+async def test_a_refused_progress_report_does_not_fail_the_run(
+    temporal_client: Client, task_queue: str
+) -> None:
+    async with Worker(
+        temporal_client,
+        task_queue=task_queue,
+        workflows=[ExecuteServerlessWorkflow],
+        activities=[*engine_activities(EngineConfig()), refusing_progress],
+        workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
+    ):
+        result = await temporal_client.execute_workflow(
+            ENGINE_WORKFLOW_NAME,
+            EngineInput(execution_id="wex-x", workflow_yaml=_doc("  - s:\n      set: {a: 1}\n")),
+            id=f"other-{uuid.uuid4()}",
+            task_queue=task_queue,
+            result_type=EngineResult,
+        )
+    assert result.output == {"a": 1}
