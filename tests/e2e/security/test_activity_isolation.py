@@ -31,6 +31,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from stigmer_devstack.ports import free_port
+from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -109,6 +110,7 @@ def stack(redis_url: str, temporal_address: str, recorder: str) -> Iterator[Stac
         "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
         "STIGMER_BACKEND_ENDPOINT": endpoint,
         "STIGMER_ALLOW_RUN": "",
+        KEYS_SETTING: new_secrets_key("e2e-sec"),
         "LOG_LEVEL": "WARNING",
     }
     pool_a = {
@@ -312,7 +314,10 @@ async def test_documents_cannot_call_engine_activities(
                             {
                                 "method": "get",
                                 "uri": f"{stack.recorder}/leak",
-                                "headers": {"X-Leak": {"$secretExpression": "$secrets.token"}},
+                                "headers": {"X-Leak": None},
+                                "secret_sites": [
+                                    {"path": ["headers", "X-Leak"], "expression": "$secrets.token"}
+                                ],
                                 "secret_scope": {"data": None, "variables": {}},
                                 "execution_id": victim,
                             }
@@ -409,7 +414,8 @@ async def test_engine_activities_serve_only_interpreter_workflows(
     leak = {
         "method": "get",
         "uri": f"{stack.recorder}/leak",
-        "headers": {"X-Leak": {"$secretExpression": "$secrets.token"}},
+        "headers": {"X-Leak": None},
+        "secret_sites": [{"path": ["headers", "X-Leak"], "expression": "$secrets.token"}],
         "secret_scope": {"data": None, "variables": {}},
         "execution_id": victim,
     }

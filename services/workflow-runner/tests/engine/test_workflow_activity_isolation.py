@@ -35,6 +35,7 @@ from workflow_runner.engine import (
 from workflow_runner.engine.activities.http_call import HttpRequest
 from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.engine.identity import NOT_AN_INTERPRETER
+from workflow_runner.engine.secrets import SecretSite
 
 CONFIGURATION = "https://serverlessworkflow.io/spec/1.0.0/errors/configuration"
 
@@ -140,8 +141,9 @@ async def test_engine_activity_gives_no_secrets_to_other_workflows(
     request = HttpRequest(
         method="get",
         uri="http://127.0.0.1:9/",
-        headers={"X-Leak": {"$secretExpression": "$secrets.token"}},
+        headers={"X-Leak": None},
         secret_scope={"data": None, "variables": {}},
+        secret_sites=[SecretSite(path=["headers", "X-Leak"], expression="$secrets.token")],
         execution_id="wex-victim",
     )
     async with Worker(
