@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -25,6 +26,7 @@ from workflow_runner.engine import (
     engine_activities,
     load_workflow,
 )
+from workflow_runner.engine.contract import AllowedActivity
 
 ALLOW = EngineConfig(allow_run=True)
 
@@ -150,7 +152,7 @@ async def greet(name: str, punctuation: str) -> str:
     return f"Hello {name}{punctuation}"
 
 
-async def test_call_activity(engine: Any) -> None:
+async def test_call_activity(engine: Any, task_queue: str) -> None:
     run = await engine(
         _doc("""
   - hello:
@@ -161,6 +163,8 @@ async def test_call_activity(engine: Any) -> None:
 """),
         {"name": "Ada"},
         extra_activities=[greet],
+        # Listed by the operator; the call names no queue, so it runs on the listed one.
+        input_options={"allowed_activities": [AllowedActivity("greet", task_queue)]},
     )
     assert run.error is None, run.error
     assert run.output == "Hello Ada!"
@@ -244,7 +248,7 @@ async def test_secrets_never_enter_history(
         handle = await temporal_client.start_workflow(
             ENGINE_WORKFLOW_NAME,
             EngineInput(execution_id="exec-s", workflow_yaml=text, report_progress=False),
-            id=f"secrets-{uuid.uuid4()}",
+            id=interpreter_workflow_id("exec-s-" + uuid.uuid4().hex),
             task_queue=task_queue,
             result_type=EngineResult,
         )

@@ -33,8 +33,8 @@ class WorkflowExecutionCommandController(
     async def updateStatus(
         self, request: wex.WorkflowExecutionUpdateStatusInput, context: Any
     ) -> wex.WorkflowExecution:
-        """Merge a status update."""
-        updated = await self._s.update_status(request.execution_id, request.status)
+        """Merge a status update while the execution runs (a terminal one no longer changes)."""
+        updated = await self._s.update_status(request.execution_id, request.status, live_only=True)
         phase = request.status.phase.name if request.status else ""
         execution_metrics().status_update(phase_label(phase) if phase else "unchanged", "rpc")
         return redact_execution(updated)

@@ -58,6 +58,14 @@ def _indexes(execution: wex.WorkflowExecution) -> frozenset[str]:
     )
 
 
+class _Unchanged(Exception):
+    """Aborts a status write that would change nothing (``execution`` is the stored state)."""
+
+    def __init__(self, execution: wex.WorkflowExecution) -> None:
+        super().__init__("unchanged")
+        self.execution = execution
+
+
 class ExecutionService:
     """WorkflowExecution operations: validation, merge, audit, atomic persistence, publishing."""
 
@@ -154,7 +162,11 @@ class ExecutionService:
             )
 
     async def update_status(
-        self, execution_id: str, status: wex.WorkflowExecutionStatus | None
+        self,
+        execution_id: str,
+        status: wex.WorkflowExecutionStatus | None,
+        *,
+        live_only: bool = False,
     ) -> wex.WorkflowExecution:
         """Merge a status update into the execution atomically and publish the result.
 
@@ -166,6 +178,11 @@ class ExecutionService:
         Args:
             execution_id: Execution id.
             status: Partial status (see :func:`merge_status`).
+            live_only: Change the execution only while it is PENDING or IN_PROGRESS (the
+                ``updateStatus`` RPC, which runners report progress through): once it is
+                terminal, repeating its phase is an idempotent no-op and any other update is
+                refused. The orchestration's own writes (final status, start failure,
+                ``temporal_workflow_id``) merge by :func:`merge_status` alone.
 
         Returns:
             The execution after the merge.
@@ -173,7 +190,8 @@ class ExecutionService:
         Raises:
             InvalidArgumentError: Missing id/status, unknown enum values, task without id.
             NotFoundError: No such execution.
-            FailedPreconditionError: Illegal phase transition.
+            FailedPreconditionError: Illegal phase transition; with ``live_only``, any change
+                to a terminal execution.
         """
         require(execution_id, "execution_id")
         update = check_status(status)
@@ -181,12 +199,21 @@ class ExecutionService:
 
         def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
             old = current.status or wex.WorkflowExecutionStatus()
+            if live_only and is_terminal(old.phase):
+                if update.phase == old.phase:
+                    raise _Unchanged(current)
+                raise FailedPreconditionError(
+                    f"execution is already {old.phase.name}; its status can no longer change"
+                )
             merged = merge_status(old, update, now)
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
 
-        return await self.repo.update(execution_id, change, publish=True)
+        try:
+            return await self.repo.update(execution_id, change, publish=True)
+        except _Unchanged as unchanged:
+            return unchanged.execution
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""

@@ -24,14 +24,13 @@ from workflow_runner.engine.contract import (
     OPENAPI_CALL_ACTIVITY,
     RUN_PROCESS_ACTIVITY,
 )
+from workflow_runner.engine.identity import scheduling_execution_id
 from workflow_runner.engine.scrub import Scrubber
 
 
 class _SecretScoped(Protocol):
     """What the activities' requests share about secrets."""
 
-    @property
-    def execution_id(self) -> str: ...
     @property
     def secret_names(self) -> list[str] | None: ...
     @property
@@ -58,10 +57,14 @@ class EngineActivities:
         self.config = config or EngineConfig.from_env()
 
     async def _secrets(self, request: _SecretScoped) -> dict[str, Any]:
-        """The secrets a call needs: only fetched when the request has secret sites."""
+        """The secrets a call needs: only fetched when the request has secret sites.
+
+        They are the secrets of the execution whose interpreter workflow scheduled the activity
+        (never of an execution named in the request, which anyone scheduling it chooses).
+        """
         if not request.secret_sites:
             return {}
-        return await secrets.fetch(self.config, request.execution_id, request.secret_names)
+        return await secrets.fetch(self.config, scheduling_execution_id(), request.secret_names)
 
     async def _scrubbed(
         self,

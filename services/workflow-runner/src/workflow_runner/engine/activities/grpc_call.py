@@ -88,7 +88,8 @@ class GrpcRequest:
             metadata (None at its secret sites).
         timeout_seconds: Deadline of the call.
         secret_scope: Scope of the ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
         secret_sites: Where the activity puts secrets (from the document, never data).
     """

@@ -39,7 +39,8 @@ class HttpRequest:
         timeout_seconds: Network timeout.
         authentication: The evaluated ``basic``/``bearer`` policy (the header is built here).
         secret_scope: Data and arguments for the ``$secrets`` expressions, if any.
-        execution_id: The execution whose secrets the resolver returns.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets`` (None: not declared, every resolved secret is visible).
         secret_sites: Where the activity puts secrets (from the document, never data).
     """

@@ -31,7 +31,8 @@ class OpenApiRequest:
         authentication: The evaluated ``basic``/``bearer`` policy (None at its secret sites).
         follow_redirects: DSL ``redirect``.
         secret_scope: Scope of the ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
         secret_sites: Where the activity puts secrets (from the document, never data).
     """

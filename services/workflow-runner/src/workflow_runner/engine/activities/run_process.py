@@ -37,7 +37,8 @@ class RunRequest:
         environment: Extra environment variables (None at its secret sites).
         stdin: Standard input text, if any.
         secret_scope: Scope of the ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
         secret_sites: Where the activity puts secrets (from the document, never data).
     """
