@@ -298,4 +298,9 @@ def test_deep_struct_is_rejected_cleanly(server: Server, known: dict[str, str], 
         "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
     )
     code = _call(server, update, request)
-    assert code in (grpc.StatusCode.OK, grpc.StatusCode.INVALID_ARGUMENT)
+    # Earlier property tests may have ended the execution: a terminal one refuses updates.
+    assert code in (
+        grpc.StatusCode.OK,
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )

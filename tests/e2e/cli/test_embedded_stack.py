@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from typing import Any
 
 import pytest
@@ -19,9 +18,6 @@ def _default_endpoint_busy() -> bool:
 
 @pytest.mark.skipif(_default_endpoint_busy(), reason="a server already listens on localhost:7234")
 def test_run_without_a_server_embeds_one(cli: Any) -> None:
-    started = time.monotonic()
     result = cli.run("run", "-f", str(cli.examples / "hello.yaml"), "-o", "json", timeout=120)
-    took = time.monotonic() - started
     assert result.code == 0, result.stderr
     assert json.loads(result.stdout)["output"] == {"message": "HELLO, WORLD!"}
-    assert took < 30, f"took {took:.1f}s"
