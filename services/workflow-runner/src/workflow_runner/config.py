@@ -11,6 +11,7 @@ from pathlib import Path
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 
 from workflow_runner.client import ClientConfig
+from workflow_runner.engine.config import ExpressionBudget
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -36,6 +37,7 @@ class RunnerConfig:
     interpreter_execution_timeout: timedelta = timedelta(minutes=30)
     graceful_shutdown: timedelta = timedelta(seconds=30)
     heartbeat_file: Path | None = None
+    expression_budget: ExpressionBudget = ExpressionBudget()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:
@@ -66,4 +68,5 @@ class RunnerConfig:
             heartbeat_file=Path(env["RUNNER_HEARTBEAT_FILE"])
             if env.get("RUNNER_HEARTBEAT_FILE")
             else None,
+            expression_budget=ExpressionBudget.from_env(env),
         )
