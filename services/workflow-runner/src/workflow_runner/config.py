@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,7 +37,7 @@ class RunnerConfig:
     interpreter_execution_timeout: timedelta = timedelta(minutes=30)
     graceful_shutdown: timedelta = timedelta(seconds=30)
     heartbeat_file: Path | None = None
-    expression_budget: ExpressionBudget = ExpressionBudget()
+    expression_budget: ExpressionBudget = field(default_factory=ExpressionBudget)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:

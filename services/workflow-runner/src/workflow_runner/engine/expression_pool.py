@@ -119,7 +119,7 @@ class _Worker:
         # that does not get the CPU, below Temporal's 2 s deadlock detection by default.
         deadline = time.monotonic() + cpu_seconds + budget.wall_slack_seconds
         answer = self._read(jq_worker.ANSWER.size, deadline)
-        payload = b""
+        payload: bytes | None = b""
         if answer is not None:
             status, size = jq_worker.ANSWER.unpack(answer)
             payload = self._read(size, deadline) if size else b""
