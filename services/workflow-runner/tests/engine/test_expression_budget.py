@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -107,6 +109,10 @@ async def test_a_caught_burn_goes_on_and_replays(
     history = await _history(temporal_client, run.workflow_id)
     assert [m.rsplit("-", 1)[0] for m in _budget_markers(history)] == [f"{MARKER_PREFIX}1"]
     await _replay(history)
+    if os.environ.get("STIGMER_RECORD_HISTORIES") == "1":  # replayed by test_replay.py
+        (Path(__file__).parent / "histories" / "caught_expression_budget.json").write_text(
+            json.dumps(json.loads(history.to_json()), indent=1) + "\n"
+        )
 
 
 async def test_output_over_budget_is_a_runtime_fault(

@@ -124,7 +124,7 @@ class ExpressionBudget:
     wall_slack_seconds: float = 0.5
     max_output_bytes: int = 1024 * 1024
     max_memory_bytes: int = 1024 * 1024 * 1024
-    workers: int = 2
+    workers: int = 4
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ExpressionBudget:

@@ -79,25 +79,27 @@ class _Worker:
         assert self.process.stdin is not None and self.process.stdout is not None
         self.write_fd = self.process.stdin.fileno()
         self.read_fd = self.process.stdout.fileno()
+        self.poller = select.poll()
+        self.poller.register(self.read_fd, select.POLLIN)
+        self.buffer = bytearray()
         self.ready = False
 
     def _read(self, size: int, deadline: float) -> bytes | None:
         """Read exactly ``size`` bytes; None at end of file or when ``deadline`` passes."""
-        chunks: list[bytes] = []
-        poller = select.poll()
-        poller.register(self.read_fd, select.POLLIN)
-        while size > 0:
+        buffer = self.buffer
+        while len(buffer) < size:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or not poller.poll(max(1, int(remaining * 1000))):
-                if time.monotonic() >= deadline:
-                    return None
+            if remaining <= 0:
+                return None
+            if not self.poller.poll(max(1, int(remaining * 1000))):
                 continue
-            chunk = os.read(self.read_fd, size)
+            chunk = os.read(self.read_fd, max(65536, size - len(buffer)))
             if not chunk:
                 return None
-            chunks.append(chunk)
-            size -= len(chunk)
-        return b"".join(chunks)
+            buffer += chunk
+        data = bytes(buffer[:size])
+        del buffer[:size]
+        return data
 
     def evaluate(
         self, program: bytes, document: bytes, cpu_seconds: float, budget: ExpressionBudget
