@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from workflow_runner.engine.network_policy import NetworkPolicy
 
 KUBE_VERSIONS = ("1.30.0", "1.34.0")
 RELEASE = "stigmer"
@@ -88,6 +89,8 @@ def test_full_release_references_secrets(dp: Any) -> None:
     s_env = {e["name"]: e for e in server["template"]["spec"]["containers"][0]["env"]}
     assert s_env["REDIS_URL"]["valueFrom"]["secretKeyRef"]["name"] == "stigmer-redis"
     assert s_env["TEMPORAL_API_KEY"]["valueFrom"]["secretKeyRef"]["name"] == "temporal-cloud"
+    keys = s_env["STIGMER_SECRETS_KEYS"]["valueFrom"]["secretKeyRef"]
+    assert keys == {"name": "stigmer-secrets-keys", "key": "secrets-keys"}
     assert s_env["TEMPORAL_TLS_CLIENT_CERT_PATH"]["value"].startswith("/etc/stigmer/temporal-tls/")
     runner = objs[("Deployment", "stigmer-runner")]["spec"]["template"]["spec"]
     r_env = {e["name"]: e for e in runner["containers"][0]["env"]}
@@ -110,3 +113,22 @@ def test_environment_names_are_read_by_the_code(dp: Any, env_names: set[str], va
                 names.update(e["name"] for e in container.get("env", []))
     unknown = sorted(n for n in names if not dp.is_known_env(n, env_names))
     assert not unknown, f"no code reads {unknown}"
+
+
+def test_runner_egress_denies_loopback_and_private_ranges_by_default(dp: Any) -> None:
+    def runner_env(values: dict[str, Any] | None) -> dict[str, Any]:
+        objs = _by_kind(_render(dp, values))
+        spec = objs[("Deployment", "stigmer-runner")]["spec"]["template"]["spec"]
+        return {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
+
+    env = runner_env(None)
+    policy = NetworkPolicy.from_settings(
+        env["STIGMER_EGRESS_ALLOW_CIDRS"], env["STIGMER_EGRESS_DENY_CIDRS"]
+    )
+    for denied in ("127.0.0.1", "::1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "fd00::1"):
+        assert policy.check(denied) is not None, denied
+    assert policy.check("8.8.8.8") is None
+    assert "STIGMER_ALLOW_FILE_RESOURCES" not in env
+    opted = runner_env({"runner": {"fileResources": {"enabled": True, "root": "/specs"}}})
+    assert opted["STIGMER_ALLOW_FILE_RESOURCES"] == "true"
+    assert opted["STIGMER_FILE_RESOURCES_ROOT"] == "/specs"

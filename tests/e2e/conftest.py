@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from stigmer_devstack.ports import free_port
+from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_testing.services import stop_process, wait_grpc_serving
 
 
@@ -30,6 +31,7 @@ def service_env(redis_url: str, temporal_address: str) -> dict[str, str]:
         "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
         "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        KEYS_SETTING: new_secrets_key("e2e"),
     }
 
 

@@ -29,6 +29,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from stigmer_devstack.ports import free_port
+from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_protos.ai.stigmer.agentic.executioncontext import v1 as ectx
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -106,6 +107,7 @@ def traced(
             "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
             "LOG_LEVEL": "INFO",
             "OTEL_METRIC_EXPORT_INTERVAL": "500",
+            KEYS_SETTING: new_secrets_key("trace"),
         }
     )
     procs: list[subprocess.Popen[bytes]] = []

@@ -33,6 +33,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.health import temporal_serving
 from stigmer_devstack.ports import free_port, is_listening
+from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -431,6 +432,7 @@ def service_env(
         "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"rel-runner-{run}",
         "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"rel-zigflow-{run}",
         "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
+        KEYS_SETTING: new_secrets_key("rel"),
         **(extra or {}),
     }
 

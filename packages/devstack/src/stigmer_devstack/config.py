@@ -17,7 +17,8 @@ class StackConfig:
     """Settings of one embedded stack.
 
     Attributes:
-        data_dir: Holds ``temporal.db``, ``redis/`` (AOF) and ``logs/``; reused across runs.
+        data_dir: Holds ``temporal.db``, ``redis/`` (AOF), ``logs/`` and ``secrets.keys`` (the key
+            of secret values at rest); reused across runs.
         host: Loopback interface every process binds.
         grpc_port: stigmer-server's gRPC port.
         temporal_port: Temporal frontend gRPC port.

@@ -23,6 +23,7 @@ from stigmer_devstack.health import (
 from stigmer_devstack.ports import free_port, is_listening, port_in_use
 from stigmer_devstack.processes import LogSink, ManagedProcess
 from stigmer_devstack.redis_server import redis_args
+from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING, ensure_keys_file
 
 RUNNER_TASK_QUEUE = "workflow_execution_runner"
 _SERVICE_MODULES = {"stigmer-server": "stigmer_server", "workflow-runner": "workflow_runner"}
@@ -257,6 +258,10 @@ class Stack:
         )
         for inherited in ("TEMPORAL_SERVICE_ADDRESS", "TEMPORAL_DISABLED", "TEMPORAL_TLS"):
             env.pop(inherited, None)
+        if not env.get(KEYS_SETTING) and not env.get(KEYS_FILE_SETTING):
+            # Secret values are encrypted at rest; the key lives next to the data it protects.
+            keys = ensure_keys_file(cfg.data_dir.resolve() / "secrets.keys")
+            env[KEYS_FILE_SETTING] = str(keys)
         return env
 
 

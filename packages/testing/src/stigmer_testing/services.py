@@ -9,8 +9,11 @@ from stigmer_devstack.health import grpc_serving
 from stigmer_devstack.redis_server import stop_pid
 
 
-def wait_grpc_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+def wait_grpc_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
     """Wait until the gRPC health service at ``endpoint`` is SERVING.
+
+    The bound is generous: on a loaded two-core machine a cold start can take over 30 s, and
+    a process that dies is noticed at once anyway.
 
     Raises:
         RuntimeError: ``proc`` exited first.

@@ -10,6 +10,7 @@ from pathlib import Path
 import grpc
 
 from stigmer_server.auth import load_api_keys
+from stigmer_server.secrets.keyring import Keyring, KeyringError, load_keyring
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -87,6 +88,10 @@ class Config:
             ``workflowexecution/temporal/README.md``).
         tls: TLS of the gRPC port (``GRPC_TLS_CERT_FILE``, ``GRPC_TLS_KEY_FILE``, and
             ``GRPC_TLS_CLIENT_CA_FILE`` to require client certificates); ``None``: plaintext.
+        secrets_keyring: AES-256-GCM keys of secret values at rest (``STIGMER_SECRETS_KEYS``:
+            comma-separated ``<key id>:<base64 of 32 bytes>``, plus one per line of
+            ``STIGMER_SECRETS_KEYS_FILE``; the first key encrypts, all decrypt); ``None``:
+            requests carrying secret values are refused (FAILED_PRECONDITION).
     """
 
     grpc_host: str = "[::]"
@@ -104,6 +109,7 @@ class Config:
     api_keys: tuple[bytes, ...] = field(default=(), repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
     tls: TlsConfig | None = None
+    secrets_keyring: Keyring | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
@@ -153,6 +159,7 @@ class Config:
             api_keys=_api_keys(src),
             temporal=_temporal(src),
             tls=_tls(src),
+            secrets_keyring=_keyring(src),
         )
 
 
@@ -200,6 +207,15 @@ def _api_keys(src: Mapping[str, str]) -> tuple[bytes, ...]:
         return load_api_keys(src.get("STIGMER_API_KEYS", ""), src.get("STIGMER_API_KEYS_FILE", ""))
     except OSError as err:
         raise ConfigError(f"STIGMER_API_KEYS_FILE: {err}") from err
+
+
+def _keyring(src: Mapping[str, str]) -> Keyring | None:
+    try:
+        return load_keyring(
+            src.get("STIGMER_SECRETS_KEYS", ""), src.get("STIGMER_SECRETS_KEYS_FILE", "").strip()
+        )
+    except KeyringError as err:
+        raise ConfigError(str(err)) from err
 
 
 def _read_pem(name: str, path: str) -> bytes:

@@ -35,6 +35,10 @@ class FailedPreconditionError(DomainError):
     """The request is well formed but not allowed in the resource's current state."""
 
 
+class PermissionDeniedError(DomainError):
+    """The caller is identified but not allowed this operation on this resource."""
+
+
 class UnavailableError(DomainError):
     """A dependency (store, orchestrator) cannot be reached; the caller may retry."""
 

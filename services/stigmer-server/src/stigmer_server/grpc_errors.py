@@ -13,6 +13,7 @@ from stigmer_server.errors import (
     InternalError,
     InvalidArgumentError,
     NotFoundError,
+    PermissionDeniedError,
     ResourceExhaustedError,
     UnavailableError,
 )
@@ -22,6 +23,7 @@ _CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (AlreadyExistsError, grpc.StatusCode.ALREADY_EXISTS),
     (InvalidArgumentError, grpc.StatusCode.INVALID_ARGUMENT),
     (FailedPreconditionError, grpc.StatusCode.FAILED_PRECONDITION),
+    (PermissionDeniedError, grpc.StatusCode.PERMISSION_DENIED),
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
     (ConflictError, grpc.StatusCode.ABORTED),
     (ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED),

@@ -23,6 +23,7 @@ from stigmer_server.auth import ApiKeyInterceptor
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.interceptor import RpcInterceptor
+from stigmer_server.secrets.keyring import Keyring
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.connection import connect
 from stigmer_server.store.redis_store import RedisStore
@@ -72,6 +73,7 @@ def build_services(
     subscribe_block_ms: int = 2000,
     max_subscriptions: int = 384,
     clock: Clock = utc_now,
+    keyring: Keyring | None = None,
 ) -> Services:
     """Wire the services on ``store``.
 
@@ -80,10 +82,11 @@ def build_services(
         launcher: Execution launcher, or ``None`` for API-only mode.
         subscribe_block_ms: Blocking read time of subscriptions.
         clock: Source of "now".
+        keyring: Encrypts secret values at rest; ``None`` refuses secret values.
     """
     instances = InstanceService(store, clock)
-    workflows = WorkflowService(store, instances, clock)
-    executions = ExecutionService(store, workflows, instances, launcher, clock)
+    workflows = WorkflowService(store, instances, clock, keyring)
+    executions = ExecutionService(store, workflows, instances, launcher, clock, keyring)
     return Services(
         workflows,
         instances,
@@ -171,7 +174,12 @@ async def build_server(
         subscribe_block_ms=config.subscribe_block_ms,
         max_subscriptions=config.max_subscriptions,
         clock=clock,
+        keyring=config.secrets_keyring,
     )
+    if config.secrets_keyring is None:
+        _log.warning(
+            "no STIGMER_SECRETS_KEYS configured: requests carrying secret values are refused"
+        )
     options = [
         ("grpc.max_receive_message_length", config.grpc_max_message_bytes),
         ("grpc.max_send_message_length", config.grpc_max_message_bytes),

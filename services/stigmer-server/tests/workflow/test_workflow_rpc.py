@@ -59,6 +59,11 @@ async def test_duplicate_slug_in_org_is_already_exists_other_org_ok(api: Any) ->
             "metadata.owner_scope",
         ),
         (lambda w: setattr(w.metadata, "name", "x" * 300), "metadata.name"),
+        (lambda w: setattr(w.metadata, "org", "acme:internal"), "metadata.org"),
+        (lambda w: setattr(w.metadata, "org", "{acme}"), "metadata.org"),
+        (lambda w: setattr(w.metadata, "org", "Acme"), "metadata.org"),
+        (lambda w: setattr(w.metadata, "org", "a" * 64), "metadata.org"),
+        (lambda w: setattr(w.metadata, "slug", "internal:payroll"), "metadata.slug"),
     ],
 )
 async def test_invalid_create_names_field_and_stores_nothing(
@@ -129,6 +134,24 @@ async def test_get_by_reference_and_delete(api: Any) -> None:
     assert await code_of(api.stubs.wfq.get(wf.WorkflowId())) == grpc.StatusCode.INVALID_ARGUMENT
     # the slug is free again
     assert (await api.stubs.wf.create(workflow_msg("Ref Me"))).metadata.id != created.metadata.id
+
+
+@pytest.mark.parametrize(
+    ("org", "slug", "field"),
+    [
+        ("acme", "internal:payroll", "slug"),
+        ("acme", "{p:wfl}", "slug"),
+        ("acme:internal", "x", "org"),
+    ],
+)
+async def test_get_by_reference_rejects_key_separators(
+    api: Any, org: str, slug: str, field: str
+) -> None:
+    await api.stubs.wf.create(workflow_msg("payroll"))
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await api.stubs.wfq.getByReference(ar.ApiResourceReference(org=org, slug=slug))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.value.details().startswith(f"{field}: must match")
 
 
 async def test_too_many_tasks_is_invalid_and_stores_nothing(api: Any) -> None:

@@ -225,6 +225,33 @@ async def test_update_status_merges_and_audits(api: Any) -> None:
     assert got.status == again.status
 
 
+@pytest.mark.parametrize(
+    "final", [P.EXECUTION_COMPLETED, P.EXECUTION_FAILED, P.EXECUTION_CANCELLED]
+)
+async def test_update_status_never_changes_a_terminal_execution(
+    api: Any, final: wex.ExecutionPhase
+) -> None:
+    w = await api.stubs.wf.create(workflow_msg())
+    e = await api.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))
+    eid = e.metadata.id
+    row = wex.WorkflowTask(task_id="/do/0/a", status=T.WORKFLOW_TASK_COMPLETED)
+    await api.stubs.wex.updateStatus(status_input(eid, P.EXECUTION_IN_PROGRESS, tasks=[row]))
+    done = await api.stubs.wex.updateStatus(status_input(eid, final, error="the end"))
+    forged = wex.WorkflowTask(task_id="/do/9/forged", status=T.WORKFLOW_TASK_FAILED)
+    for update in (
+        status_input(eid, tasks=[forged]),  # a late or forged progress write
+        status_input(eid, output=Struct.from_dict({"forged": True})),
+        status_input(eid, P.EXECUTION_IN_PROGRESS, tasks=[forged]),
+    ):
+        code, msg = await code_of(api.stubs.wex.updateStatus(update))
+        assert code == grpc.StatusCode.FAILED_PRECONDITION and final.name in msg
+    # Repeating the terminal phase is an idempotent no-op, whatever else it carries.
+    again = await api.stubs.wex.updateStatus(status_input(eid, final, tasks=[forged], error="x"))
+    got = await api.stubs.wexq.get(wex.WorkflowExecutionId(value=eid))
+    assert got.status == done.status == again.status
+    assert [t.task_id for t in got.status.tasks] == ["/do/0/a"] and got.status.error == "the end"
+
+
 async def test_update_keeps_status_and_workflow_binding(api: Any) -> None:
     w = await api.stubs.wf.create(workflow_msg())
     e = await api.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))

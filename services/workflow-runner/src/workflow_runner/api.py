@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
@@ -22,6 +23,10 @@ class StigmerApi(Protocol):
 
     async def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
         """Fetch a WorkflowExecution by id."""
+        ...
+
+    async def get_secrets(self, execution_id: str, runner_workflow_id: str) -> Mapping[str, str]:
+        """Fetch a running execution's secret values, as its interpreter workflow."""
         ...
 
     async def update_status(

@@ -12,6 +12,8 @@ from stigmer_protos.temporal_client import TemporalConnectionConfig
 
 from workflow_runner.client import ClientConfig
 from workflow_runner.engine.config import ExpressionBudget
+from workflow_runner.engine.activity_policy import ALLOW_ENV, parse_allow_list
+from workflow_runner.engine.contract import AllowedActivity
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -38,6 +40,7 @@ class RunnerConfig:
     graceful_shutdown: timedelta = timedelta(seconds=30)
     heartbeat_file: Path | None = None
     expression_budget: ExpressionBudget = field(default_factory=ExpressionBudget)
+    allowed_activities: tuple[AllowedActivity, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:
@@ -69,4 +72,5 @@ class RunnerConfig:
             if env.get("RUNNER_HEARTBEAT_FILE")
             else None,
             expression_budget=ExpressionBudget.from_env(env),
+            allowed_activities=tuple(parse_allow_list(env.get(ALLOW_ENV, ""))),
         )

@@ -18,6 +18,7 @@ from stigmer_telemetry import (
 
 from workflow_runner.client import StigmerClient
 from workflow_runner.config import RunnerConfig
+from workflow_runner.engine.scrub import install_log_scrubbing
 from workflow_runner.liveness import touch_forever
 from workflow_runner.worker import build_workers
 
@@ -71,6 +72,8 @@ def main() -> None:
         raise SystemExit(2) from None
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     install_log_correlation()
+    # Records emitted by activities lose the execution's secrets (engine/scrub.py).
+    install_log_scrubbing()
     try:
         config = RunnerConfig.from_env()
     except ValueError as err:

@@ -7,6 +7,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from stigmer_protos.temporal_names import interpreter_workflow_id
+
 from workflow_runner.api import StigmerApi
 
 
@@ -26,8 +28,10 @@ class ApiSecretResolver:
     """Resolves ``$secrets`` for the engine's activities, never for workflow code.
 
     Secrets are the workflow's ``env_spec`` entries marked secret, overridden by the
-    execution's ``runtime_env`` entries marked secret. Results are cached briefly per
-    execution so a workflow with many calls does not fetch them for each one.
+    execution's ``runtime_env`` entries marked secret, as ``getSecrets`` returns them: the one
+    RPC that returns secret values, and only to the execution's interpreter workflow while the
+    execution runs. Results are cached briefly per execution so a workflow with many calls
+    does not fetch them for each one.
     """
 
     def __init__(self, api: StigmerApi, ttl_seconds: float = 30.0) -> None:
@@ -42,18 +46,8 @@ class ApiSecretResolver:
         cached = self._cache.get(execution_id)
         if cached is not None and now - cached[0] < self._ttl:
             return cached[1]
-        execution = await self._api.get_execution(execution_id)
-        secrets: dict[str, Any] = {}
-        spec = execution.spec
-        if spec is not None and spec.workflow_id:
-            workflow = await self._api.get_workflow(spec.workflow_id)
-            env = workflow.spec.env_spec if workflow.spec else None
-            for name, item in (env.data if env else {}).items():
-                if item.is_secret:
-                    secrets[name] = _value(item.value)
-        for name, value in (spec.runtime_env if spec else {}).items():
-            if value.is_secret:
-                secrets[name] = _value(value.value)
+        values = await self._api.get_secrets(execution_id, interpreter_workflow_id(execution_id))
+        secrets = {name: _value(raw) for name, raw in values.items()}
         self._cache = {k: v for k, v in self._cache.items() if now - v[0] < self._ttl}
         self._cache[execution_id] = (now, secrets)
         return secrets

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from stigmer_protos.temporal import sandbox_runner
-from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_telemetry import ExecutionContextInterceptor, execution_id_after
+from stigmer_protos.temporal_names import execution_id_of_interpreter
+from stigmer_telemetry import ExecutionContextInterceptor
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -40,6 +40,7 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         InterpreterSettings(
             task_queue=config.interpreter_task_queue,
             execution_timeout=config.interpreter_execution_timeout,
+            allowed_activities=config.allowed_activities,
         ),
     )
     runner = Worker(
@@ -64,6 +65,6 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
         graceful_shutdown_timeout=config.graceful_shutdown,
         # Task activities (http, ...) log with the execution id of their interpreter workflow.
-        interceptors=[ExecutionContextInterceptor(execution_id_after(interpreter_workflow_id("")))],
+        interceptors=[ExecutionContextInterceptor(execution_id_of_interpreter)],
     )
     return [runner, interpreter]

@@ -27,6 +27,7 @@ from workflow_runner.activities.execute_workflow import (
 from workflow_runner.client import ClientConfig, StigmerClient
 from workflow_runner.config import RunnerConfig
 from workflow_runner.converter import dsl_to_workflow_spec
+from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.worker import build_workers
 
 Phase = wex.ExecutionPhase
@@ -173,3 +174,33 @@ async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> Non
         interpreter_workflow_id(execution.metadata.id)
     ).describe()
     assert description.status == WorkflowExecutionStatus.TERMINATED
+
+
+async def test_a_call_the_allow_list_denies_ends_failed_before_running(env: Env) -> None:
+    allowed = ExecuteWorkflowActivity(
+        env.activity._api,
+        env.client,
+        InterpreterSettings(
+            task_queue=f"zigflow-{uuid.uuid4()}",
+            allowed_activities=(AllowedActivity("Charge", "payments"),),
+        ),
+    )
+    execution = await _execution(
+        env,
+        {
+            "do": [
+                {"charge": {"call": "activity", "with": {"name": "Charge"}}},
+                {"steal": {"call": "activity", "with": {"name": "ServerlessWorkflowHttpCall"}}},
+                {"elsewhere": {"call": "activity", "with": {"name": "Charge", "taskQueue": "x"}}},
+            ]
+        },
+    )
+    status = await ActivityEnvironment().run(allowed.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_FAILED
+    details = status.error_details.to_dict()
+    assert details["type"].endswith("/errors/configuration")
+    assert "/do/0/charge" not in details["detail"]
+    assert "/do/1/steal: activity 'ServerlessWorkflowHttpCall' is internal" in details["detail"]
+    assert "/do/2/elsewhere: activity 'Charge' on task queue 'x' is not allowed" in status.error
+    stored = await env.server.services.executions.get(execution.metadata.id)
+    assert stored.status.phase == Phase.EXECUTION_PENDING  # never marked running

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
@@ -83,15 +84,16 @@ async def execute(
         activities=[*engine_activities(config or EngineConfig()), sink.report],
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
     ):
+        execution_id = f"exec-{uuid.uuid4()}"
         try:
             result = await client.execute_workflow(
                 ENGINE_WORKFLOW_NAME,
                 EngineInput(
-                    execution_id=f"exec-{uuid.uuid4()}",
+                    execution_id=execution_id,
                     workflow_yaml=definition,
                     input=workflow_input,
                 ),
-                id=f"conformance-{uuid.uuid4()}",
+                id=interpreter_workflow_id(execution_id),
                 task_queue=task_queue,
                 result_type=EngineResult,
             )

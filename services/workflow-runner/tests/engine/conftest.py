@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
@@ -97,17 +98,19 @@ async def run_engine(
         ],
         workflow_runner=sandbox_runner(*SANDBOX_PASSTHROUGH),
     ):
+        execution_id = f"exec-{uuid.uuid4()}"
         try:
             handle = await client.start_workflow(
                 ENGINE_WORKFLOW_NAME,
                 EngineInput(
-                    execution_id=f"exec-{uuid.uuid4()}",
+                    execution_id=execution_id,
                     workflow_yaml=workflow_yaml,
                     input=workflow_input,
                     report_progress=report_progress,
                     **(input_options or {}),
                 ),
-                id=f"wf-{uuid.uuid4()}",
+                # Activities fetch secrets and report progress only for interpreter workflows.
+                id=interpreter_workflow_id(execution_id),
                 task_queue=task_queue,
                 result_type=EngineResult,
                 **(start_options or {}),

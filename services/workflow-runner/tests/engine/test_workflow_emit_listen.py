@@ -174,7 +174,7 @@ async def test_listen_all_envelope_and_buffered_events(
         to:
           all:
             - with: {type: a}
-            - with: {type: 'b\\..*'}
+            - with: {type: '/b\\..*/'}
         read: envelope
 """)
     async with _worker(temporal_client, task_queue):

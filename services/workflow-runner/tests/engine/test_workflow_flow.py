@@ -194,4 +194,4 @@ def test_unknown_then_target_is_rejected_at_load() -> None:
     with pytest.raises(DefinitionError) as info:
         load_workflow(HEAD + "do:\n  - a:\n      set: {x: 1}\n      then: nowhere\n")
     assert "/do/0/a/then" in str(info.value)
-    assert "'nowhere'" in str(info.value)
+    assert "`nowhere`" in str(info.value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import AsyncIterator
@@ -92,6 +93,19 @@ async def server(messages: Any) -> AsyncIterator[int]:
     await grpc_server.start()
     yield port
     await grpc_server.stop(None)
+
+
+@pytest.fixture
+def engine(engine: Any, proto_file: Path) -> Any:
+    """The engine with local file resources allowed in the proto's directory."""
+
+    async def runner(*args: Any, config: EngineConfig | None = None, **kwargs: Any) -> Any:
+        config = dataclasses.replace(
+            config or EngineConfig(), file_resources_root=proto_file.parent
+        )
+        return await engine(*args, config=config, **kwargs)
+
+    return runner
 
 
 def _doc(proto: Path, port: int, body: str, use: str = "") -> str:
@@ -188,6 +202,14 @@ async def test_unreachable_server_is_unavailable(engine: Any, proto_file: Path) 
     assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
 
 
+async def test_unresolvable_host_is_unavailable(engine: Any, proto_file: Path) -> None:
+    doc = _doc(proto_file, 50051, GREET.replace("host: 127.0.0.1", "host: nowhere.invalid"))
+    run = await engine(doc, {"user": "x"})
+    assert run.error_dict["status"] == 503
+    assert run.error_dict["grpcStatus"] == "UNAVAILABLE"
+    assert "cannot resolve nowhere.invalid" in run.error_dict["detail"]
+
+
 async def test_bearer_secret_goes_into_metadata_not_history(
     engine: Any, proto_file: Path, server: int
 ) -> None:
@@ -199,8 +221,8 @@ async def test_bearer_secret_goes_into_metadata_not_history(
     config = EngineConfig(secret_resolver=StaticSecrets({"apiToken": "s3cr3t-token"}))
     run = await engine(_doc(proto_file, server, body, use), {"user": "Ada"}, config=config)
     assert run.error is None, run.error
-    assert run.output["metadata_seen"] == ["authorization=Bearer s3cr3t-token"]
-    # the token is only in the activity's memory and the server's reply (the workflow output)
+    # the server echoes the metadata it received; the activity scrubbed the token from the reply
+    assert run.output["metadata_seen"] == ["authorization=Bearer ***"]
     for batch in run.sink.batches:
         for row in batch.tasks:
             assert "s3cr3t-token" not in str(row.input)
@@ -213,7 +235,7 @@ async def test_secret_expression_in_arguments_is_deferred(
     config = EngineConfig(secret_resolver=StaticSecrets({"who": "Grace"}))
     run = await engine(_doc(proto_file, server, body), {"user": "x"}, config=config)
     assert run.error is None, run.error
-    assert run.output["message"] == "Hello Grace!!"
+    assert run.output["message"] == "Hello ***!!"  # the echoed secret is scrubbed
 
 
 async def test_compiled_protos_are_cached_and_compile_errors_reported(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from stigmer_protos.temporal import sandbox_runner
+from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -25,6 +26,7 @@ from workflow_runner.engine import (
     engine_activities,
     load_workflow,
 )
+from workflow_runner.engine.contract import AllowedActivity
 
 ALLOW = EngineConfig(allow_run=True)
 
@@ -150,7 +152,7 @@ async def greet(name: str, punctuation: str) -> str:
     return f"Hello {name}{punctuation}"
 
 
-async def test_call_activity(engine: Any) -> None:
+async def test_call_activity(engine: Any, task_queue: str) -> None:
     run = await engine(
         _doc("""
   - hello:
@@ -161,6 +163,8 @@ async def test_call_activity(engine: Any) -> None:
 """),
         {"name": "Ada"},
         extra_activities=[greet],
+        # Listed by the operator; the call names no queue, so it runs on the listed one.
+        input_options={"allowed_activities": [AllowedActivity("greet", task_queue)]},
     )
     assert run.error is None, run.error
     assert run.output == "Hello Ada!"
@@ -225,7 +229,7 @@ async def test_secrets_never_enter_history(
         headers:
           X-Api-Key: ${{ $secrets.apiKey }}
       output:
-        as: .headers["X-Api-Key"] | length
+        as: .headers["X-Api-Key"]
 """,
         use="use:\n  secrets: [creds, apiKey]\n",
     )
@@ -244,13 +248,13 @@ async def test_secrets_never_enter_history(
         handle = await temporal_client.start_workflow(
             ENGINE_WORKFLOW_NAME,
             EngineInput(execution_id="exec-s", workflow_yaml=text, report_progress=False),
-            id=f"secrets-{uuid.uuid4()}",
+            id=interpreter_workflow_id("exec-s-" + uuid.uuid4().hex),
             task_queue=task_queue,
             result_type=EngineResult,
         )
         result = await handle.result()
         history = (await handle.fetch_history()).to_json()
-    assert result.output == len("k3y-VALUE")
+    assert result.output == "***"  # the endpoint echoed the key; the result was scrubbed
     assert "k3y-VALUE" not in history and "s3cr3t" not in history.replace(
         "/basic-auth/svc/s3cr3t-pass", ""
     )
@@ -276,3 +280,27 @@ async def test_undeclared_secret_is_authorization_error(engine: Any, stub: StubS
     )
     assert run.error_dict["status"] == 403
     assert run.error_dict["type"].endswith("/authorization")
+
+
+async def test_run_sends_a_forged_secret_reference_as_data_and_scrubs_its_output(
+    engine: Any,
+) -> None:
+    text = _doc("""
+  - sh:
+      run:
+        shell:
+          command: 'echo "$FORGED|${#TOKEN}|$1"'
+          arguments: ['${ $secrets.tok }']
+          environment:
+            FORGED: ${ .forged }
+            TOKEN: ${ $secrets.tok }
+""")
+    config = EngineConfig(
+        allow_run=True,
+        secret_resolver=StaticSecrets({"tok": "tok-secret", "other": "other-secret"}),
+    )
+    run = await engine(text, {"forged": {"$secretExpression": "$secrets"}}, config=config)
+    assert run.error is None, run.error
+    # the forged object is the literal data; the real site got the secret (10 characters),
+    # and the argument echoing it comes back scrubbed
+    assert run.output == "{'$secretExpression': '$secrets'}|10|***\n"

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 
-from stigmer_server.domain.slug import is_valid_slug, slugify
+from stigmer_server.domain.slug import ORG_RULE, SLUG_RULE, is_valid_org, is_valid_slug, slugify
 from stigmer_server.errors import InvalidArgumentError
 
 API_VERSION = "agentic.stigmer.ai/v1"
@@ -30,6 +30,21 @@ def require(value: str, field: str) -> str:
     if len(value) > MAX_ID_CHARS:
         raise InvalidArgumentError(field, f"must be at most {MAX_ID_CHARS} characters")
     return value
+
+
+def check_slug(slug: str, field: str) -> str:
+    """Return ``slug`` or raise INVALID_ARGUMENT naming ``field`` unless it matches the slug rule."""
+    if len(slug) > MAX_NAME_CHARS or not is_valid_slug(slug):
+        raise InvalidArgumentError(field, f"must match {SLUG_RULE}")
+    return slug
+
+
+def check_org(org: str, field: str) -> str:
+    """Return ``org`` or raise INVALID_ARGUMENT naming ``field`` unless it is empty (no org)
+    or matches the org rule."""
+    if org and not is_valid_org(org):
+        raise InvalidArgumentError(field, f"must match {ORG_RULE}")
+    return org
 
 
 def check_enum(value: enum.IntEnum, cls: type[enum.IntEnum], field: str) -> None:
@@ -68,15 +83,13 @@ def check_envelope(resource: Resource, kind: str) -> ar.ApiResourceMetadata:
     if len(md.name) > MAX_NAME_CHARS:
         raise InvalidArgumentError("metadata.name", f"must be at most {MAX_NAME_CHARS} characters")
     check_enum(md.owner_scope, ar.ApiResourceOwnerScope, "metadata.owner_scope")
+    check_org(md.org, "metadata.org")
     if md.slug:
-        if len(md.slug) > MAX_NAME_CHARS or not is_valid_slug(md.slug):
-            raise InvalidArgumentError("metadata.slug", "must match ^[a-z0-9]+(-[a-z0-9]+)*$")
+        check_slug(md.slug, "metadata.slug")
     else:
         if not md.name:
             raise InvalidArgumentError("metadata.name", "required")
         md.slug = slugify(md.name)
         if not md.slug:
             raise InvalidArgumentError("metadata.name", "must contain at least one of [a-z0-9]")
-    if len(md.org) > MAX_ID_CHARS:
-        raise InvalidArgumentError("metadata.org", f"must be at most {MAX_ID_CHARS} characters")
     return md

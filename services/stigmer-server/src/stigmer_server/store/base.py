@@ -19,6 +19,8 @@ class StoredRecord:
         slug: Slug, unique per kind within ``org``.
         data: Serialized resource.
         indexes: Names of the sorted-set indexes that list the resource.
+        published: What the resource's event stream receives instead of ``data`` (e.g. with
+            secret values redacted); ``None``: ``data``.
     """
 
     id: str
@@ -26,6 +28,7 @@ class StoredRecord:
     slug: str
     data: bytes
     indexes: frozenset[str]
+    published: bytes | None = None
 
 
 @dataclass(frozen=True)

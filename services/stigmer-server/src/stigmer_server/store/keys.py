@@ -9,20 +9,30 @@ Every key of one kind shares the hash tag ``{<prefix>:<id_prefix>}`` so that eve
 - ``{p:k}:e:<id>``            stream of the resource's states (executions only)
 
 Index names: ``all``, ``wf:<workflow_id>``, ``phase:<n>``, ``wf:<workflow_id>:phase:<n>``.
+
+Every value embedded in a key (org, slug, id) goes through :func:`escape`, so no value can
+contain the ``:`` that separates parts or the braces of the hash tag: ``s:acme:internal:payroll``
+cannot be spelled by another (org, slug) pair. Valid ids, orgs and slugs are left unchanged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from stigmer_server.domain.kinds import Kind
 
 INDEX_ALL = "all"
 
 
+def escape(value: str) -> str:
+    """Percent-encode everything in ``value`` but ``[A-Za-z0-9_.~-]`` (injective, key-safe)."""
+    return quote(value, safe="")
+
+
 def index_by_workflow(workflow_id: str) -> str:
     """Index of the resources that belong to ``workflow_id``."""
-    return f"wf:{workflow_id}"
+    return f"wf:{escape(workflow_id)}"
 
 
 def index_by_phase(phase: int) -> str:
@@ -32,7 +42,7 @@ def index_by_phase(phase: int) -> str:
 
 def index_by_workflow_phase(workflow_id: str, phase: int) -> str:
     """Index of the executions of ``workflow_id`` in ``phase``."""
-    return f"wf:{workflow_id}:phase:{phase}"
+    return f"wf:{escape(workflow_id)}:phase:{phase}"
 
 
 @dataclass(frozen=True)
@@ -49,11 +59,11 @@ class KindKeys:
 
     def record(self, resource_id: str) -> str:
         """Hash holding the resource."""
-        return f"{self.tag}:r:{resource_id}"
+        return f"{self.tag}:r:{escape(resource_id)}"
 
     def slug(self, org: str, slug: str) -> str:
         """String reserving ``slug`` within ``org``."""
-        return f"{self.tag}:s:{org}:{slug}"
+        return f"{self.tag}:s:{escape(org)}:{escape(slug)}"
 
     def index(self, name: str) -> str:
         """Sorted-set index ``name``."""
@@ -61,4 +71,4 @@ class KindKeys:
 
     def events(self, resource_id: str) -> str:
         """Event stream of the resource."""
-        return f"{self.tag}:e:{resource_id}"
+        return f"{self.tag}:e:{escape(resource_id)}"

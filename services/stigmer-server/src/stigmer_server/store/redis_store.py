@@ -152,7 +152,7 @@ class RedisStore:
                     if publish:
                         pipe.xadd(
                             k.events(resource_id),
-                            {"d": record.data},
+                            {"d": record.data if record.published is None else record.published},
                             maxlen=self._maxlen,
                             approximate=True,
                         )

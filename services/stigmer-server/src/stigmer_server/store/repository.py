@@ -8,6 +8,7 @@ from typing import Generic, Protocol, Self, TypeVar
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 
 from stigmer_server.domain.kinds import Kind
+from stigmer_server.domain.validation import check_org, check_slug
 from stigmer_server.errors import NotFoundError
 from stigmer_server.store import codec
 from stigmer_server.store.base import ResourceStore, StoredRecord
@@ -42,6 +43,7 @@ class Repository(Generic[M]):
         kind: Kind,
         cls: type[M],
         indexes: Callable[[M], frozenset[str]],
+        published: Callable[[M], M] | None = None,
     ) -> None:
         """Bind ``store`` to one kind.
 
@@ -50,11 +52,13 @@ class Repository(Generic[M]):
             kind: Resource kind.
             cls: Message class of the kind.
             indexes: Index names a resource belongs to.
+            published: The form of a resource its event stream receives (default: as stored).
         """
         self.store = store
         self.kind = kind
         self._cls = cls
         self._indexes = indexes
+        self._published = published
 
     def decode(self, data: bytes) -> M:
         """Parse stored data."""
@@ -62,12 +66,15 @@ class Repository(Generic[M]):
 
     def _record(self, message: M) -> StoredRecord:
         md = _md(message)
+        check_org(md.org, "metadata.org")
+        check_slug(md.slug, "metadata.slug")
         return StoredRecord(
             id=md.id,
             org=md.org,
             slug=md.slug,
             data=codec.encode(message),
             indexes=self._indexes(message),
+            published=None if self._published is None else codec.encode(self._published(message)),
         )
 
     async def create(self, message: M) -> None:
@@ -91,7 +98,13 @@ class Repository(Generic[M]):
         return found
 
     async def find_by_slug(self, org: str, slug: str) -> M | None:
-        """Return the resource owning ``slug`` in ``org``, or ``None``."""
+        """Return the resource owning ``slug`` in ``org``, or ``None``.
+
+        Raises:
+            InvalidArgumentError: ``org`` or ``slug`` breaks its rule (``metadata.*`` named).
+        """
+        check_org(org, "metadata.org")
+        check_slug(slug, "metadata.slug")
         rid = await self.store.find_id_by_slug(self.kind, org, slug)
         return None if rid is None else await self.get(rid)
 

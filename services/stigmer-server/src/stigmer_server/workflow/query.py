@@ -8,11 +8,12 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 
+from stigmer_server.secrets.redaction import redact_workflow
 from stigmer_server.workflow.service import WorkflowService
 
 
 class WorkflowQueryController(query_pb2_grpc.WorkflowQueryControllerServicer):
-    """get / getByReference of workflows."""
+    """get / getByReference of workflows, secrets redacted."""
 
     def __init__(self, service: WorkflowService) -> None:
         """Serve ``service``."""
@@ -20,8 +21,8 @@ class WorkflowQueryController(query_pb2_grpc.WorkflowQueryControllerServicer):
 
     async def get(self, request: wf.WorkflowId, context: Any) -> wf.Workflow:
         """Workflow by id."""
-        return await self._s.get(request.value)
+        return redact_workflow(await self._s.get(request.value))
 
     async def getByReference(self, request: ar.ApiResourceReference, context: Any) -> wf.Workflow:
         """Workflow by org + slug."""
-        return await self._s.get_by_reference(request)
+        return redact_workflow(await self._s.get_by_reference(request))

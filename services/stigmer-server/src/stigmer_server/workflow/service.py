@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 
+from stigmer_protos.ai.stigmer.agentic.environment import v1 as env_v1
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -17,6 +18,8 @@ from stigmer_server.domain.reference import check_reference
 from stigmer_server.domain.slug import slugify
 from stigmer_server.domain.validation import check_envelope, require
 from stigmer_server.errors import AlreadyExistsError, NotFoundError
+from stigmer_server.secrets.keyring import Keyring
+from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.repository import Repository
@@ -30,11 +33,20 @@ def _indexes(_: wf.Workflow) -> frozenset[str]:
     return frozenset({keys.INDEX_ALL})
 
 
+def _env(workflow: wf.Workflow) -> dict[str, env_v1.EnvironmentValue]:
+    env = workflow.spec.env_spec if workflow.spec else None
+    return env.data if env is not None else {}
+
+
 class WorkflowService:
     """Workflow operations on the store."""
 
     def __init__(
-        self, store: ResourceStore, instances: InstanceService, clock: Clock = utc_now
+        self,
+        store: ResourceStore,
+        instances: InstanceService,
+        clock: Clock = utc_now,
+        keyring: Keyring | None = None,
     ) -> None:
         """Create the service.
 
@@ -42,8 +54,10 @@ class WorkflowService:
             store: Resource store.
             instances: Used to create default instances.
             clock: Source of "now".
+            keyring: Encrypts secret ``env_spec`` values at rest; ``None`` refuses them.
         """
         self.repo = Repository(store, WORKFLOW, wf.Workflow, _indexes)
+        self._sealer = SecretSealer(keyring, WORKFLOW.name, "spec.env_spec.data")
         self._instances = instances
         self._clock = clock
 
@@ -61,6 +75,7 @@ class WorkflowService:
         new = copy.deepcopy(workflow)
         md = self._validate(new)
         md.id = new_id(WORKFLOW.id_prefix)
+        self._sealer.seal(md.id, _env(new))
         new.status = wf.WorkflowStatus(audit=audit.created_audit(self._clock()))
         await self.repo.create(new)
         try:
@@ -141,13 +156,15 @@ class WorkflowService:
             )
             status = copy.deepcopy(current.status) or wf.WorkflowStatus()
             status.audit = audit.spec_updated(status.audit, now)
-            return wf.Workflow(
+            new = wf.Workflow(
                 api_version=current.api_version,
                 kind=current.kind,
                 metadata=new_md,
-                spec=incoming.spec,
+                spec=copy.deepcopy(incoming.spec),  # sealed in place; this may run again
                 status=status,
             )
+            self._sealer.seal(new_md.id, _env(new), _env(current))
+            return new
 
         return await self.repo.update(target, change)
 
@@ -170,6 +187,15 @@ class WorkflowService:
             with contextlib.suppress(NotFoundError):
                 await self._instances.repo.delete(default_id)
         return deleted
+
+    def open_secrets(self, workflow: wf.Workflow) -> dict[str, str]:
+        """The clear values of the workflow's secret ``env_spec`` entries, by name.
+
+        Raises:
+            FailedPreconditionError: No key is configured, or a value does not decrypt.
+        """
+        md = workflow.metadata
+        return self._sealer.open(md.id if md else "", _env(workflow))
 
     async def get(self, workflow_id: str) -> wf.Workflow:
         """Return the workflow or raise NotFoundError."""

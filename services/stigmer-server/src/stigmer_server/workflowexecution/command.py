@@ -9,13 +9,14 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_telemetry import execution_metrics, phase_label
 
+from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.service import ExecutionService
 
 
 class WorkflowExecutionCommandController(
     command_pb2_grpc.WorkflowExecutionCommandControllerServicer
 ):
-    """create / update / updateStatus / delete / cancel of workflow executions."""
+    """create / update / updateStatus / delete / cancel / signal; secrets redacted."""
 
     def __init__(self, service: ExecutionService) -> None:
         """Serve ``service``."""
@@ -23,34 +24,34 @@ class WorkflowExecutionCommandController(
 
     async def create(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
         """Create (PENDING) and start an execution."""
-        return await self._s.create(request)
+        return redact_execution(await self._s.create(request))
 
     async def update(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
         """Update spec/metadata."""
-        return await self._s.update(request)
+        return redact_execution(await self._s.update(request))
 
     async def updateStatus(
         self, request: wex.WorkflowExecutionUpdateStatusInput, context: Any
     ) -> wex.WorkflowExecution:
-        """Merge a status update."""
-        updated = await self._s.update_status(request.execution_id, request.status)
+        """Merge a status update while the execution runs (a terminal one no longer changes)."""
+        updated = await self._s.update_status(request.execution_id, request.status, live_only=True)
         phase = request.status.phase.name if request.status else ""
         execution_metrics().status_update(phase_label(phase) if phase else "unchanged", "rpc")
-        return updated
+        return redact_execution(updated)
 
     async def delete(self, request: ar.ApiResourceId, context: Any) -> wex.WorkflowExecution:
         """Delete and return the execution."""
-        return await self._s.delete(request.value)
+        return redact_execution(await self._s.delete(request.value))
 
     async def cancel(
         self, request: wex.WorkflowExecutionCancelInput, context: Any
     ) -> wex.WorkflowExecution:
         """Request cancellation through the orchestrator."""
-        return await self._s.cancel(request.execution_id, request.reason)
+        return redact_execution(await self._s.cancel(request.execution_id, request.reason))
 
     async def signal(
         self, request: wex.WorkflowExecutionSignalInput, context: Any
     ) -> wex.WorkflowExecution:
         """Deliver an event to the execution's ``listen`` tasks."""
         event = request.event.to_dict() if request.event is not None else {}
-        return await self._s.signal(request.execution_id, event)
+        return redact_execution(await self._s.signal(request.execution_id, event))

@@ -9,12 +9,18 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc
 from stigmer_telemetry import execution_metrics
 
+from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.service import ExecutionService
 from stigmer_server.workflowexecution.subscription import Subscriptions
 
 
+def _redacted(page: wex.WorkflowExecutionList) -> wex.WorkflowExecutionList:
+    page.entries = [redact_execution(e) for e in page.entries]
+    return page
+
+
 class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryControllerServicer):
-    """get / list / listByWorkflow / subscribe of workflow executions."""
+    """get / list / listByWorkflow / subscribe (secrets redacted), and the runner's getSecrets."""
 
     def __init__(self, service: ExecutionService, subscriptions: Subscriptions) -> None:
         """Serve ``service`` and ``subscriptions``."""
@@ -23,19 +29,19 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
 
     async def get(self, request: wex.WorkflowExecutionId, context: Any) -> wex.WorkflowExecution:
         """Execution by id."""
-        return await self._s.get(request.value)
+        return redact_execution(await self._s.get(request.value))
 
     async def list(
         self, request: wex.ListWorkflowExecutionsRequest, context: Any
     ) -> wex.WorkflowExecutionList:
         """Executions, newest first, filtered by phase and tags."""
-        return await self._s.list(request)
+        return _redacted(await self._s.list(request))
 
     async def listByWorkflow(
         self, request: wex.ListWorkflowExecutionsByWorkflowRequest, context: Any
     ) -> wex.WorkflowExecutionList:
         """Executions of a workflow, newest first."""
-        return await self._s.list_by_workflow(request)
+        return _redacted(await self._s.list_by_workflow(request))
 
     async def subscribe(
         self, request: wex.SubscribeWorkflowExecutionRequest, context: Any
@@ -45,6 +51,13 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
         metrics.stream_opened()
         try:
             async for execution in self._subs.follow(request.execution_id):
-                yield execution
+                yield redact_execution(execution)
         finally:
             metrics.stream_closed()
+
+    async def getSecrets(
+        self, request: wex.GetWorkflowExecutionSecretsRequest, context: Any
+    ) -> wex.WorkflowExecutionSecrets:
+        """The execution's secret values, for its own interpreter workflow while it runs."""
+        values = await self._s.secrets(request.execution_id, request.runner_workflow_id)
+        return wex.WorkflowExecutionSecrets(values=values)

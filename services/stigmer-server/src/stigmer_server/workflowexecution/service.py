@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.temporal_names import interpreter_workflow_id
 
 from stigmer_server.domain import audit
 from stigmer_server.domain.clock import Clock, utc_now
@@ -19,8 +20,12 @@ from stigmer_server.errors import (
     InternalError,
     InvalidArgumentError,
     NotFoundError,
+    PermissionDeniedError,
     UnavailableError,
 )
+from stigmer_server.secrets.keyring import Keyring
+from stigmer_server.secrets.redaction import redact_execution
+from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.pagination import list_page, page_size_of
@@ -53,6 +58,14 @@ def _indexes(execution: wex.WorkflowExecution) -> frozenset[str]:
     )
 
 
+class _Unchanged(Exception):
+    """Aborts a status write that would change nothing (``execution`` is the stored state)."""
+
+    def __init__(self, execution: wex.WorkflowExecution) -> None:
+        super().__init__("unchanged")
+        self.execution = execution
+
+
 class ExecutionService:
     """WorkflowExecution operations: validation, merge, audit, atomic persistence, publishing."""
 
@@ -63,6 +76,7 @@ class ExecutionService:
         instances: InstanceService,
         launcher: ExecutionLauncher | None = None,
         clock: Clock = utc_now,
+        keyring: Keyring | None = None,
     ) -> None:
         """Create the service.
 
@@ -72,8 +86,13 @@ class ExecutionService:
             instances: Resolves explicit instances.
             launcher: Starts/cancels executions; ``None`` in API-only mode.
             clock: Source of "now".
+            keyring: Encrypts secret ``runtime_env`` values at rest; ``None`` refuses them.
         """
-        self.repo = Repository(store, WORKFLOW_EXECUTION, wex.WorkflowExecution, _indexes)
+        # Event-stream entries carry no secret material at all, not even sealed values.
+        self.repo = Repository(
+            store, WORKFLOW_EXECUTION, wex.WorkflowExecution, _indexes, published=redact_execution
+        )
+        self._sealer = SecretSealer(keyring, WORKFLOW_EXECUTION.name, "spec.runtime_env")
         self._workflows = workflows
         self._instances = instances
         self.launcher = launcher
@@ -103,6 +122,7 @@ class ExecutionService:
             workflow = await self._workflows.repo.require(spec.workflow_id)
             spec.workflow_instance_id = await self._workflows.ensure_default_instance(workflow)
         md.id = new_id(WORKFLOW_EXECUTION.id_prefix)
+        self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
         )
@@ -142,7 +162,11 @@ class ExecutionService:
             )
 
     async def update_status(
-        self, execution_id: str, status: wex.WorkflowExecutionStatus | None
+        self,
+        execution_id: str,
+        status: wex.WorkflowExecutionStatus | None,
+        *,
+        live_only: bool = False,
     ) -> wex.WorkflowExecution:
         """Merge a status update into the execution atomically and publish the result.
 
@@ -154,6 +178,11 @@ class ExecutionService:
         Args:
             execution_id: Execution id.
             status: Partial status (see :func:`merge_status`).
+            live_only: Change the execution only while it is PENDING or IN_PROGRESS (the
+                ``updateStatus`` RPC, which runners report progress through): once it is
+                terminal, repeating its phase is an idempotent no-op and any other update is
+                refused. The orchestration's own writes (final status, start failure,
+                ``temporal_workflow_id``) merge by :func:`merge_status` alone.
 
         Returns:
             The execution after the merge.
@@ -161,7 +190,8 @@ class ExecutionService:
         Raises:
             InvalidArgumentError: Missing id/status, unknown enum values, task without id.
             NotFoundError: No such execution.
-            FailedPreconditionError: Illegal phase transition.
+            FailedPreconditionError: Illegal phase transition; with ``live_only``, any change
+                to a terminal execution.
         """
         require(execution_id, "execution_id")
         update = check_status(status)
@@ -169,12 +199,21 @@ class ExecutionService:
 
         def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
             old = current.status or wex.WorkflowExecutionStatus()
+            if live_only and is_terminal(old.phase):
+                if update.phase == old.phase:
+                    raise _Unchanged(current)
+                raise FailedPreconditionError(
+                    f"execution is already {old.phase.name}; its status can no longer change"
+                )
             merged = merge_status(old, update, now)
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
 
-        return await self.repo.update(execution_id, change, publish=True)
+        try:
+            return await self.repo.update(execution_id, change, publish=True)
+        except _Unchanged as unchanged:
+            return unchanged.execution
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""
@@ -198,6 +237,7 @@ class ExecutionService:
                     raise InvalidArgumentError(f"spec.{field}", "is immutable")
                 setattr(spec, field, getattr(cur_spec, field))
             check_spec(spec)
+            self._sealer.seal(current.metadata.id, spec.runtime_env, cur_spec.runtime_env)
             new_md = copy.deepcopy(md)
             new_md.id, new_md.slug, new_md.org = (
                 current.metadata.id,
@@ -223,6 +263,45 @@ class ExecutionService:
     async def get(self, execution_id: str) -> wex.WorkflowExecution:
         """Return the execution or raise NotFoundError."""
         return await self.repo.require(require(execution_id, "value"))
+
+    async def secrets(self, execution_id: str, runner_workflow_id: str) -> dict[str, str]:
+        """The clear secret values of a running execution, for its interpreter workflow only.
+
+        The workflow's ``env_spec`` secrets, overridden by the execution's ``runtime_env``
+        secrets of the same name.
+
+        Args:
+            execution_id: Execution id.
+            runner_workflow_id: The caller's workflow id; must be the execution's interpreter
+                workflow id.
+
+        Raises:
+            InvalidArgumentError: A missing id.
+            NotFoundError: No such execution.
+            PermissionDeniedError: ``runner_workflow_id`` is not the execution's interpreter.
+            FailedPreconditionError: The execution is terminal, or no key can open a value.
+        """
+        require(execution_id, "execution_id")
+        require(runner_workflow_id, "runner_workflow_id")
+        execution = await self.repo.require(execution_id)
+        if runner_workflow_id != interpreter_workflow_id(execution_id):
+            raise PermissionDeniedError(
+                f"runner_workflow_id: {runner_workflow_id!r} is not the interpreter workflow of"
+                f" execution {execution_id}"
+            )
+        phase = (execution.status or wex.WorkflowExecutionStatus()).phase
+        if is_terminal(phase):
+            raise FailedPreconditionError(
+                f"execution {execution_id} is {phase.name}: its secrets are no longer served"
+            )
+        spec = execution.spec or wex.WorkflowExecutionSpec()
+        values: dict[str, str] = {}
+        if spec.workflow_id:
+            workflow = await self._workflows.repo.get(spec.workflow_id)
+            if workflow is not None:
+                values.update(self._workflows.open_secrets(workflow))
+        values.update(self._sealer.open(execution_id, spec.runtime_env))
+        return values
 
     async def cancel(self, execution_id: str, reason: str) -> wex.WorkflowExecution:
         """Ask the orchestrator to cancel a non-terminal execution; return its current state.

@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.temporal_names import interpreter_workflow_id
+from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, interpreter_workflow_id
 from stigmer_telemetry import execution_context
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
@@ -28,24 +28,41 @@ from workflow_runner.engine import (
     load_workflow,
 )
 from workflow_runner.engine.activities.heartbeat import heartbeating
+from workflow_runner.engine.contract import AllowedActivity
+from workflow_runner.engine.errors import definition_problem
 from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import completed_status, failed_status
-
-EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 
 _log = logging.getLogger(__name__)
 
 
 class ExecutionSetupError(Exception):
-    """The execution cannot run as configured (missing resources, invalid workflow)."""
+    """The execution cannot run as configured (missing resources, invalid workflow).
+
+    Attributes:
+        details: The RFC 7807 error object, when there is one (an invalid workflow).
+    """
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        """Keep ``message`` and the optional error object."""
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass(frozen=True)
 class InterpreterSettings:
-    """Where and how the interpreter workflow runs."""
+    """Where and how the interpreter workflow runs.
+
+    Attributes:
+        task_queue: The interpreter workflow's task queue.
+        execution_timeout: Its Temporal execution timeout.
+        allowed_activities: The operator's ``call: activity`` allow-list, checked when the
+            document is loaded here and passed to the interpreter in :class:`EngineInput`.
+    """
 
     task_queue: str
     execution_timeout: timedelta = timedelta(minutes=30)
+    allowed_activities: tuple[AllowedActivity, ...] = ()
 
 
 class ExecuteWorkflowActivity:
@@ -82,7 +99,7 @@ class ExecuteWorkflowActivity:
         try:
             yaml_text = await self._workflow_yaml(spec)
         except ExecutionSetupError as err:
-            return failed_status(str(err))
+            return failed_status(str(err), err.details)
         # Marking the execution IN_PROGRESS and starting the interpreter are independent and
         # each a round trip: do both at once (about 45 ms less before the first task runs).
         # The terminal status is written only after this activity returns, so it cannot
@@ -135,10 +152,11 @@ class ExecuteWorkflowActivity:
             raise ExecutionSetupError(f"workflow {workflow_id} has no spec")
         try:
             yaml_text = workflow_to_yaml(workflow.spec)
-            load_workflow(yaml_text)
+            load_workflow(yaml_text, self._settings.allowed_activities)
         except (ConversionError, DefinitionError) as err:
             name = (workflow.metadata.name if workflow.metadata else "") or workflow_id
-            raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}") from err
+            details = definition_problem(err) if isinstance(err, DefinitionError) else None
+            raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}", details) from err
         return yaml_text
 
     async def _start_interpreter(
@@ -148,7 +166,12 @@ class ExecuteWorkflowActivity:
         try:
             return await self._temporal.start_workflow(
                 ENGINE_WORKFLOW_NAME,
-                EngineInput(execution_id=execution_id, workflow_yaml=yaml_text, input=data),
+                EngineInput(
+                    execution_id=execution_id,
+                    workflow_yaml=yaml_text,
+                    input=data,
+                    allowed_activities=list(self._settings.allowed_activities),
+                ),
                 id=workflow_id,
                 task_queue=self._settings.task_queue,
                 execution_timeout=self._settings.execution_timeout,

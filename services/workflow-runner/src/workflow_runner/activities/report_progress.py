@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
+import grpc
 from temporalio import activity
 
 from workflow_runner.api import StigmerApi
+from workflow_runner.client import StigmerRpcError
 from workflow_runner.engine import REPORT_PROGRESS_ACTIVITY, ProgressBatch
+from workflow_runner.engine.identity import scheduling_execution_id
 from workflow_runner.status_mapping import progress_status
+
+_log = logging.getLogger(__name__)
 
 
 class ReportProgressActivity:
@@ -18,6 +25,22 @@ class ReportProgressActivity:
 
     @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
     async def report_task_progress(self, batch: ProgressBatch) -> None:
-        """Upsert the batch's task rows; idempotent, so Temporal may retry it freely."""
-        if batch.tasks:
-            await self._api.update_status(batch.execution_id, progress_status(batch))
+        """Upsert the batch's task rows; idempotent, so Temporal may retry it freely.
+
+        The rows go to the execution whose interpreter workflow scheduled the activity;
+        ``batch.execution_id`` is not trusted (whoever schedules the activity chooses it).
+        Rows of an execution that has ended (or was deleted) are dropped: the server refuses
+        them, and retrying cannot change that.
+
+        Raises:
+            ApplicationError: Non-retryable, when no interpreter workflow scheduled it.
+        """
+        execution_id = scheduling_execution_id()
+        if not batch.tasks:
+            return
+        try:
+            await self._api.update_status(execution_id, progress_status(batch))
+        except StigmerRpcError as err:
+            if err.code not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+                raise
+            _log.info("progress of execution %s dropped: %s", execution_id, err.details)

@@ -141,6 +141,27 @@ class StigmerClient:
             execution_v1.WorkflowExecutionId(value=execution_id),
         )
 
+    async def get_secrets(self, execution_id: str, runner_workflow_id: str) -> dict[str, str]:
+        """Fetch an execution's secret values (``WorkflowExecutionQueryController/getSecrets``).
+
+        Args:
+            execution_id: The execution (``wex-...``).
+            runner_workflow_id: The execution's interpreter workflow id.
+
+        Raises:
+            StigmerRpcError: The call failed (PERMISSION_DENIED for another workflow id,
+                FAILED_PRECONDITION once the execution is terminal).
+        """
+        stub = self._stub("execution")
+        reply: execution_v1.WorkflowExecutionSecrets = await self._call(
+            "WorkflowExecutionQueryController/getSecrets",
+            stub.getSecrets,
+            execution_v1.GetWorkflowExecutionSecretsRequest(
+                execution_id=execution_id, runner_workflow_id=runner_workflow_id
+            ),
+        )
+        return dict(reply.values)
+
     async def update_status(
         self, execution_id: str, status: execution_v1.WorkflowExecutionStatus
     ) -> execution_v1.WorkflowExecution:

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
+
+from workflow_runner.engine.network_policy import ALLOW_CIDRS_ENV, DENY_CIDRS_ENV, NetworkPolicy
 
 EVENT_SINK_ENV = "STIGMER_EVENT_SINK_URL"
 """Environment variable naming the default CloudEvents sink URL of ``emit`` tasks."""
 
 ALLOW_RUN_ENV = "STIGMER_ALLOW_RUN"
 """Environment variable (``1``/``true``) allowing ``run: shell`` / ``run: script`` tasks."""
+
+ALLOW_FILE_RESOURCES_ENV = "STIGMER_ALLOW_FILE_RESOURCES"
+"""Environment variable (``1``/``true``) allowing ``file://`` and path resources."""
+
+FILE_RESOURCES_ROOT_ENV = "STIGMER_FILE_RESOURCES_ROOT"
+"""Environment variable: the directory local resources must resolve into (required when on)."""
 
 
 class SecretResolver(Protocol):
@@ -68,6 +77,10 @@ class EngineConfig:
         python_executable: Interpreter used for ``run: script`` with ``language: python``.
         node_executable: Interpreter used for ``language: js``/``javascript`` (None: look up
             ``node`` on PATH when the script runs).
+        network_policy: Addresses ``call: http/openapi/grpc`` and resource fetches may connect
+            to (the ``emit`` sink, set by the operator, is exempt).
+        file_resources_root: The directory ``file://`` / path resources (OpenAPI documents,
+            protos, script sources) must resolve into, symlinks followed; None refuses them.
     """
 
     event_sink_url: str | None = None
@@ -76,15 +89,40 @@ class EngineConfig:
     run_timeout_seconds: float = 300.0
     python_executable: str | None = None
     node_executable: str | None = None
+    network_policy: NetworkPolicy = field(default_factory=NetworkPolicy)
+    file_resources_root: Path | None = None
 
     @classmethod
     def from_env(cls, secret_resolver: SecretResolver | None = None) -> EngineConfig:
-        """Build a config from ``STIGMER_EVENT_SINK_URL`` and ``STIGMER_ALLOW_RUN``."""
+        """Build a config from the ``STIGMER_*`` variables named in this module.
+
+        Raises:
+            ValueError: A CIDR list does not parse, or local files are allowed without an
+                existing root directory (the message names the setting).
+        """
         return cls(
             event_sink_url=os.environ.get(EVENT_SINK_ENV) or None,
             allow_run=_env_flag(ALLOW_RUN_ENV),
             secret_resolver=secret_resolver,
+            network_policy=NetworkPolicy.from_settings(
+                os.environ.get(ALLOW_CIDRS_ENV, ""), os.environ.get(DENY_CIDRS_ENV, "")
+            ),
+            file_resources_root=_file_resources_root(),
         )
+
+
+def _file_resources_root() -> Path | None:
+    if not _env_flag(ALLOW_FILE_RESOURCES_ENV):
+        return None
+    root = os.environ.get(FILE_RESOURCES_ROOT_ENV, "").strip()
+    if not root:
+        raise ValueError(
+            f"{ALLOW_FILE_RESOURCES_ENV} is on but {FILE_RESOURCES_ROOT_ENV} is not set"
+        )
+    path = Path(root).resolve()
+    if not path.is_dir():
+        raise ValueError(f"{FILE_RESOURCES_ROOT_ENV}: {root!r} is not a directory")
+    return path
 
 
 EXPRESSION_CPU_ENV = "STIGMER_EXPRESSION_CPU_SECONDS"

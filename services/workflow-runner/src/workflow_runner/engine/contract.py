@@ -36,6 +36,36 @@ PENDING_LISTENS_QUERY = "pending_listens"
 
 TASK_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED")
 
+INTERNAL_ACTIVITY_PREFIX = "ServerlessWorkflow"
+"""Prefix of the engine's own task activities (present and future)."""
+
+INTERNAL_ACTIVITIES = frozenset(
+    {
+        REPORT_PROGRESS_ACTIVITY,
+        HTTP_CALL_ACTIVITY,
+        EMIT_EVENT_ACTIVITY,
+        OPENAPI_CALL_ACTIVITY,
+        GRPC_CALL_ACTIVITY,
+        RUN_PROCESS_ACTIVITY,
+        temporal_names.EXECUTE_WORKFLOW_ACTIVITY,
+        temporal_names.UPDATE_STATUS_ACTIVITY,
+    }
+)
+"""Activities of the engine and of the services: never callable from ``call: activity``."""
+
+
+@dataclass(frozen=True)
+class AllowedActivity:
+    """One entry of the operator's ``call: activity`` allow-list.
+
+    Attributes:
+        name: The activity type, or ``*`` for any activity (engine-internal ones never).
+        task_queue: The task queue the activity may be scheduled on.
+    """
+
+    name: str
+    task_queue: str
+
 
 @dataclass(frozen=True)
 class LoopResume:
@@ -106,6 +136,8 @@ class EngineInput:
         tasks_per_run_limit: Continue as new after this many safe points (top-level tasks and
             top-level ``for`` iterations) in one run; for tests and to bound a run's history.
         resume: Set by continue-as-new: where the previous run stopped. None on a first run.
+        allowed_activities: The runner operator's ``call: activity`` allow-list (trusted: set by
+            the runner, never by the document). Empty: no ``call: activity`` may run.
     """
 
     execution_id: str
@@ -115,6 +147,7 @@ class EngineInput:
     history_length_limit: int | None = None
     tasks_per_run_limit: int | None = None
     resume: ResumeState | None = None
+    allowed_activities: list[AllowedActivity] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -149,7 +182,8 @@ class ProgressBatch:
     """Rows changed since the previous flush, sent to ``ReportTaskProgress``.
 
     Attributes:
-        execution_id: The execution the rows belong to.
+        execution_id: The execution the rows belong to. Informational only: the progress
+            activity reports for the execution whose interpreter workflow scheduled it.
         tasks: Changed rows, latest state of each ``task_id``, in first-change order.
         output: The workflow output (size capped) on the final batch of a successful run.
         sequence: 1-based flush counter within the run.

@@ -86,3 +86,14 @@ class DefinitionError(ValueError):
         count = len(self.problems)
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"invalid workflow definition ({count} {noun}):\n{lines}")
+
+
+def definition_problem(exc: DefinitionError) -> dict[str, Any]:
+    """The ``configuration`` error of a document that cannot run, listing its problems."""
+    return {
+        "type": error_type("configuration"),
+        "status": 400,
+        "title": "Invalid workflow definition",
+        "detail": "; ".join(exc.problems),
+        "instance": "/",
+    }

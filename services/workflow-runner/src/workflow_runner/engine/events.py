@@ -7,12 +7,11 @@ by at most one filter of one ``listen``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions
+from workflow_runner.engine import expressions, filter_patterns
 
 MAX_BUFFERED = 1000
 
@@ -86,8 +85,12 @@ def matches(
     """Whether ``event`` satisfies an event filter's ``with`` attributes.
 
     A runtime expression is evaluated against the attribute's value and must be truthy; a
-    string is a regular expression the attribute must fully match (plain strings therefore
-    compare by equality); any other value must be equal.
+    string equal to the attribute matches; a string written ``/pattern/`` is a regular
+    expression the attribute must fully match (see :mod:`filter_patterns`); any other value
+    must be equal.
+
+    Raises:
+        WorkflowError: A pattern ran out of its time budget.
     """
     properties = (filter_ or {}).get("with") or {}
     for key, expected in properties.items():
@@ -100,10 +103,10 @@ def matches(
         elif isinstance(expected, str):
             if not isinstance(actual, str):
                 return False
-            try:
-                if actual != expected and re.fullmatch(expected, actual) is None:
-                    return False
-            except re.error:
+            if actual == expected:
+                continue
+            pattern = filter_patterns.pattern_of(expected)
+            if pattern is None or not filter_patterns.full_match(pattern, actual):
                 return False
         elif actual != expected:
             return False

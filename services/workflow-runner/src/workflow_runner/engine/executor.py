@@ -17,7 +17,7 @@ from temporalio import workflow
 from temporalio.exceptions import TemporalError
 
 from workflow_runner.engine import dataflow, expressions
-from workflow_runner.engine.contract import LoopResume, ResumeState
+from workflow_runner.engine.contract import AllowedActivity, LoopResume, ResumeState
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import WorkflowError, describe, make_error
 from workflow_runner.engine.events import EventInbox
@@ -111,12 +111,14 @@ class Executor:
         *,
         resume: ResumeState | None = None,
         policy: ContinuePolicy | None = None,
+        allowed_activities: Sequence[AllowedActivity] = (),
     ) -> None:
         """Prepare a run of ``definition`` with the workflow's raw input.
 
         ``resume`` continues a previous run at its position; ``policy`` says when this run
         continues as new (at the safe points: before a top-level task and between iterations
-        of a top-level ``for``).
+        of a top-level ``for``); ``allowed_activities`` is the runner's ``call: activity``
+        allow-list (empty: none may run).
         """
         self.definition = definition
         self.execution_id = execution_id
@@ -125,6 +127,7 @@ class Executor:
         self.events = events if events is not None else EventInbox()
         self.resume = resume
         self.policy = policy or ContinuePolicy()
+        self.allowed_activities = tuple(allowed_activities)
         self.pending_loop = resume.loop if resume is not None else None
         self.steps = 0
         self.workflow_timeout: float | None = None

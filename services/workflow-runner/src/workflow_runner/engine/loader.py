@@ -7,12 +7,14 @@ task inside a ``for`` (whose ``do`` is a sibling of ``for``), ``/do/0/f/fork/bra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions, limits, secrets
+from workflow_runner.engine import expressions, filter_patterns, limits, secrets
+from workflow_runner.engine.activity_policy import ActivityNotAllowedError, task_queue_for
 from workflow_runner.engine.authoring import FLOW_KEYWORDS, unknown_flow_target
+from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.engine.durations import to_timedelta
 from workflow_runner.engine.errors import DefinitionError
 from workflow_runner.engine.schema_validation import data_schema_problem, dsl_schema_problems
@@ -104,8 +106,16 @@ class WorkflowDefinition:
         return use
 
 
-def load_workflow(yaml_text: str) -> WorkflowDefinition:
+def load_workflow(
+    yaml_text: str, allowed_activities: Sequence[AllowedActivity] | None = None
+) -> WorkflowDefinition:
     """Parse and validate a DSL 1.0.x document and build its task tree.
+
+    Args:
+        yaml_text: The document.
+        allowed_activities: The runner's ``call: activity`` allow-list: a call whose activity
+            name and task queue are literals must be allowed by it. None (offline validation,
+            no runner known) only rejects calls of the engine's internal activities.
 
     Raises:
         DefinitionError: The document cannot run; its message lists every problem found.
@@ -122,7 +132,7 @@ def load_workflow(yaml_text: str) -> WorkflowDefinition:
     problems = dsl_schema_problems(raw)
     if problems:
         raise DefinitionError(problems)
-    checker = _Checker(raw)
+    checker = _Checker(raw, allowed_activities)
     tasks = checker.task_list(raw["do"], "/do", frozenset())
     checker.workflow_level()
     checker.problems.extend(limits.tree_problems(tasks))
@@ -134,8 +144,11 @@ def load_workflow(yaml_text: str) -> WorkflowDefinition:
 class _Checker:
     """Walks the document, collecting support problems and building :class:`TaskNode`s."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    def __init__(
+        self, raw: Mapping[str, Any], allowed_activities: Sequence[AllowedActivity] | None
+    ) -> None:
         self.raw = raw
+        self.allowed_activities = allowed_activities
         self.use: Mapping[str, Any] = raw.get("use") or {}
         self.problems: list[str] = []
         self.calling: set[str] = set()
@@ -309,6 +322,7 @@ class _Checker:
             arguments = args.get("arguments", [])
             if not isinstance(arguments, list | dict | str):
                 self.problem(f"{pointer}/with/arguments", "arguments must be a list or object")
+            self.activity_allowed(pointer, args)
             return TaskNode(name, pointer, "call.activity", spec)
         if target in ("asyncapi", "a2a", "mcp"):
             self.problem(
@@ -318,6 +332,25 @@ class _Checker:
             )
             return TaskNode(name, pointer, f"call.{target}", spec)
         return self.function_call(name, spec, pointer, variables)
+
+    def activity_allowed(self, pointer: str, args: Mapping[str, Any]) -> None:
+        """Check a ``call: activity`` whose name is a literal (expressions: at run time)."""
+        activity = args.get("name")
+        if not isinstance(activity, str) or expressions.is_runtime_expression(activity):
+            return
+        queue = args.get("taskQueue")
+        # A queue given by an expression is checked at run time; the name can be checked now.
+        queue_known = queue is None or (
+            isinstance(queue, str) and not expressions.is_runtime_expression(queue)
+        )
+        try:
+            task_queue_for(
+                self.allowed_activities if queue_known else None,
+                activity,
+                str(queue) if queue_known and queue else None,
+            )
+        except ActivityNotAllowedError as exc:
+            self.problem(pointer, str(exc))
 
     def grpc(
         self, name: str, spec: Mapping[str, Any], pointer: str, args: Mapping[str, Any]
@@ -407,6 +440,7 @@ class _Checker:
                 self.problem(f"{at}/correlate", "event correlation is not supported yet")
             if isinstance(item, dict):
                 self.expression(f"{at}/with", item.get("with") or {}, whole=False)
+                self.patterns(f"{at}/with", item.get("with") or {})
         until = strategy.get("until")
         if until is None:
             return
@@ -416,6 +450,13 @@ class _Checker:
             self.expression(f"{pointer}/until", until, whole=True)
         elif isinstance(until, dict):
             self.strategy(f"{pointer}/until", until, top=False)
+
+    def patterns(self, pointer: str, properties: Mapping[str, Any]) -> None:
+        for key, value in properties.items():
+            pattern = filter_patterns.pattern_of(value)
+            problem = None if pattern is None else filter_patterns.pattern_problem(pattern)
+            if problem:
+                self.problem(f"{pointer}/{escape_pointer_token(str(key))}", problem)
 
     def run(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
         process = spec["run"]

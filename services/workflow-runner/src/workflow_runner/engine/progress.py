@@ -14,7 +14,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, CancelledError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflow_runner.engine.contract import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
 from workflow_runner.engine.task_spans import record_task_span
@@ -140,7 +140,8 @@ class ProgressBuffer:
                     maximum_interval=timedelta(seconds=10),
                 ),
             )
-        except (ActivityError, asyncio.CancelledError) as exc:
+        except (ActivityError, ApplicationError, asyncio.CancelledError) as exc:
+            # A local activity's non-retryable failure arrives as the bare ApplicationError.
             # Unsent rows go back to the buffer so a later flush (at the latest the final one)
             # still reports them.
             for row in tasks:

@@ -22,8 +22,8 @@ from workflow_runner.engine.contract import (
 from workflow_runner.engine.errors import (
     DefinitionError,
     WorkflowError,
+    definition_problem,
     describe,
-    error_type,
     short_type,
 )
 from workflow_runner.engine.events import EventInbox
@@ -38,6 +38,7 @@ SANDBOX_PASSTHROUGH: tuple[str, ...] = (
     "jsonschema_rs",
     "yaml",
     "httpx",
+    "regex",
 )
 """Modules the worker's sandbox must pass through.
 
@@ -110,15 +111,9 @@ class ExecuteServerlessWorkflow:
             progress.flushes = resume.progress_sequence
             self._events.restore(resume.events, resume.event_numbers, resume.events_received)
         try:
-            definition = load_workflow(input.workflow_yaml)
+            definition = load_workflow(input.workflow_yaml, input.allowed_activities)
         except DefinitionError as exc:
-            error = {
-                "type": error_type("configuration"),
-                "status": 400,
-                "title": "Invalid workflow definition",
-                "detail": "; ".join(exc.problems),
-                "instance": "/",
-            }
+            error = definition_problem(exc)
             await progress.flush(final=True, workflow_status="FAILED", error=describe(error))
             raise _application_error(error) from None
         progress.span_attributes = {
@@ -146,6 +141,7 @@ class ExecuteServerlessWorkflow:
             self._events,
             resume=resume,
             policy=policy,
+            allowed_activities=input.allowed_activities,
         )
         try:
             output = await executor.run_workflow(input.input)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import EVENT_SIGNAL, interpreter_workflow_id
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -13,6 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.launcher import (
     LauncherNotRunningError,
     LauncherUnavailableError,
@@ -28,23 +27,6 @@ from stigmer_server.workflowexecution.temporal.names import (
 )
 
 _UNREACHABLE = (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED)
-
-
-def without_secret_values(execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
-    """A copy of ``execution`` whose secret ``runtime_env`` values are blank.
-
-    Workflow inputs are stored in Temporal history in clear; the runner reads secret values
-    from stigmer-server when an activity needs them (ADR 0008), so none travel here.
-    """
-    spec = execution.spec
-    if spec is None or not any(v.is_secret for v in spec.runtime_env.values()):
-        return execution
-    redacted = copy.deepcopy(execution)
-    assert redacted.spec is not None
-    for name, value in redacted.spec.runtime_env.items():
-        if value.is_secret:
-            redacted.spec.runtime_env[name] = ExecutionValue(value="", is_secret=True)
-    return redacted
 
 
 class TemporalWorkflowCreator:
@@ -87,7 +69,9 @@ class TemporalWorkflowCreator:
         try:
             await client.start_workflow(
                 WORKFLOW_TYPE,
-                without_secret_values(execution),
+                # Workflow inputs are stored in Temporal history in clear; the runner reads
+                # secret values through getSecrets when an activity needs them (ADR 0008, 0018).
+                redact_execution(execution),
                 id=wid,
                 task_queue=self._config.stigmer_task_queue,
                 execution_timeout=self._config.execution_timeout,

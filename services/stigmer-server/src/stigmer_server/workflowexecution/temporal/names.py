@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from stigmer_protos import temporal_names
+
 WORKFLOW_TYPE = "stigmer/workflow-execution/invoke"
 """Type of the orchestration workflow, registered on the stigmer task queue."""
 
-EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
+EXECUTE_WORKFLOW_ACTIVITY = temporal_names.EXECUTE_WORKFLOW_ACTIVITY
 """Activity implemented by workflow-runner on the runner queue; never registered here."""
 
-UPDATE_STATUS_ACTIVITY = "UpdateWorkflowExecutionStatus"
+UPDATE_STATUS_ACTIVITY = temporal_names.UPDATE_STATUS_ACTIVITY
 """Local activity implemented and registered here, under exactly the name it is called by."""
 
 MEMO_ACTIVITY_TASK_QUEUE = "activityTaskQueue"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeVar
 
 from temporalio import activity
+from temporalio.exceptions import CancelledError
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult, deliver
@@ -23,17 +24,20 @@ from workflow_runner.engine.contract import (
     OPENAPI_CALL_ACTIVITY,
     RUN_PROCESS_ACTIVITY,
 )
+from workflow_runner.engine.identity import scheduling_execution_id
+from workflow_runner.engine.scrub import Scrubber
 
 
 class _SecretScoped(Protocol):
     """What the activities' requests share about secrets."""
 
     @property
-    def secret_scope(self) -> Any: ...
-    @property
-    def execution_id(self) -> str: ...
-    @property
     def secret_names(self) -> list[str] | None: ...
+    @property
+    def secret_sites(self) -> list[secrets.SecretSite]: ...
+
+
+_Result = TypeVar("_Result")
 
 
 class EngineActivities:
@@ -42,41 +46,66 @@ class EngineActivities:
     Each one heartbeats from a background task while it runs (see
     :mod:`~workflow_runner.engine.activities.heartbeat`), so a crashed worker is detected by the
     heartbeat timeout the engine schedules them with, and the attempt is retried elsewhere.
+
+    The activities that use secrets run through :meth:`_scrubbed`: whatever leaves them (result,
+    error, log records) is scrubbed of the execution's secrets (see
+    :mod:`~workflow_runner.engine.scrub`).
     """
 
     def __init__(self, config: EngineConfig | None = None) -> None:
         """Bind to ``config`` (default: :meth:`EngineConfig.from_env`)."""
         self.config = config or EngineConfig.from_env()
 
-    async def _secrets(self, request: _SecretScoped, auth: Any = None) -> dict[str, Any]:
-        """The secrets a call needs: only fetched when it defers ``$secrets`` or names one."""
-        uses_secret_auth = isinstance(auth, dict) and any(
-            isinstance(v, dict) and "use" in v for v in auth.values()
-        )
-        if request.secret_scope is None and not uses_secret_auth:
+    async def _secrets(self, request: _SecretScoped) -> dict[str, Any]:
+        """The secrets a call needs: only fetched when the request has secret sites.
+
+        They are the secrets of the execution whose interpreter workflow scheduled the activity
+        (never of an execution named in the request, which anyone scheduling it chooses).
+        """
+        if not request.secret_sites:
             return {}
-        return await secrets.fetch(self.config, request.execution_id, request.secret_names)
+        return await secrets.fetch(self.config, scheduling_execution_id(), request.secret_names)
+
+    async def _scrubbed(
+        self,
+        request: _SecretScoped,
+        perform: Callable[[dict[str, Any]], Awaitable[_Result]],
+    ) -> _Result:
+        """Run ``perform`` with the request's secrets; scrub its result, error and logs."""
+        values = await self._secrets(request)
+        scrubber = Scrubber(values)
+        if not scrubber:
+            return await perform(values)
+        with scrubber.active():
+            try:
+                result = await perform(values)
+            except CancelledError:
+                raise  # Temporal's cancellation, not a message
+            except Exception as exc:
+                raise scrubber.error(exc) from None
+        scrubbed: _Result = scrubber.data(result)
+        return scrubbed
 
     @activity.defn(name=HTTP_CALL_ACTIVITY)
     async def http_call(self, request: HttpRequest) -> HttpResponse:
         """``call: http`` (see :func:`~workflow_runner.engine.activities.http_call.perform`)."""
         async with heartbeating():
-            values = await self._secrets(request, request.authentication)
-            return await perform(request, values)
+            policy = self.config.network_policy
+            return await self._scrubbed(request, lambda values: perform(request, values, policy))
 
     @activity.defn(name=OPENAPI_CALL_ACTIVITY)
     async def openapi_call(self, request: OpenApiRequest) -> OpenApiResponse:
         """``call: openapi``."""
         async with heartbeating():
-            values = await self._secrets(request, request.authentication)
-            return await call(request, values)
+            return await self._scrubbed(request, lambda values: call(request, values, self.config))
 
     @activity.defn(name=GRPC_CALL_ACTIVITY)
     async def grpc_call(self, request: GrpcRequest) -> GrpcResponse:
         """``call: grpc`` (see :mod:`~workflow_runner.engine.activities.grpc_call`)."""
         async with heartbeating():
-            values = await self._secrets(request, request.authentication)
-            return await call_grpc(request, values)
+            return await self._scrubbed(
+                request, lambda values: call_grpc(request, values, self.config)
+            )
 
     @activity.defn(name=EMIT_EVENT_ACTIVITY)
     async def emit_event(self, request: EmitRequest) -> EmitResult:
@@ -88,8 +117,9 @@ class EngineActivities:
     async def run_process(self, request: RunRequest) -> ProcessResult:
         """``run: shell`` / ``run: script`` when the worker allows it."""
         async with heartbeating():
-            values = await self._secrets(request)
-            return await run_process(self.config, request, values)
+            return await self._scrubbed(
+                request, lambda values: run_process(self.config, request, values)
+            )
 
     def all(self) -> list[Callable[..., Any]]:
         """Every activity, for ``Worker(activities=...)``."""

@@ -57,12 +57,13 @@ async def deliver(request: EmitRequest, sink_url: str | None) -> EmitResult:
         )
         return EmitResult(delivered=False)
     try:
-        if True:
-            response = await shared_client().post(
-                sink_url,
-                json=event,
-                headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},
-            )
+        # The sink is the operator's (STIGMER_EVENT_SINK_URL), not the document's: exempt from
+        # the network policy so it may be an in-cluster broker the policy denies to documents.
+        response = await shared_client(None).post(
+            sink_url,
+            json=event,
+            headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},
+        )
     except httpx.HTTPError as exc:
         raise ApplicationError(
             f"emitting event to {sink_url} failed: {type(exc).__name__}: {exc}",

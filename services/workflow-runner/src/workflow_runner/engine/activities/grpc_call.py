@@ -33,9 +33,12 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities.egress import allowed_addresses
 from workflow_runner.engine.activities.http_call import authorization_header
-from workflow_runner.engine.activities.resources import fetch_text, local_path
+from workflow_runner.engine.activities.resources import checked_path, fetch_text
+from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.secrets import SecretSite
 
 with workflow.unsafe.imports_passed_through():
     import grpc
@@ -80,13 +83,15 @@ class GrpcRequest:
         port: Server port; None means 443 (gRPC's default). Port 443 uses TLS with the system
             roots, any other port plaintext.
         method: The unary method to call.
-        arguments: The request message as JSON (may hold deferred secret markers).
+        arguments: The request message as JSON (None at its secret sites).
         authentication: The evaluated ``basic``/``bearer`` policy, sent as ``authorization``
-            metadata (may hold secret markers).
+            metadata (None at its secret sites).
         timeout_seconds: Deadline of the call.
-        secret_scope: Scope of deferred ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        secret_scope: Scope of the ``$secrets`` expressions.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     proto: str
@@ -100,6 +105,7 @@ class GrpcRequest:
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -227,29 +233,64 @@ def status_error(path: str, exc: grpc.aio.AioRpcError) -> ApplicationError:
     return _error("communication", HTTP_STATUS.get(name, 500), "gRPC call failed", detail, **extra)
 
 
-def _target(request: GrpcRequest) -> tuple[str, bool]:
+def _bracketed(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+async def open_channel(request: GrpcRequest, config: EngineConfig) -> grpc.aio.Channel:
+    """A channel to an address of ``request.host`` the network policy allows.
+
+    The name is resolved and checked here and the channel dials the checked address, while the
+    authority (and the TLS target name on port 443) stays ``request.host``.
+
+    Raises:
+        ApplicationError: ``authorization`` when every address is denied, ``communication``
+            (503) when the name does not resolve.
+    """
     port = 443 if request.port is None else request.port
-    host = f"[{request.host}]" if ":" in request.host else request.host
-    return f"{host}:{port}", port == 443
+    try:
+        addresses = await allowed_addresses(config.network_policy, request.host, port)
+    except OSError as exc:
+        addresses, reason = [], f"cannot resolve {request.host}: {exc}"
+    else:
+        reason = f"{request.host} has no address"
+    if not addresses:  # as the channel would fail: UNAVAILABLE
+        raise _error(
+            "communication", 503, "gRPC call failed", reason, grpcStatus="UNAVAILABLE", grpcCode=14
+        )
+    target = f"{_bracketed(addresses[0])}:{port}"
+    authority = f"{_bracketed(request.host)}:{port}"
+    if port == 443:
+        return grpc.aio.secure_channel(
+            target,
+            grpc.ssl_channel_credentials(),
+            options=[
+                ("grpc.default_authority", request.host),
+                ("grpc.ssl_target_name_override", request.host),
+            ],
+        )
+    return grpc.aio.insecure_channel(target, options=[("grpc.default_authority", authority)])
 
 
-async def call(request: GrpcRequest, secrets: dict[str, Any]) -> GrpcResponse:
+async def call(
+    request: GrpcRequest, secrets: dict[str, Any], config: EngineConfig
+) -> GrpcResponse:
     """Compile the proto, build the request from ``arguments`` and call the unary method.
 
     Raises:
         ApplicationError: Non-retryable DSL errors: ``configuration`` (proto, service, method,
             arguments), ``communication`` / ``timeout`` (status of the call).
     """
-    text = await fetch_text(request.proto)
-    path = local_path(request.proto)
+    text = await fetch_text(request.proto, config)
+    path = checked_path(request.proto, config.file_resources_root)
     name = path.name if path is not None and path.name.endswith(".proto") else "service.proto"
     pool = await compile_proto(text, name, path.parent if path is not None else None)
     method = find_method(pool, name, request.service, request.method)
     full_path = f"/{method.containing_service.full_name}/{method.name}"
     request_class = message_factory.GetMessageClass(method.input_type)
     response_class = message_factory.GetMessageClass(method.output_type)
-    scope = request.secret_scope
-    arguments = secret_values.resolve(request.arguments, scope, secrets)
+    sites, scope = request.secret_sites, request.secret_scope
+    arguments = secret_values.resolve(request.arguments, "arguments", sites, scope, secrets)
     try:
         message = json_format.ParseDict(arguments or {}, request_class())
     except (json_format.ParseError, TypeError, ValueError) as exc:
@@ -258,17 +299,11 @@ async def call(request: GrpcRequest, secrets: dict[str, Any]) -> GrpcResponse:
         ) from None
     metadata: list[tuple[str, str]] = []
     authorization = authorization_header(
-        secret_values.resolve(request.authentication, scope, secrets), secrets
+        secret_values.resolve(request.authentication, "authentication", sites, scope, secrets)
     )
     if authorization:
         metadata.append(("authorization", authorization))
-    target, tls = _target(request)
-    channel = (
-        grpc.aio.secure_channel(target, grpc.ssl_channel_credentials())
-        if tls
-        else grpc.aio.insecure_channel(target)
-    )
-    async with channel:
+    async with await open_channel(request, config) as channel:
         stub = channel.unary_unary(
             full_path,
             request_serializer=lambda m: m.SerializeToString(),

@@ -11,9 +11,13 @@ from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities import redirects
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
+from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.network_policy import NetworkPolicy
+from workflow_runner.engine.secrets import SecretSite
 
 with workflow.unsafe.imports_passed_through():
     import httpx
@@ -34,9 +38,11 @@ class HttpRequest:
         follow_redirects: Follow 3xx responses (DSL ``redirect: true``).
         timeout_seconds: Network timeout.
         authentication: The evaluated ``basic``/``bearer`` policy (the header is built here).
-        secret_scope: Data and arguments for deferred ``$secrets`` expressions, if any.
-        execution_id: The execution whose secrets the resolver returns.
+        secret_scope: Data and arguments for the ``$secrets`` expressions, if any.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets`` (None: not declared, every resolved secret is visible).
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     method: str
@@ -51,6 +57,7 @@ class HttpRequest:
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,33 +97,70 @@ def decode_content(content_type: str, raw: bytes) -> Any:
     return base64.b64encode(raw).decode()
 
 
-def _secret(secrets: dict[str, Any], name: str) -> Any:
-    if name not in secrets:
-        raise secret_values.missing_secret(name)
-    return secrets[name]
+def _invalid_authentication(detail: str) -> ApplicationError:
+    return secret_values.to_application_error(
+        {
+            "type": error_type("configuration"),
+            "status": 400,
+            "title": "Invalid authentication",
+            "detail": detail,
+        }
+    )
 
 
-def authorization_header(auth: Any, secrets: dict[str, Any]) -> str | None:
-    """Build the ``Authorization`` header of a ``basic``/``bearer`` policy.
+def authorization_header(auth: Any) -> str | None:
+    """Build the ``Authorization`` header of a resolved ``basic``/``bearer`` policy.
 
-    A scheme's ``use: <secret>`` reads the secret: an object with ``username``/``password``
+    A scheme's ``use: <secret>`` has been replaced by the secret (see
+    :func:`~workflow_runner.engine.secrets.resolve`): an object with ``username``/``password``
     (basic) or ``token`` (bearer), or a plain string token for bearer.
+
+    Raises:
+        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape.
     """
     if not isinstance(auth, dict):
         return None
     if "basic" in auth:
         basic = auth["basic"]
-        if isinstance(basic, dict) and "use" in basic:
-            basic = _secret(secrets, str(basic["use"]))
+        if not isinstance(basic, dict) or not {"username", "password"} <= set(basic):
+            raise _invalid_authentication("basic authentication needs a username and a password")
         token = base64.b64encode(f"{basic['username']}:{basic['password']}".encode()).decode()
         return f"Basic {token}"
     if "bearer" in auth:
         bearer = auth["bearer"]
-        if isinstance(bearer, dict) and "use" in bearer:
-            bearer = _secret(secrets, str(bearer["use"]))
-        value = bearer["token"] if isinstance(bearer, dict) else bearer
+        value = bearer.get("token") if isinstance(bearer, dict) else bearer
+        if not isinstance(value, str):
+            raise _invalid_authentication("bearer authentication needs a token (a string)")
         return f"Bearer {value}"
     return None
+
+
+def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
+    """Names of the headers whose value comes from ``$secrets`` (dropped on cross-origin hops)."""
+    paths = [s.path for s in request.secret_sites if s.path and s.path[0] == "headers"]
+    if any(len(path) == 1 for path in paths):  # headers: ${ ... $secrets ... } as a whole
+        return list(headers)
+    return [str(path[1]) for path in paths]
+
+
+def check_header_values(headers: dict[str, str]) -> None:
+    """Refuse header values HTTP cannot carry, naming the header but never the value.
+
+    Raises:
+        ApplicationError: Non-retryable ``configuration`` error for a control character or a
+            non-ASCII character (httpx encodes header values as ASCII).
+    """
+    for name, value in headers.items():
+        if any(not (" " <= char <= "~" or char == "\t") for char in value):
+            raise secret_values.to_application_error(
+                {
+                    "type": error_type("configuration"),
+                    "status": 400,
+                    "title": "Invalid HTTP header",
+                    "detail": f"the value of header {name!r} holds a control or non-ASCII "
+                    "character, which HTTP headers cannot carry",
+                }
+            )
 
 
 @activity.defn(name=HTTP_CALL_ACTIVITY)
@@ -128,25 +172,30 @@ async def http_call(request: HttpRequest) -> HttpResponse:
             was received.
     """
     async with heartbeating():
-        return await perform(request, {})
+        return await perform(request, {}, NetworkPolicy())
 
 
-async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse:
-    """Resolve deferred secret expressions, then send ``request`` (see :func:`http_call`)."""
-    scope = request.secret_scope
-    uri = str(secret_values.resolve(request.uri, scope, secrets))
-    headers = {
-        str(k): str(v) for k, v in secret_values.resolve(request.headers, scope, secrets).items()
-    }
-    query = {
-        str(k): str(v) for k, v in secret_values.resolve(request.query, scope, secrets).items()
-    }
-    authorization = authorization_header(
-        secret_values.resolve(request.authentication, scope, secrets), secrets
-    )
+async def perform(
+    request: HttpRequest, secrets: dict[str, Any], policy: NetworkPolicy
+) -> HttpResponse:
+    """Fill the request's secret sites, then send ``request`` (see :func:`http_call`).
+
+    Every connection, redirects included, goes to an address ``policy`` allows.
+    """
+
+    def resolved(value: Any, field: str) -> Any:
+        return secret_values.resolve(
+            value, field, request.secret_sites, request.secret_scope, secrets
+        )
+
+    uri = str(resolved(request.uri, "uri"))
+    headers = {str(k): str(v) for k, v in resolved(request.headers, "headers").items()}
+    query = {str(k): str(v) for k, v in resolved(request.query, "query").items()}
+    authorization = authorization_header(resolved(request.authentication, "authentication"))
     if authorization:
         headers.setdefault("Authorization", authorization)
-    body = secret_values.resolve(request.body, scope, secrets)
+    check_header_values(headers)
+    body = resolved(request.body, "body")
     # W3C trace context only (not the baggage, which carries our execution id) so the called
     # service joins the trace without learning our internals.
     _TRACE_CONTEXT.inject(headers)
@@ -158,23 +207,26 @@ async def perform(request: HttpRequest, secrets: dict[str, Any]) -> HttpResponse
             kwargs["content"] = body
         else:
             kwargs["json"] = body
+    client = shared_client(policy)
     try:
-        response = await shared_client().request(
-            request.method.upper(),
-            uri,
-            follow_redirects=request.follow_redirects,
-            timeout=request.timeout_seconds,
-            **kwargs,
+        first = client.build_request(
+            request.method.upper(), uri, timeout=request.timeout_seconds, **kwargs
+        )
+        response = await redirects.send(
+            client,
+            first,
+            follow=request.follow_redirects,
+            secret_headers=secret_headers(request, headers),
         )
     except httpx.TimeoutException as exc:
         raise ApplicationError(
-            f"{request.method.upper()} {request.uri} timed out: {exc}",
+            f"{request.method.upper()} {uri} timed out: {exc}",
             type="timeout",
             non_retryable=True,
         ) from None
     except httpx.HTTPError as exc:
         raise ApplicationError(
-            f"{request.method.upper()} {request.uri} failed: {type(exc).__name__}: {exc}",
+            f"{request.method.upper()} {uri} failed: {type(exc).__name__}: {exc}",
             type="communication",
             non_retryable=True,
         ) from None

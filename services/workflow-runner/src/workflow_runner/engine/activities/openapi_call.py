@@ -12,6 +12,8 @@ from temporalio.exceptions import ApplicationError
 from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.resources import fetch_text
+from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.yaml_io import parse_yaml
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -26,11 +28,13 @@ class OpenApiRequest:
         operation_id: The operation to call.
         parameters: Parameter values by name; a ``body``-located (or request body) parameter is
             sent as the JSON body; unmatched names join the body of an operation that has one.
-        authentication: The evaluated ``basic``/``bearer`` policy (may hold secret markers).
+        authentication: The evaluated ``basic``/``bearer`` policy (None at its secret sites).
         follow_redirects: DSL ``redirect``.
-        secret_scope: Scope of deferred ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        secret_scope: Scope of the ``$secrets`` expressions.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     document: str
@@ -41,6 +45,7 @@ class OpenApiRequest:
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -164,13 +169,16 @@ def build_http_request(
         secret_scope=request.secret_scope,
         execution_id=request.execution_id,
         secret_names=request.secret_names,
+        secret_sites=[s for s in request.secret_sites if s.path[:1] == ["authentication"]],
     )
     return http, url, headers
 
 
-async def call(request: OpenApiRequest, secrets: dict[str, Any]) -> OpenApiResponse:
+async def call(
+    request: OpenApiRequest, secrets: dict[str, Any], config: EngineConfig
+) -> OpenApiResponse:
     """Load the document and perform the operation (see :class:`OpenApiRequest`)."""
-    text = await fetch_text(request.document)
+    text = await fetch_text(request.document, config)
     try:
         document = parse_yaml(text)
     except Exception as exc:  # yaml raises several error classes
@@ -178,5 +186,5 @@ async def call(request: OpenApiRequest, secrets: dict[str, Any]) -> OpenApiRespo
     if not isinstance(document, dict):
         raise _configuration("the OpenAPI document is not an object")
     http, url, headers = build_http_request(document, request)
-    response = await perform(http, secrets)
+    response = await perform(http, secrets, config.network_policy)
     return OpenApiResponse(method=http.method.upper(), uri=url, headers=headers, response=response)

@@ -1,4 +1,11 @@
-"""Fetch DSL external resources (OpenAPI documents, proto files) from file:// or http(s)://."""
+"""Fetch DSL external resources (OpenAPI documents, proto files, script sources).
+
+``http(s)://`` resources are fetched through the worker's network policy, following redirects
+(each hop checked). ``file://`` URIs and bare paths name files on the worker: the document's
+author is not trusted to read them, so they are refused unless the operator set a root directory
+(``STIGMER_ALLOW_FILE_RESOURCES`` + ``STIGMER_FILE_RESOURCES_ROOT``), and then only files that
+resolve (symlinks followed) inside it are read. A relative path is relative to the root.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,20 @@ from urllib.parse import unquote, urlsplit
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
+from workflow_runner.engine import secrets as secret_values
+from workflow_runner.engine.activities import redirects
+from workflow_runner.engine.activities.http_client import shared_client
+from workflow_runner.engine.config import (
+    ALLOW_FILE_RESOURCES_ENV,
+    FILE_RESOURCES_ROOT_ENV,
+    EngineConfig,
+)
+from workflow_runner.engine.errors import error_type
+
 with workflow.unsafe.imports_passed_through():
     import httpx
+
+FETCH_TIMEOUT_SECONDS = 30.0
 
 
 def endpoint_uri(resource: object) -> str:
@@ -33,18 +52,57 @@ def local_path(uri: str) -> Path | None:
     return Path(uri)
 
 
-async def fetch_text(uri: str) -> str:
-    """Read the resource.
+def _refused(status: int, kind: str, title: str, detail: str) -> ApplicationError:
+    return secret_values.to_application_error(
+        {"type": error_type(kind), "status": status, "title": title, "detail": detail}
+    )
+
+
+def checked_path(uri: str, root: Path | None) -> Path | None:
+    """The real path of a local resource inside ``root``; None for http(s) resources.
 
     Raises:
-        ApplicationError: Non-retryable ``communication`` error when it cannot be read.
+        ApplicationError: ``configuration`` (400) when local files are off (``root`` None),
+            ``authorization`` (403) when the path resolves outside ``root``.
     """
     path = local_path(uri)
+    if path is None:
+        return None
+    if root is None:
+        raise _refused(
+            400,
+            "configuration",
+            "Local file resources are disabled",
+            f"this worker does not read local files ({uri!r}); the operator can allow a "
+            f"directory with {ALLOW_FILE_RESOURCES_ENV}=1 and {FILE_RESOURCES_ROOT_ENV}",
+        )
+    root = root.resolve()
+    real = (root / path).resolve()
+    if not real.is_relative_to(root):
+        raise _refused(
+            403,
+            "authorization",
+            "File resource outside the allowed directory",
+            f"{uri!r} resolves outside {FILE_RESOURCES_ROOT_ENV}",
+        )
+    return real
+
+
+async def fetch_text(uri: str, config: EngineConfig) -> str:
+    """Read the resource (see the module docstring).
+
+    Raises:
+        ApplicationError: Non-retryable: a refused local path (:func:`checked_path`), a
+            destination the network policy denies (``authorization``), or ``communication``
+            when it cannot be read.
+    """
     try:
+        path = checked_path(uri, config.file_resources_root)
         if path is not None:
             return path.read_text()
-        async with httpx.AsyncClient(timeout=30.0, follow_redirects=True) as client:
-            response = await client.get(uri)
+        client = shared_client(config.network_policy)
+        request = client.build_request("GET", uri, timeout=FETCH_TIMEOUT_SECONDS)
+        response = await redirects.send(client, request, follow=True)
         if not 200 <= response.status_code < 300:
             raise ApplicationError(
                 f"fetching {uri} answered HTTP {response.status_code}",

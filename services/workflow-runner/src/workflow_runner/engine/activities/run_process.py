@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.resources import endpoint_uri, fetch_text
 from workflow_runner.engine.config import ALLOW_RUN_ENV, EngineConfig
+from workflow_runner.engine.secrets import SecretSite
 
 _ESM_IMPORT = re.compile(r"^\s*(import|export)\s", re.MULTILINE)
 
@@ -31,12 +32,15 @@ class RunRequest:
         language: ``python``, ``js`` or ``javascript`` (``script``).
         code: Inline script code.
         source: ``externalResource`` of the script when ``code`` is absent.
-        arguments: argv after the command/script (``$1``... for shell).
-        environment: Extra environment variables (may hold secret markers).
+        arguments: argv after the command/script (``$1``... for shell); a map gives
+            ``name=value`` arguments. None at its secret sites.
+        environment: Extra environment variables (None at its secret sites).
         stdin: Standard input text, if any.
-        secret_scope: Scope of deferred ``$secrets`` expressions.
-        execution_id: For the secret resolver.
+        secret_scope: Scope of the ``$secrets`` expressions.
+        execution_id: Informational only (kept for compatibility): secrets are those of the
+            execution whose interpreter workflow scheduled the activity.
         secret_names: ``use.secrets``.
+        secret_sites: Where the activity puts secrets (from the document, never data).
     """
 
     kind: str
@@ -44,12 +48,13 @@ class RunRequest:
     language: str = ""
     code: str | None = None
     source: Any = None
-    arguments: list[Any] = field(default_factory=list)
+    arguments: list[Any] | dict[str, Any] = field(default_factory=list)
     environment: dict[str, Any] = field(default_factory=dict)
     stdin: Any = None
     secret_scope: dict[str, Any] | None = None
     execution_id: str = ""
     secret_names: list[str] | None = None
+    secret_sites: list[SecretSite] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -113,20 +118,27 @@ async def run_process(
             "this worker does not allow run: shell/script (EngineConfig.allow_run or "
             f"{ALLOW_RUN_ENV}=1)",
         )
-    scope = request.secret_scope
-    arguments = [_text(a) for a in secret_values.resolve(request.arguments, scope, secrets)]
+
+    def resolved(value: Any, field: str) -> Any:
+        return secret_values.resolve(
+            value, field, request.secret_sites, request.secret_scope, secrets
+        )
+
+    given = resolved(request.arguments, "arguments")
+    if isinstance(given, dict):  # some documents give arguments as a map
+        given = [f"{k}={_text(v)}" for k, v in given.items()]
+    arguments = [_text(a) for a in given]
     environment = {
-        str(k): _text(v)
-        for k, v in secret_values.resolve(request.environment, scope, secrets).items()
+        str(k): _text(v) for k, v in resolved(request.environment, "environment").items()
     }
-    stdin = secret_values.resolve(request.stdin, scope, secrets)
+    stdin = resolved(request.stdin, "stdin")
     with tempfile.TemporaryDirectory(prefix="sw-run-") as workdir:
         if request.kind == "shell":
             argv = ["/bin/sh", "-c", request.command, "sh", *arguments]
         else:
             code = request.code
             if code is None:
-                code = await fetch_text(endpoint_uri(request.source))
+                code = await fetch_text(endpoint_uri(request.source), config)
             language = request.language.lower()
             suffix = (
                 ".py" if language == "python" else (".mjs" if _ESM_IMPORT.search(code) else ".cjs")

@@ -38,15 +38,36 @@ INFRASTRUCTURE_RETRY = RetryPolicy(
 )
 
 
-def secret_scope(data: Any, variables: Mapping[str, Any]) -> dict[str, Any]:
-    """The evaluation scope of deferred ``$secrets`` expressions (secrets themselves excluded)."""
+def secret_scope(
+    data: Any, variables: Mapping[str, Any], sites: list[secrets.SecretSite]
+) -> dict[str, Any] | None:
+    """The scope of the ``$secrets`` expressions at ``sites`` (secrets excluded); None if none."""
+    if not sites:
+        return None
     return {"data": data, "variables": {k: v for k, v in variables.items() if k != "secrets"}}
 
 
-def deferred_value(ex: Executor, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
-    """Evaluate ``value`` in the workflow except ``$secrets`` expressions, left as markers."""
-    deferred, _ = secrets.defer(value)
-    return ex.value(deferred, data, variables)
+def secret_evaluated(
+    ex: Executor,
+    template: Any,
+    field: str,
+    data: Any,
+    variables: Mapping[str, Any],
+    *,
+    authentication: bool = False,
+) -> tuple[Any, list[secrets.SecretSite]]:
+    """Evaluate request field ``field`` from its document ``template``, secret sites apart.
+
+    Returns:
+        The value with None at each secret site, and the sites (see
+        :mod:`~workflow_runner.engine.secrets`).
+    """
+    return secrets.evaluated(
+        lambda value: ex.value(value, data, variables),
+        template,
+        [field],
+        authentication=authentication,
+    )
 
 
 def secret_names(ex: Executor) -> list[str] | None:

@@ -8,6 +8,11 @@ Unlike the engine's own activities, a foreign activity is run once by default: w
 whether it heartbeats or is safe to repeat. A document that knows it does sets
 ``heartbeatTimeout`` (a crashed worker is then noticed within it) and ``maximumAttempts``
 (Temporal retries lost attempts and the activity's retryable errors).
+
+Only activities the runner operator allows run (see
+:mod:`~workflow_runner.engine.activity_policy`); a call without ``taskQueue`` runs on the queue
+the allow-list names for it. Literal names and queues are checked at load; names or queues
+given as expressions are checked here, before anything is scheduled.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflow_runner.engine.activity_policy import ActivityNotAllowedError, task_queue_for
+from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import DEFAULT_TIMEOUT, failure
 
@@ -27,6 +34,11 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     variables = ex.task_arguments(run, data)
     args = ex.value(run.node.spec["with"], data, variables)
     name = str(args["name"])
+    queue = args.get("taskQueue")
+    try:
+        task_queue = task_queue_for(ex.allowed_activities, name, str(queue) if queue else None)
+    except ActivityNotAllowedError as exc:
+        raise make_error("configuration", str(exc), title="Activity not allowed") from None
     arguments = args.get("arguments", [])
     if not isinstance(arguments, list):
         arguments = [arguments]
@@ -37,7 +49,6 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     if args.get("heartbeatTimeout") is not None:
         heartbeat = ex.duration(args["heartbeatTimeout"], data, variables)
     attempts = int(args.get("maximumAttempts") or 1)
-    queue = args.get("taskQueue")
     await ex.progress.flush()
     try:
         result = await workflow.execute_activity(
@@ -46,7 +57,7 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
             start_to_close_timeout=timeout,
             heartbeat_timeout=heartbeat,
             retry_policy=RetryPolicy(maximum_attempts=attempts),
-            task_queue=str(queue) if queue else None,
+            task_queue=task_queue,
         )
     except ActivityError as exc:
         raise failure(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.grpc_call import GrpcRequest, GrpcResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
 from workflow_runner.engine.contract import GRPC_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import (
-    deferred_value,
     execute,
+    secret_evaluated,
     secret_names,
     secret_scope,
 )
@@ -27,14 +26,21 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     host = ex.value(args["service"].get("host"), data, variables)
     port = args["service"].get("port")  # the schema makes it an integer literal
     method = ex.value(args["method"], data, variables)
-    arguments = deferred_value(ex, args.get("arguments") or {}, data, variables)
+    arguments, sites = secret_evaluated(
+        ex, args.get("arguments") or {}, "arguments", data, variables
+    )
     auth_spec = args["service"].get("authentication")
     authentication = None
     if auth_spec is not None:
-        authentication = deferred_value(ex, authentication_policy(ex, auth_spec), data, variables)
-    scoped = secrets.defer(args.get("arguments"))[1] or (
-        auth_spec is not None and secrets.defer(auth_spec)[1]
-    )
+        authentication, auth_sites = secret_evaluated(
+            ex,
+            authentication_policy(ex, auth_spec),
+            "authentication",
+            data,
+            variables,
+            authentication=True,
+        )
+        sites = [*sites, *auth_sites]
     request = GrpcRequest(
         proto=proto,
         service=str(service),
@@ -43,9 +49,10 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         method=str(method),
         arguments=arguments,
         authentication=authentication,
-        secret_scope=secret_scope(data, variables) if scoped else None,
+        secret_scope=secret_scope(data, variables, sites),
         execution_id=ex.execution_id,
         secret_names=secret_names(ex),
+        secret_sites=sites,
     )
     result: GrpcResponse = await execute(
         ex, GRPC_CALL_ACTIVITY, request, GrpcResponse, title="gRPC call failed"

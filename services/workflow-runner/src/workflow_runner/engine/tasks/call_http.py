@@ -12,8 +12,8 @@ from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import (
-    deferred_value,
     execute,
+    secret_evaluated,
     secret_names,
     secret_scope,
 )
@@ -57,31 +57,38 @@ def build_request(
 ) -> HttpRequest:
     """Evaluate the ``with`` arguments into an :class:`HttpRequest`.
 
-    ``$secrets`` expressions stay unevaluated markers; the activity resolves them.
+    ``$secrets`` expressions and ``use: <secret>`` references become the request's secret
+    sites (None in its values); the activity fills them.
     """
     endpoint = args["endpoint"]
     raw_uri = endpoint["uri"] if isinstance(endpoint, Mapping) else endpoint
+    sites: list[secrets.SecretSite] = []
+
+    def field(template: Any, name: str, *, authentication: bool = False) -> Any:
+        value, found = secret_evaluated(
+            ex, template, name, data, variables, authentication=authentication
+        )
+        sites.extend(found)
+        return value
+
     uri: Any
     if expressions.is_runtime_expression(raw_uri):
-        uri = deferred_value(ex, raw_uri, data, variables)
-        uri = uri if secrets.is_marker(uri) else str(uri)
+        uri = field(raw_uri, "uri")
+        uri = None if sites else str(uri)
     else:
         uri = expand_uri_template(str(raw_uri), data)
 
-    def mapping(value: Any) -> dict[str, Any]:
-        evaluated = deferred_value(ex, value or {}, data, variables)
-        return {str(k): v if secrets.is_marker(v) else str(v) for k, v in evaluated.items()}
+    def mapping(template: Any, name: str) -> dict[str, Any]:
+        evaluated = field(template or {}, name)
+        blanked = {str(site.path[1]) for site in sites if site.path[0] == name}
+        return {str(k): None if k in blanked else str(v) for k, v in evaluated.items()}
 
     authentication = None
     if isinstance(endpoint, Mapping) and endpoint.get("authentication") is not None:
         policy = authentication_policy(ex, endpoint["authentication"])
-        authentication = deferred_value(ex, policy, data, variables)
-    body = deferred_value(ex, args.get("body"), data, variables)
-    headers, query = mapping(args.get("headers")), mapping(args.get("query"))
-    scoped = any(
-        secrets.defer(value)[1]
-        for value in (raw_uri, args.get("headers"), args.get("query"), args.get("body"))
-    ) or bool(authentication and secrets.defer(endpoint.get("authentication"))[1])
+        authentication = field(policy, "authentication", authentication=True)
+    headers, query = mapping(args.get("headers"), "headers"), mapping(args.get("query"), "query")
+    body = field(args.get("body"), "body")
     return HttpRequest(
         method=str(args["method"]),
         uri=uri,
@@ -91,33 +98,25 @@ def build_request(
         has_body="body" in args,
         follow_redirects=bool(args.get("redirect", False)),
         authentication=authentication,
-        secret_scope=secret_scope(data, variables) if scoped else None,
+        secret_scope=secret_scope(data, variables, sites),
         execution_id=ex.execution_id,
         secret_names=secret_names(ex),
+        secret_sites=sites,
     )
-
-
-def redacted(value: Any) -> Any:
-    """Replace deferred secret markers by ``***`` (for outputs that echo the request)."""
-    if secrets.is_marker(value):
-        return "***"
-    if isinstance(value, dict):
-        return {k: redacted(v) for k, v in value.items()}
-    return value
 
 
 def response_output(
     request: HttpRequest, response: HttpResponse, mode: str, method: str | None = None
 ) -> Any:
-    """The task output for ``output: raw | content | response``."""
+    """The task output for ``output: raw | content | response`` (secret sites shown ``***``)."""
     if mode == "raw":
         return response.content_base64
     if mode == "response":
         return {
             "request": {
                 "method": (method or request.method).upper(),
-                "uri": redacted(request.uri),
-                "headers": redacted(request.headers),
+                "uri": secrets.masked(request.uri, "uri", request.secret_sites),
+                "headers": secrets.masked(request.headers, "headers", request.secret_sites),
             },
             "statusCode": response.status_code,
             "headers": response.headers,
@@ -130,9 +129,8 @@ def check_status(request: HttpRequest, response: HttpResponse) -> None:
     """Raise the communication error of a non-2xx (non-2xx/3xx with ``redirect``) status."""
     upper = 400 if request.follow_redirects else 300
     if not 200 <= response.status_code < upper:
-        detail = (
-            f"{request.method.upper()} {redacted(request.uri)} returned HTTP {response.status_code}"
-        )
+        uri = secrets.masked(request.uri, "uri", request.secret_sites)
+        detail = f"{request.method.upper()} {uri} returned HTTP {response.status_code}"
         raise make_error(
             "communication",
             detail,

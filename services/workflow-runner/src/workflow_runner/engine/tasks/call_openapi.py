@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.http_call import HttpRequest
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
 from workflow_runner.engine.contract import OPENAPI_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (
-    deferred_value,
     execute,
+    secret_evaluated,
     secret_names,
     secret_scope,
 )
@@ -30,19 +30,22 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     document = endpoint_uri(ex.value(args["document"], data, variables))
     parameters = ex.value(args.get("parameters") or {}, data, variables)
     authentication = None
+    sites: list[SecretSite] = []
     if args.get("authentication") is not None:
         policy = authentication_policy(ex, args["authentication"])
-        authentication = deferred_value(ex, policy, data, variables)
-    deferred = bool(authentication) and secrets.defer(args.get("authentication"))[1]
+        authentication, sites = secret_evaluated(
+            ex, policy, "authentication", data, variables, authentication=True
+        )
     request = OpenApiRequest(
         document=document,
         operation_id=str(args["operationId"]),
         parameters=dict(parameters),
         authentication=authentication,
         follow_redirects=bool(args.get("redirect", False)),
-        secret_scope=secret_scope(data, variables) if deferred else None,
+        secret_scope=secret_scope(data, variables, sites),
         execution_id=ex.execution_id,
         secret_names=secret_names(ex),
+        secret_sites=sites,
     )
     result: OpenApiResponse = await execute(
         ex, OPENAPI_CALL_ACTIVITY, request, OpenApiResponse, title="OpenAPI call failed"

@@ -6,17 +6,17 @@ from typing import Any
 
 from temporalio import workflow
 
-from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest
 from workflow_runner.engine.contract import RUN_PROCESS_ACTIVITY
 from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (
     DEFAULT_TIMEOUT,
     HEARTBEAT_TIMEOUT,
     INFRASTRUCTURE_RETRY,
-    deferred_value,
     execute,
+    secret_evaluated,
     secret_names,
     secret_scope,
 )
@@ -28,14 +28,11 @@ def build_request(ex: Executor, run: TaskRun, data: Any) -> RunRequest:
     kind = "shell" if "shell" in process else "script"
     body = process[kind]
     variables = ex.task_arguments(run, data)
-    values = {
-        key: deferred_value(ex, body.get(key, default), data, variables)
-        for key, default in (("stdin", None), ("arguments", []), ("environment", {}))
-    }
-    arguments = values["arguments"]
-    if isinstance(arguments, dict):  # some documents give arguments as a map
-        arguments = [f"{k}={v}" for k, v in arguments.items()]
-    scoped = any(secrets.defer(body.get(key))[1] for key in ("stdin", "arguments", "environment"))
+    values: dict[str, Any] = {}
+    sites: list[SecretSite] = []
+    for key, default in (("stdin", None), ("arguments", []), ("environment", {})):
+        values[key], found = secret_evaluated(ex, body.get(key, default), key, data, variables)
+        sites.extend(found)
     command = body.get("command", "")
     if kind == "shell":
         command = str(ex.value(command, data, variables))
@@ -45,12 +42,13 @@ def build_request(ex: Executor, run: TaskRun, data: Any) -> RunRequest:
         language=str(body.get("language", "")),
         code=body.get("code"),
         source=body.get("source"),
-        arguments=list(arguments or []),
+        arguments=values["arguments"] or [],
         environment=dict(values["environment"] or {}),
         stdin=values["stdin"],
-        secret_scope=secret_scope(data, variables) if scoped else None,
+        secret_scope=secret_scope(data, variables, sites),
         execution_id=ex.execution_id,
         secret_names=secret_names(ex),
+        secret_sites=sites,
     )
 
 
