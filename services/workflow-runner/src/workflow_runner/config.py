@@ -11,8 +11,8 @@ from pathlib import Path
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 
 from workflow_runner.client import ClientConfig
-from workflow_runner.engine.config import ExpressionBudget
 from workflow_runner.engine.activity_policy import ALLOW_ENV, parse_allow_list
+from workflow_runner.engine.config import ExpressionBudget
 from workflow_runner.engine.contract import AllowedActivity
 
 
