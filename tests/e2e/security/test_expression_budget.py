@@ -120,7 +120,7 @@ async def test_a_jq_burn_faults_while_a_concurrent_execution_completes(
             channel,
             "hello",
             [
-                {"greet": {"set": {"greeting": "${ \"hello \" + .who }"}}},
+                {"greet": {"set": {"greeting": '${ "hello " + .who }'}}},
                 {"pause": {"wait": {"milliseconds": 200}}},
                 {"again": {"set": {"greeting": "${ .greeting }", "done": True}}},
             ],

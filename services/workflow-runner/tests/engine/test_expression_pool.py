@@ -44,7 +44,7 @@ def make_pool() -> Iterator[Any]:
         (".[] | . * 2", [1, 2, 3]),
         ("empty", None),
         ('"multi\\nline"', None),
-        ("[.[] | tostring] | join(\",\")", [1, [2], {"3": 4}]),
+        ('[.[] | tostring] | join(",")', [1, [2], {"3": 4}]),
         (".n / 3", {"n": 10}),
         ("1e1000", None),
     ],

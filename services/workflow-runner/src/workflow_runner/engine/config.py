@@ -176,11 +176,7 @@ class ExpressionBudget:
         default = cls()
         return cls(
             cpu_seconds=_env_number(env, EXPRESSION_CPU_ENV, default.cpu_seconds),
-            max_output_bytes=int(
-                _env_number(env, EXPRESSION_OUTPUT_ENV, default.max_output_bytes)
-            ),
-            max_memory_bytes=int(
-                _env_number(env, EXPRESSION_MEMORY_ENV, default.max_memory_bytes)
-            ),
+            max_output_bytes=int(_env_number(env, EXPRESSION_OUTPUT_ENV, default.max_output_bytes)),
+            max_memory_bytes=int(_env_number(env, EXPRESSION_MEMORY_ENV, default.max_memory_bytes)),
             workers=max(1, int(_env_number(env, EXPRESSION_WORKERS_ENV, default.workers))),
         )

@@ -60,8 +60,6 @@ class Overrun:
 Outcome = Result | JqError | OutputTooLarge | Overrun
 
 
-
-
 class _WorkerGone(Exception):
     """The worker died before taking the request (killed from outside while idle)."""
 

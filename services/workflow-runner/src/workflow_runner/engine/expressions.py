@@ -273,8 +273,7 @@ def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> 
     if isinstance(outcome, OutputTooLarge | Overrun):
         raise make_error(
             "runtime",
-            f"evaluating {_shorten(expr)!r} exceeded the expression budget: "
-            f"{_overspent(outcome)}",
+            f"evaluating {_shorten(expr)!r} exceeded the expression budget: {_overspent(outcome)}",
             title="Expression budget exceeded",
         )
     return json.loads(outcome.text) if outcome.text else None

@@ -46,9 +46,7 @@ def main() -> None:
     out = sys.stdout.fileno()
     os.write(out, b"R")
     while True:
-        cpu, max_output, program_size, input_size = HEADER.unpack(
-            _read_exact(source, HEADER.size)
-        )
+        cpu, max_output, program_size, input_size = HEADER.unpack(_read_exact(source, HEADER.size))
         program = _read_exact(source, program_size).decode()
         document = _read_exact(source, input_size).decode()
         signal.setitimer(signal.ITIMER_PROF, cpu)
