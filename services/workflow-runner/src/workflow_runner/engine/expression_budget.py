@@ -70,4 +70,7 @@ def run(program: str, document: str) -> Outcome:
     outcome = evaluator.evaluate(program, document)
     if isinstance(outcome, Overrun):
         workflow.patched(f"{MARKER_PREFIX}{number}-{outcome.kind}")
+        workflow.logger.warning(
+            "expression evaluation %d exceeded its %s budget", number, outcome.kind
+        )
     return outcome
