@@ -161,7 +161,7 @@ class ExpressionBudget:
     cpu_seconds: float = 1.0
     wall_slack_seconds: float = 0.5
     max_output_bytes: int = 1024 * 1024
-    max_memory_bytes: int = 1024 * 1024 * 1024
+    max_memory_bytes: int = 256 * 1024 * 1024
     workers: int = 4
 
     @classmethod
