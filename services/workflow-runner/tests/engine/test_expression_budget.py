@@ -12,8 +12,14 @@ import pytest
 from stigmer_protos.temporal import data_converter, sandbox_runner
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
+from temporalio.exceptions import ApplicationError
 from temporalio.worker import Replayer
-from workflow_runner.engine import SANDBOX_PASSTHROUGH, ExecuteServerlessWorkflow, expression_pool
+from workflow_runner.engine import (
+    SANDBOX_PASSTHROUGH,
+    ExecuteServerlessWorkflow,
+    expression_pool,
+    secrets,
+)
 from workflow_runner.engine.config import ExpressionBudget
 from workflow_runner.engine.expression_budget import MARKER_PREFIX
 
@@ -140,3 +146,16 @@ async def test_a_replay_that_cannot_finish_an_evaluation_fails_the_workflow_task
             await _replay(history)
     finally:
         expression_pool.install(ExpressionBudget())
+
+
+def test_a_secret_expression_over_budget_fails_its_activity_for_good(
+    small_budget: expression_pool.ExpressionPool,
+) -> None:
+    # Activity side: no marker, the activity's failure is what history records.
+    site = secrets.SecretSite(("headers", "X"), expression=f"$secrets.token + ({BURN} | tostring)")
+    with pytest.raises(ApplicationError) as info:
+        secrets.resolve({"X": None}, "headers", [site], {"data": {}}, {"token": "s3cr3t-value"})
+    assert info.value.non_retryable
+    assert info.value.type == "runtime"
+    assert "exceeded the expression budget" in str(info.value)
+    assert "s3cr3t-value" not in f"{info.value} {info.value.details}"
