@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,6 +12,7 @@ from stigmer_protos.temporal_client import TemporalConnectionConfig
 
 from workflow_runner.client import ClientConfig
 from workflow_runner.engine.activity_policy import ALLOW_ENV, parse_allow_list
+from workflow_runner.engine.config import ExpressionBudget
 from workflow_runner.engine.contract import AllowedActivity
 
 
@@ -38,6 +39,7 @@ class RunnerConfig:
     interpreter_execution_timeout: timedelta = timedelta(minutes=30)
     graceful_shutdown: timedelta = timedelta(seconds=30)
     heartbeat_file: Path | None = None
+    expression_budget: ExpressionBudget = field(default_factory=ExpressionBudget)
     allowed_activities: tuple[AllowedActivity, ...] = ()
 
     @classmethod
@@ -69,5 +71,6 @@ class RunnerConfig:
             heartbeat_file=Path(env["RUNNER_HEARTBEAT_FILE"])
             if env.get("RUNNER_HEARTBEAT_FILE")
             else None,
+            expression_budget=ExpressionBudget.from_env(env),
             allowed_activities=tuple(parse_allow_list(env.get(ALLOW_ENV, ""))),
         )

@@ -20,6 +20,7 @@ from workflow_runner.engine import (
     EngineConfig,
     ExecuteServerlessWorkflow,
     engine_activities,
+    expression_pool,
 )
 from workflow_runner.secrets import ApiSecretResolver
 
@@ -29,8 +30,10 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
 
     The runner queue carries only ``ExecuteWorkflow`` (the polyglot rule: stigmer-server never
     polls it); the interpreter queue carries ``ExecuteServerlessWorkflow``, its task activities
-    and the ``ReportTaskProgress`` local activity.
+    and the ``ReportTaskProgress`` local activity. The jq worker pool every expression runs in
+    is started here with the operator's budget.
     """
+    expression_pool.install(config.expression_budget).prestart()
     execute = ExecuteWorkflowActivity(
         api,
         client,

@@ -26,11 +26,11 @@ def test_evaluate_with_variables_and_now() -> None:
     assert value == {"a": 3, "t": 42.0, "c": {}}
 
 
-def test_compile_cache_reuses_programs() -> None:
-    expressions.compiled.cache_clear()
+def test_program_cache_reuses_programs() -> None:
+    expressions.program_text.cache_clear()
     for n in range(5):
         expressions.evaluate(".x + $k", {"x": n}, {"k": 1}, 0.0)
-    info = expressions.compiled.cache_info()
+    info = expressions.program_text.cache_info()
     assert info.misses == 1 and info.hits == 4
 
 

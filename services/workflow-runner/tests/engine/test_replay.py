@@ -1,7 +1,9 @@
 """Replays checked-in histories of the interpreter workflow: a non-deterministic change fails.
 
 The recorded workflows cover the pure task types, a caught error, a timer, a `for` loop, a
-`fork` and the progress local activity. Record them again after an intended change with
+`fork` and the progress local activity; ``caught_expression_budget.json`` (recorded by
+test_expression_budget.py) a caught expression budget hit, replayed from its patch marker. Record
+them again after an intended change with
 ``STIGMER_RECORD_HISTORIES=1 hatch run test services/workflow-runner/tests/engine/test_replay.py``.
 """
 

@@ -123,3 +123,60 @@ def _file_resources_root() -> Path | None:
     if not path.is_dir():
         raise ValueError(f"{FILE_RESOURCES_ROOT_ENV}: {root!r} is not a directory")
     return path
+
+
+EXPRESSION_CPU_ENV = "STIGMER_EXPRESSION_CPU_SECONDS"
+EXPRESSION_OUTPUT_ENV = "STIGMER_EXPRESSION_MAX_OUTPUT_BYTES"
+EXPRESSION_MEMORY_ENV = "STIGMER_EXPRESSION_MAX_MEMORY_BYTES"
+EXPRESSION_WORKERS_ENV = "STIGMER_EXPRESSION_WORKERS"
+
+
+def _env_number(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: expected a positive number, got {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"{name}: expected a positive number, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ExpressionBudget:
+    """What one jq evaluation may use (workflow code, ``$secrets`` and ``listen`` alike).
+
+    Attributes:
+        cpu_seconds: CPU time of one evaluation. Keep it below 1.5 s: workflow code that does
+            not yield for 2 s trips Temporal's deadlock detection.
+        wall_slack_seconds: Wall-clock time allowed beyond ``cpu_seconds`` before a worker that
+            does not get the CPU is stopped too.
+        max_output_bytes: Size of the program's output as JSON text (all of its results).
+        max_memory_bytes: Address space of a jq worker process (``RLIMIT_AS``); 0 for none.
+        workers: jq worker processes per runner (concurrent evaluations).
+    """
+
+    cpu_seconds: float = 1.0
+    wall_slack_seconds: float = 0.5
+    max_output_bytes: int = 1024 * 1024
+    max_memory_bytes: int = 256 * 1024 * 1024
+    workers: int = 4
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ExpressionBudget:
+        """Read ``STIGMER_EXPRESSION_CPU_SECONDS``, ``..._MAX_OUTPUT_BYTES``,
+        ``..._MAX_MEMORY_BYTES`` and ``STIGMER_EXPRESSION_WORKERS``.
+
+        Raises:
+            ValueError: A variable is not a positive number, named in the message.
+        """
+        env = os.environ if env is None else env
+        default = cls()
+        return cls(
+            cpu_seconds=_env_number(env, EXPRESSION_CPU_ENV, default.cpu_seconds),
+            max_output_bytes=int(_env_number(env, EXPRESSION_OUTPUT_ENV, default.max_output_bytes)),
+            max_memory_bytes=int(_env_number(env, EXPRESSION_MEMORY_ENV, default.max_memory_bytes)),
+            workers=max(1, int(_env_number(env, EXPRESSION_WORKERS_ENV, default.workers))),
+        )

@@ -17,7 +17,14 @@ from typing import Any
 
 from temporalio import workflow
 
+from workflow_runner.engine import expression_budget
 from workflow_runner.engine.errors import make_error
+from workflow_runner.engine.expression_pool import (
+    JqError,
+    OutputTooLarge,
+    Overrun,
+    pool,
+)
 
 with workflow.unsafe.imports_passed_through():
     import jq
@@ -196,15 +203,20 @@ def scan(expr: str) -> ExpressionScan:
 
 
 @functools.lru_cache(maxsize=4096)
+def program_text(expr: str, names: tuple[str, ...]) -> str:
+    """The jq program evaluating ``expr`` inside the variable envelope for ``names`` (cached)."""
+    bindings = "".join(f".v.{name} as ${name} | " for name in names)
+    return f".n as $__now | {bindings}def now: $__now; .d | (\n{normalize(expr)}\n)"
+
+
+@functools.lru_cache(maxsize=4096)
 def compiled(expr: str, names: tuple[str, ...]) -> Any:
-    """Compile ``expr`` inside the variable envelope for ``names`` (cached).
+    """Compile ``expr`` inside the variable envelope for ``names`` (cached; load-time checks).
 
     Raises:
         ValueError: jq rejected the program.
     """
-    bindings = "".join(f".v.{name} as ${name} | " for name in names)
-    program = f".n as $__now | {bindings}def now: $__now; .d | (\n{normalize(expr)}\n)"
-    return jq.compile(program)
+    return jq.compile(program_text(expr, names))
 
 
 def check(expr: str) -> list[str]:
@@ -221,8 +233,11 @@ def check(expr: str) -> list[str]:
     return problems
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _first_line(exc: Exception | str) -> str:
+    text = str(exc).strip()
+    if text:
+        return text.splitlines()[0]
+    return "jq error" if isinstance(exc, str) else type(exc).__name__
 
 
 def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> Any:
@@ -234,25 +249,50 @@ def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> 
         variables: Values of ``$name`` arguments; every name must be a jq identifier.
         now: Epoch seconds returned by jq ``now`` (the workflow clock).
 
+    Every evaluation runs in the runner's jq worker pool under the operator's
+    :class:`~workflow_runner.engine.config.ExpressionBudget` (see :mod:`.expression_budget`).
+
     Raises:
-        WorkflowError: An expression error (type ``.../errors/expression``, status 400).
+        WorkflowError: An expression error (type ``.../errors/expression``, status 400), or a
+            ``runtime`` error (status 500) when the evaluation exceeded its budget.
     """
     # Bind only the variables the expression reads: jq receives its inputs as JSON, and the
     # standard arguments (``$workflow`` holds the whole document) would otherwise be encoded
     # and parsed again on every evaluation.
     used = scan(expr).variables
     names = tuple(sorted(name for name in variables if name in used))
-    try:
-        program = compiled(expr, names)
-        bound = {name: variables[name] for name in names}
-        results = program.input_value({"n": now, "v": bound, "d": data}).all()
-    except ValueError as exc:
+    bound = {name: variables[name] for name in names}
+    document = json.dumps({"n": now, "v": bound, "d": data})
+    outcome = expression_budget.run(program_text(expr, names), document)
+    if isinstance(outcome, JqError):
         raise make_error(
             "expression",
-            f"evaluating {expr!r} failed: {_first_line(exc)}",
+            f"evaluating {expr!r} failed: {_first_line(outcome.message)}",
             title="Expression evaluation failed",
-        ) from None
-    return results[0] if results else None
+        )
+    if isinstance(outcome, OutputTooLarge | Overrun):
+        raise make_error(
+            "runtime",
+            f"evaluating {_shorten(expr)!r} exceeded the expression budget: {_overspent(outcome)}",
+            title="Expression budget exceeded",
+        )
+    return json.loads(outcome.text) if outcome.text else None
+
+
+def _overspent(outcome: OutputTooLarge | Overrun) -> str:
+    if isinstance(outcome, OutputTooLarge):
+        return f"its output is {outcome.size} bytes, at most {outcome.limit} are allowed"
+    budget = pool().budget
+    if outcome.kind == "cpu":
+        return f"it used more than {budget.cpu_seconds:g}s of CPU time"
+    if outcome.kind == "time":
+        wall = budget.cpu_seconds + budget.wall_slack_seconds
+        return f"it ran longer than {wall:g}s of wall-clock time"
+    return f"it needed more than {budget.max_memory_bytes} bytes of memory"
+
+
+def _shorten(expr: str, limit: int = 200) -> str:
+    return expr if len(expr) <= limit else expr[: limit - 3] + "..."
 
 
 def evaluate_field(value: Any, data: Any, variables: Mapping[str, Any], now: float) -> Any:
