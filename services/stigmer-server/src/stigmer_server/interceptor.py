@@ -14,6 +14,11 @@ import grpc
 
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.grpc_errors import to_status
+from stigmer_server.request_bounds import descriptor_of, wire_problem
+
+INLINE_DECODE_BYTES = 8 * 1024
+"""Requests up to this size are decoded on the event loop; larger ones in a worker thread,
+so decoding megabytes (seconds of CPU) never holds up health checks or other calls."""
 
 _log = logging.getLogger("stigmer_server.rpc")
 
@@ -69,12 +74,25 @@ class _Undecodable:
     reason: str
 
 
+@dataclass(frozen=True)
+class _Deferred:
+    """A large request, decoded by the handler in a worker thread."""
+
+    decode: Callable[[], Any]
+
+
 def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
-    """Wrap a request deserializer so a malformed request becomes INVALID_ARGUMENT, not UNKNOWN."""
+    """Wrap a request deserializer: bounds checked on the wire bytes first (see
+    :mod:`stigmer_server.request_bounds`), large requests deferred to a thread, and a malformed
+    or refused request turned into INVALID_ARGUMENT, not UNKNOWN."""
     if deserializer is None:
         return None
+    descriptor = descriptor_of(deserializer)
 
     def parse(data: bytes) -> Any:
+        problem = None if descriptor is None else wire_problem(data, descriptor)
+        if problem is not None:
+            return _Undecodable(problem)
         try:
             return deserializer(data)
         except RecursionError:
@@ -82,7 +100,21 @@ def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]
         except Exception as exc:
             return _Undecodable(f"request could not be decoded: {exc}")
 
-    return parse
+    def dispatch(data: bytes) -> Any:
+        if len(data) > INLINE_DECODE_BYTES:
+            return _Deferred(lambda: parse(data))
+        return parse(data)
+
+    return dispatch
+
+
+async def _decoded(request: Any) -> Any:
+    """The request itself, a large one decoded off the event loop; refused ones raise."""
+    if isinstance(request, _Deferred):
+        request = await asyncio.to_thread(request.decode)
+    if isinstance(request, _Undecodable):
+        raise InvalidArgumentError("request", request.reason)
+    return request
 
 
 @contextlib.asynccontextmanager
@@ -111,9 +143,7 @@ async def _handled(method: str, context: Any) -> AsyncIterator[None]:
 def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
     async def call(request: Any, context: Any) -> Any:
         async with _handled(method, context):
-            if isinstance(request, _Undecodable):
-                raise InvalidArgumentError("request", request.reason)
-            return await inner(request, context)
+            return await inner(await _decoded(request), context)
 
     return call
 
@@ -121,9 +151,7 @@ def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
 def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any:
     async def call(request: Any, context: Any) -> AsyncIterator[Any]:
         async with _handled(method, context):
-            if isinstance(request, _Undecodable):
-                raise InvalidArgumentError("request", request.reason)
-            async for item in inner(request, context):
+            async for item in inner(await _decoded(request), context):
                 yield item
 
     return call
