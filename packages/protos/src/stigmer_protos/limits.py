@@ -64,83 +64,95 @@ class Limit:
         name: The constant's name in this module.
         value: Its value.
         unit: ``bytes``, ``levels``, ``tasks``, ``characters``, ``aliases`` or ``nodes``.
+        bounds: What it bounds.
         enforced_by: Where a larger value is refused, and with which error.
     """
 
     name: str
     value: int
     unit: str
+    bounds: str
     enforced_by: str
 
+
+_VALIDATION = "runner and `stigmer validate`/`apply`, loading the document: a validation error"
+_YAML = "the one YAML loader (`engine/yaml_io.py`), before any value is built: a YAML error"
 
 LIMITS: tuple[Limit, ...] = (
     Limit(
         "MAX_MESSAGE_BYTES",
         MAX_MESSAGE_BYTES,
         "bytes",
-        "gRPC receive/send limit of the server (`GRPC_MAX_MESSAGE_BYTES` may only lower it), "
-        "the runner's client and the CLI: RESOURCE_EXHAUSTED",
+        "one gRPC message (request or response)",
+        "server receive/send (`GRPC_MAX_MESSAGE_BYTES` may only lower it), runner client, CLI "
+        "client: RESOURCE_EXHAUSTED, before decoding",
     ),
     Limit(
         "MAX_MESSAGE_DEPTH",
         MAX_MESSAGE_DEPTH,
         "levels",
-        "server, scanning the request's wire bytes before decoding: INVALID_ARGUMENT",
-    ),
-    Limit(
-        "MAX_DOCUMENT_BYTES",
-        MAX_DOCUMENT_BYTES,
-        "bytes",
-        "runner (and `stigmer validate`) loading the document: a validation error",
-    ),
-    Limit("MAX_TASKS", MAX_TASKS, "tasks", "runner (and `stigmer validate`): a validation error"),
-    Limit(
-        "MAX_TASK_DEPTH",
-        MAX_TASK_DEPTH,
-        "levels",
-        "runner (and `stigmer validate`): a validation error",
-    ),
-    Limit(
-        "MAX_EXPRESSION_CHARS",
-        MAX_EXPRESSION_CHARS,
-        "characters",
-        "runner (and `stigmer validate`): a validation error",
+        "nesting of messages in a request (a `Struct` object level is 3)",
+        "server, scanning the wire bytes before decoding: INVALID_ARGUMENT",
     ),
     Limit(
         "MAX_INPUT_BYTES",
         MAX_INPUT_BYTES,
         "bytes",
-        "server `create` of an execution, before storing: INVALID_ARGUMENT",
+        "an execution's `spec.input`, encoded",
+        "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
+    ),
+    Limit(
+        "MAX_DOCUMENT_BYTES",
+        MAX_DOCUMENT_BYTES,
+        "bytes",
+        "a workflow document's text",
+        _VALIDATION,
+    ),
+    Limit("MAX_TASKS", MAX_TASKS, "tasks", "tasks in one document", _VALIDATION),
+    Limit("MAX_TASK_DEPTH", MAX_TASK_DEPTH, "levels", "nesting of task lists", _VALIDATION),
+    Limit(
+        "MAX_EXPRESSION_CHARS",
+        MAX_EXPRESSION_CHARS,
+        "characters",
+        "one jq expression",
+        _VALIDATION,
     ),
     Limit(
         "MAX_YAML_ALIASES",
         MAX_YAML_ALIASES,
         "aliases",
-        "the one YAML loader (CLI, converter, runner, OpenAPI/AsyncAPI documents): a YAML error",
+        "alias references in one YAML document (workflow, input file, OpenAPI/AsyncAPI)",
+        _YAML,
     ),
     Limit(
         "MAX_YAML_ALIAS_NODES",
         MAX_YAML_ALIAS_NODES,
         "nodes",
-        "the one YAML loader, before building any value: a YAML error",
+        "nodes the aliases of one YAML document expand to",
+        _YAML,
     ),
     Limit(
         "TEMPORAL_PAYLOAD_BYTES",
         TEMPORAL_PAYLOAD_BYTES,
         "bytes",
-        "Temporal server (default `limit.blobSize.error`); the limits above keep payloads below",
+        "one Temporal payload (`MAX_DOCUMENT_BYTES` + `MAX_INPUT_BYTES` stay below it)",
+        "Temporal server, default `limit.blobSize.error`",
     ),
     Limit(
         "TEMPORAL_MESSAGE_BYTES",
         TEMPORAL_MESSAGE_BYTES,
         "bytes",
-        "Temporal frontend's gRPC limit; `MAX_MESSAGE_BYTES` equals it",
+        "one gRPC message to Temporal",
+        "Temporal frontend; `MAX_MESSAGE_BYTES` equals it",
     ),
 )
 
 
 def markdown_table() -> str:
     """The limits as the Markdown table of ``docs/limits.md``."""
-    rows = ["| Limit | Value | Unit | Enforced by |", "|---|---:|---|---|"]
-    rows += [f"| `{lim.name}` | {lim.value} | {lim.unit} | {lim.enforced_by} |" for lim in LIMITS]
+    rows = ["| Limit | Value | Unit | Bounds | Enforced by |", "|---|---:|---|---|---|"]
+    rows += [
+        f"| `{lim.name}` | {lim.value} | {lim.unit} | {lim.bounds} | {lim.enforced_by} |"
+        for lim in LIMITS
+    ]
     return "\n".join(rows) + "\n"
