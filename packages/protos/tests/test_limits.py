@@ -26,4 +26,4 @@ def test_every_limit_constant_is_in_the_table() -> None:
 def test_a_document_and_its_input_fit_one_temporal_payload() -> None:
     assert limits.MAX_DOCUMENT_BYTES + limits.MAX_INPUT_BYTES < limits.TEMPORAL_PAYLOAD_BYTES
     assert limits.MAX_MESSAGE_BYTES <= limits.TEMPORAL_MESSAGE_BYTES
-    assert limits.MAX_INPUT_BYTES < limits.MAX_MESSAGE_BYTES
+    assert limits.MAX_INPUT_BYTES < limits.MAX_EXECUTION_SPEC_BYTES < limits.TEMPORAL_PAYLOAD_BYTES

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 from grpc_health.v1 import health_pb2
+from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google.protobuf import Struct
-from stigmer_protos.limits import MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
+from stigmer_protos.limits import MAX_EXECUTION_SPEC_BYTES, MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
 from stigmer_server.request_bounds import descriptor_of, wire_problem
 
 STRUCT = descriptor_of(Struct.FromString)
@@ -86,6 +87,18 @@ def test_an_input_larger_than_the_limit_is_refused_naming_size_and_limit() -> No
         spec=wex.WorkflowExecutionSpec(workflow_id="wfl-1", input=Struct.from_dict({"a": "b"}))
     )
     assert wire_problem(bytes(small), EXECUTION) is None
+
+
+def test_an_execution_spec_larger_than_the_limit_is_refused() -> None:
+    assert EXECUTION is not None
+    env = {"BIG": ExecutionValue(value="x" * MAX_EXECUTION_SPEC_BYTES)}
+    big = wex.WorkflowExecution(
+        spec=wex.WorkflowExecutionSpec(workflow_id="wfl-1", runtime_env=env)
+    )
+    problem = wire_problem(bytes(big), EXECUTION)
+    assert problem is not None
+    assert problem.startswith("spec is ")
+    assert f"at most {MAX_EXECUTION_SPEC_BYTES} are accepted" in problem
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -32,6 +33,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grp
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.limits import (
+    MAX_EXECUTION_SPEC_BYTES,
     MAX_INPUT_BYTES,
     MAX_MESSAGE_BYTES,
     MAX_MESSAGE_DEPTH,
@@ -298,6 +300,25 @@ async def test_a_3_mb_input_is_refused_at_create_and_nothing_is_stored(
     details = info.value.details() or ""
     assert f"spec.input is {len(bytes(big))} bytes" in details
     assert f"at most {MAX_INPUT_BYTES}" in details
+    assert await execution_count(channel) == before
+
+
+async def test_an_oversized_execution_spec_is_refused_and_nothing_is_stored(
+    channel: grpc.aio.Channel,
+) -> None:
+    # Not the input: a runtime value, which also travels in the execution's Temporal payload.
+    workflow_id = await _some_workflow(channel)
+    before = await execution_count(channel)
+    env = {"BIG": ExecutionValue(value="x" * (2 * 1024 * 1024))}
+    request = wex.WorkflowExecution(
+        metadata=ar.ApiResourceMetadata(name=f"big-env-{uuid.uuid4().hex[:6]}", org="e2e"),
+        spec=wex.WorkflowExecutionSpec(workflow_id=workflow_id, runtime_env=env),
+    )
+    create = wex_cmd.WorkflowExecutionCommandControllerStub(channel).create
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await create(request, timeout=60)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert f"at most {MAX_EXECUTION_SPEC_BYTES} are accepted" in (info.value.details() or "")
     assert await execution_count(channel) == before
 
 

@@ -41,7 +41,11 @@ decoder and encoder fail a little above 300 levels.
 """
 
 MAX_INPUT_BYTES = 512 * 1024
-"""Largest execution input (compact JSON): with the document it fits one Temporal payload."""
+"""Largest execution input (encoded): with the document it fits one Temporal payload."""
+
+MAX_EXECUTION_SPEC_BYTES = 1 * MIB
+"""Largest execution spec (encoded: input, runtime env, trigger), the bulk of the execution's
+Temporal payload."""
 
 MAX_YAML_ALIASES = 1000
 """Most alias references (``*name``) one YAML document may hold."""
@@ -99,6 +103,13 @@ LIMITS: tuple[Limit, ...] = (
         MAX_INPUT_BYTES,
         "bytes",
         "an execution's `spec.input`, encoded",
+        "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
+    ),
+    Limit(
+        "MAX_EXECUTION_SPEC_BYTES",
+        MAX_EXECUTION_SPEC_BYTES,
+        "bytes",
+        "an execution's `spec` (input, runtime env, trigger), encoded",
         "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
     ),
     Limit(

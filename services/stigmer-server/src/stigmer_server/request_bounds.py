@@ -14,10 +14,11 @@ from typing import Any
 import betterproto2
 from google.protobuf.descriptor import Descriptor
 from stigmer_protos.google_proto_descriptor_pool import default_google_proto_descriptor_pool
-from stigmer_protos.limits import MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
+from stigmer_protos.limits import MAX_EXECUTION_SPEC_BYTES, MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
 from stigmer_protos.temporal import proto_name
 
 FIELD_LIMITS: Mapping[str, int] = {
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution.spec": MAX_EXECUTION_SPEC_BYTES,
     "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.input": MAX_INPUT_BYTES,
 }
 """Largest encoded size of particular fields, by full proto field name."""
@@ -103,15 +104,16 @@ def _scan(
             if field is None:
                 continue
             where = f"{path}.{field.name}" if path else field.name
-            limit = field_limits.get(field.full_name)
-            if limit is not None and size > limit:
-                return f"{where} is {size} bytes encoded; at most {limit} are accepted"
             if field.message_type is not None:
+                # Inner problems first, so the most specific limit is the one named.
                 problem = _scan(
                     buf, start, pos, field.message_type, depth + 1, where, max_depth, field_limits
                 )
                 if problem is not None:
                     return problem
+            limit = field_limits.get(field.full_name)
+            if limit is not None and size > limit:
+                return f"{where} is {size} bytes encoded; at most {limit} are accepted"
         else:
             raise _MalformedError
         if pos > end:
