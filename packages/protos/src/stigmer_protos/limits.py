@@ -116,8 +116,9 @@ LIMITS: tuple[Limit, ...] = (
         "MAX_DOCUMENT_BYTES",
         MAX_DOCUMENT_BYTES,
         "bytes",
-        "a workflow document's text",
-        _VALIDATION,
+        "a workflow document's text; an external resource (OpenAPI/AsyncAPI document, proto "
+        "file, script) the runner fetches",
+        _VALIDATION + "; fetching a resource: a `configuration` error, read no further",
     ),
     Limit("MAX_TASKS", MAX_TASKS, "tasks", "tasks in one document", _VALIDATION),
     Limit("MAX_TASK_DEPTH", MAX_TASK_DEPTH, "levels", "nesting of task lists", _VALIDATION),
