@@ -14,11 +14,8 @@ import grpc
 
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.grpc_errors import to_status
+from stigmer_server.offload import INLINE_BYTES
 from stigmer_server.request_bounds import descriptor_of, wire_problem
-
-INLINE_DECODE_BYTES = 8 * 1024
-"""Requests up to this size are decoded on the event loop; larger ones in a worker thread,
-so decoding megabytes (seconds of CPU) never holds up health checks or other calls."""
 
 _log = logging.getLogger("stigmer_server.rpc")
 
@@ -54,9 +51,9 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         method: str = handler_call_details.method
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _unary(method, handler.unary_unary),
+                _unary(method, handler.unary_unary, handler.response_serializer),
                 request_deserializer=_safe(handler.request_deserializer),
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_encoded(handler.response_serializer),
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
@@ -81,6 +78,23 @@ class _Deferred:
     decode: Callable[[], Any]
 
 
+@dataclass(frozen=True)
+class _Encoded:
+    """A response already serialized (in a worker thread), passed through as is."""
+
+    data: bytes
+
+
+def _passing_encoded(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
+    if serializer is None:
+        return None
+
+    def serialize(response: Any) -> bytes:
+        return response.data if isinstance(response, _Encoded) else serializer(response)
+
+    return serialize
+
+
 def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
     """Wrap a request deserializer: bounds checked on the wire bytes first (see
     :mod:`stigmer_server.request_bounds`), large requests deferred to a thread, and a malformed
@@ -101,7 +115,7 @@ def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]
             return _Undecodable(f"request could not be decoded: {exc}")
 
     def dispatch(data: bytes) -> Any:
-        if len(data) > INLINE_DECODE_BYTES:
+        if len(data) > INLINE_BYTES:
             return _Deferred(lambda: parse(data))
         return parse(data)
 
@@ -140,10 +154,19 @@ async def _handled(method: str, context: Any) -> AsyncIterator[None]:
         _log_rpc(method, grpc.StatusCode.OK, started)
 
 
-def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+def _unary(
+    method: str,
+    inner: Callable[[Any, Any], Awaitable[Any]],
+    serializer: Callable[[Any], bytes] | None,
+) -> Any:
     async def call(request: Any, context: Any) -> Any:
         async with _handled(method, context):
-            return await inner(await _decoded(request), context)
+            large = isinstance(request, _Deferred)
+            response = await inner(await _decoded(request), context)
+            if large and serializer is not None:
+                # A large request's response (the resource it wrote) is large too.
+                return _Encoded(await asyncio.to_thread(serializer, response))
+            return response
 
     return call
 
