@@ -203,6 +203,19 @@ async def test_cli_apply_refuses_an_alias_bomb(
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
+def test_cli_run_refuses_an_alias_bomb_as_input_file(tmp_path: Path, stigmer_endpoint: str) -> None:
+    workflow = tmp_path / "hello.yaml"
+    workflow.write_text(
+        "document: {dsl: 1.0.0, namespace: e2e, name: bomb-input, version: 1.0.0}\n"
+        "do:\n  - a:\n      set: {a: 1}\n"
+    )
+    data = tmp_path / "input.yaml"
+    data.write_text("\n".join(laughs()) + "\n")
+    done = cli("run", "-f", str(workflow), "--input", f"@{data}", endpoint=stigmer_endpoint)
+    assert done.returncode != 0
+    assert BOMB_ERROR in done.stderr
+
+
 async def test_a_remote_openapi_alias_bomb_fails_the_task(
     channel: grpc.aio.Channel, bomb_server: str
 ) -> None:
