@@ -29,6 +29,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.limits import CHANNEL_OPTIONS
 from workflow_runner.converter import dsl_to_workflow_spec
 
 ORG = "examples"
@@ -44,7 +45,7 @@ async def run(document: str, data: dict[str, Any] | None, endpoint: str, limit_s
     spec = dsl_to_workflow_spec(document)
     name = spec.document.name if spec.document and spec.document.name else "example"
     scope = ar.ApiResourceOwnerScope.organization
-    async with grpc.aio.insecure_channel(endpoint) as channel:
+    async with grpc.aio.insecure_channel(endpoint, options=CHANNEL_OPTIONS) as channel:
         await channel.channel_ready()
         workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
             wf.Workflow(

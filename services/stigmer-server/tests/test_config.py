@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from stigmer_protos.limits import MAX_MESSAGE_BYTES
 from stigmer_server.config import Config, ConfigError
 
 
 def test_defaults_and_env() -> None:
     assert Config.from_env({}).grpc_port == 7234
+    assert Config.from_env({}).grpc_max_message_bytes == MAX_MESSAGE_BYTES
     c = Config.from_env(
         {
             "GRPC_PORT": "9000",
@@ -33,6 +35,7 @@ def test_defaults_and_env() -> None:
         {"TEMPORAL_DISABLED": "maybe"},
         {"STIGMER_REDIS_KEY_PREFIX": "a{b}"},
         {"GRPC_MAX_MESSAGE_BYTES": "0"},
+        {"GRPC_MAX_MESSAGE_BYTES": str(MAX_MESSAGE_BYTES + 1)},
     ],
 )
 def test_rejects_bad_values(env: dict[str, str]) -> None:

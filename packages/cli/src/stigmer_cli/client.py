@@ -16,6 +16,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google.protobuf import Struct
+from stigmer_protos.limits import CHANNEL_OPTIONS
 
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
@@ -38,7 +39,7 @@ class StigmerClient:
     def __init__(self, endpoint: str) -> None:
         """Open a channel to ``endpoint`` (``host:port``); no call is made yet."""
         self.endpoint = endpoint
-        self._channel = grpc.insecure_channel(endpoint)
+        self._channel = grpc.insecure_channel(endpoint, options=CHANNEL_OPTIONS)
         self._wf_cmd = _stub(wf_cmd.WorkflowCommandControllerStub, self._channel)
         self._wf_qry = _stub(wf_qry.WorkflowQueryControllerStub, self._channel)
         self._wex_cmd = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, self._channel)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
+from stigmer_protos.limits import MAX_MESSAGE_BYTES
 
 from stigmer_server.auth import load_api_keys
 from stigmer_server.secrets.keyring import Keyring, KeyringError, load_keyring
@@ -67,7 +68,8 @@ class Config:
     Attributes:
         grpc_host: Interface to listen on (``GRPC_HOST``, default all interfaces).
         grpc_port: gRPC port (``GRPC_PORT``, default 7234; 0 picks a free port).
-        grpc_max_message_bytes: Max inbound/outbound message size (``GRPC_MAX_MESSAGE_BYTES``).
+        grpc_max_message_bytes: Max inbound/outbound message size (``GRPC_MAX_MESSAGE_BYTES``);
+            at most ``MAX_MESSAGE_BYTES`` (``docs/limits.md``), what Temporal and the clients carry.
         shutdown_grace_seconds: How long SIGTERM waits for in-flight calls
             (``STIGMER_SHUTDOWN_GRACE_SECONDS``).
         redis_url: ``redis://``, ``rediss://`` (TLS) or ``redis+sentinel://`` URL (``REDIS_URL``).
@@ -96,7 +98,7 @@ class Config:
 
     grpc_host: str = "[::]"
     grpc_port: int = 7234
-    grpc_max_message_bytes: int = 10 * 1024 * 1024
+    grpc_max_message_bytes: int = MAX_MESSAGE_BYTES
     shutdown_grace_seconds: float = 10.0
     redis_url: str = "redis://localhost:6379/0"
     redis_key_prefix: str = "stigmer"
@@ -116,8 +118,11 @@ class Config:
             raise ConfigError("STIGMER_REDIS_KEY_PREFIX must not contain '{' or '}'")
         if not 0 <= self.grpc_port <= 65535:
             raise ConfigError(f"GRPC_PORT out of range: {self.grpc_port}")
-        if self.grpc_max_message_bytes <= 0:
-            raise ConfigError("GRPC_MAX_MESSAGE_BYTES must be positive")
+        if not 0 < self.grpc_max_message_bytes <= MAX_MESSAGE_BYTES:
+            raise ConfigError(
+                f"GRPC_MAX_MESSAGE_BYTES must be positive and at most {MAX_MESSAGE_BYTES} "
+                "(the message limit of Temporal and of Stigmer's clients, docs/limits.md)"
+            )
         if not 0 < self.max_subscriptions < self.redis_max_connections:
             raise ConfigError(
                 "STIGMER_MAX_SUBSCRIPTIONS must be positive and below STIGMER_REDIS_MAX_CONNECTIONS "

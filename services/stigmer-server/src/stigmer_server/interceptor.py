@@ -14,6 +14,8 @@ import grpc
 
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.grpc_errors import to_status
+from stigmer_server.offload import INLINE_BYTES
+from stigmer_server.request_bounds import descriptor_of, wire_problem
 
 _log = logging.getLogger("stigmer_server.rpc")
 
@@ -49,9 +51,9 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         method: str = handler_call_details.method
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _unary(method, handler.unary_unary),
+                _unary(method, handler.unary_unary, handler.response_serializer),
                 request_deserializer=_safe(handler.request_deserializer),
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_encoded(handler.response_serializer),
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
@@ -69,12 +71,42 @@ class _Undecodable:
     reason: str
 
 
-def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
-    """Wrap a request deserializer so a malformed request becomes INVALID_ARGUMENT, not UNKNOWN."""
-    if deserializer is None:
+@dataclass(frozen=True)
+class _Deferred:
+    """A large request, decoded by the handler in a worker thread."""
+
+    decode: Callable[[], Any]
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """A response already serialized (in a worker thread), passed through as is."""
+
+    data: bytes
+
+
+def _passing_encoded(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
+    if serializer is None:
         return None
 
+    def serialize(response: Any) -> bytes:
+        return response.data if isinstance(response, _Encoded) else serializer(response)
+
+    return serialize
+
+
+def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """Wrap a request deserializer: bounds checked on the wire bytes first (see
+    :mod:`stigmer_server.request_bounds`), large requests deferred to a thread, and a malformed
+    or refused request turned into INVALID_ARGUMENT, not UNKNOWN."""
+    if deserializer is None:
+        return None
+    descriptor = descriptor_of(deserializer)
+
     def parse(data: bytes) -> Any:
+        problem = None if descriptor is None else wire_problem(data, descriptor)
+        if problem is not None:
+            return _Undecodable(problem)
         try:
             return deserializer(data)
         except RecursionError:
@@ -82,7 +114,21 @@ def _safe(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any]
         except Exception as exc:
             return _Undecodable(f"request could not be decoded: {exc}")
 
-    return parse
+    def dispatch(data: bytes) -> Any:
+        if len(data) > INLINE_BYTES:
+            return _Deferred(lambda: parse(data))
+        return parse(data)
+
+    return dispatch
+
+
+async def _decoded(request: Any) -> Any:
+    """The request itself, a large one decoded off the event loop; refused ones raise."""
+    if isinstance(request, _Deferred):
+        request = await asyncio.to_thread(request.decode)
+    if isinstance(request, _Undecodable):
+        raise InvalidArgumentError("request", request.reason)
+    return request
 
 
 @contextlib.asynccontextmanager
@@ -108,12 +154,19 @@ async def _handled(method: str, context: Any) -> AsyncIterator[None]:
         _log_rpc(method, grpc.StatusCode.OK, started)
 
 
-def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+def _unary(
+    method: str,
+    inner: Callable[[Any, Any], Awaitable[Any]],
+    serializer: Callable[[Any], bytes] | None,
+) -> Any:
     async def call(request: Any, context: Any) -> Any:
         async with _handled(method, context):
-            if isinstance(request, _Undecodable):
-                raise InvalidArgumentError("request", request.reason)
-            return await inner(request, context)
+            large = isinstance(request, _Deferred)
+            response = await inner(await _decoded(request), context)
+            if large and serializer is not None:
+                # A large request's response (the resource it wrote) is large too.
+                return _Encoded(await asyncio.to_thread(serializer, response))
+            return response
 
     return call
 
@@ -121,9 +174,7 @@ def _unary(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
 def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any:
     async def call(request: Any, context: Any) -> AsyncIterator[Any]:
         async with _handled(method, context):
-            if isinstance(request, _Undecodable):
-                raise InvalidArgumentError("request", request.reason)
-            async for item in inner(request, context):
+            async for item in inner(await _decoded(request), context):
                 yield item
 
     return call

@@ -1,10 +1,15 @@
-"""Local resources: refused without a root, confined to it with one (``..``, symlinks)."""
+"""Local resources: refused without a root, confined to it with one (``..``, symlinks); every
+resource bounded in size."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from stigmer_protos.limits import MAX_DOCUMENT_BYTES
 from temporalio.exceptions import ApplicationError
 from workflow_runner.engine import EngineConfig
 from workflow_runner.engine.activities.resources import checked_path, fetch_text
@@ -56,3 +61,57 @@ def test_paths_leaving_the_root_are_refused(root: Path, uri: str) -> None:
         403,
         "File resource outside the allowed directory",
     )
+
+
+class _Sized(BaseHTTPRequestHandler):
+    """Answers ``/<n>`` with ``n`` bytes, chunked (no Content-Length to trust)."""
+
+    def do_GET(self) -> None:
+        size = int(self.path.strip("/"))
+        self.send_response(200)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"a" * 65536
+        sent = 0
+        try:
+            while sent < size:
+                part = chunk[: size - sent]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                sent += len(part)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass  # the reader stopped early, as it should
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def sized_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Sized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def _too_large(caught: pytest.ExceptionInfo[ApplicationError]) -> None:
+    details = caught.value.details[0]
+    assert isinstance(details, dict)
+    assert details["title"] == "External resource too large"
+    assert f"larger than {MAX_DOCUMENT_BYTES} bytes" in str(details["detail"])
+
+
+async def test_a_remote_resource_is_read_up_to_the_document_limit(sized_server: str) -> None:
+    config = EngineConfig()
+    text = await fetch_text(f"{sized_server}/{MAX_DOCUMENT_BYTES}", config)
+    assert len(text) == MAX_DOCUMENT_BYTES
+    with pytest.raises(ApplicationError) as caught:
+        await fetch_text(f"{sized_server}/{50 * MAX_DOCUMENT_BYTES}", config)
+    _too_large(caught)
+
+
+async def test_a_local_resource_larger_than_the_limit_is_refused(root: Path) -> None:
+    (root / "big.yaml").write_bytes(b"a" * (MAX_DOCUMENT_BYTES + 1))
+    with pytest.raises(ApplicationError) as caught:
+        await fetch_text("big.yaml", EngineConfig(file_resources_root=root))
+    _too_large(caught)

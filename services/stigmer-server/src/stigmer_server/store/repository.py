@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Generic, Protocol, Self, TypeVar
 
@@ -10,6 +11,7 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_server.domain.kinds import Kind
 from stigmer_server.domain.validation import check_org, check_slug
 from stigmer_server.errors import NotFoundError
+from stigmer_server.offload import run_sized
 from stigmer_server.store import codec
 from stigmer_server.store.base import ResourceStore, StoredRecord
 
@@ -78,13 +80,13 @@ class Repository(Generic[M]):
         )
 
     async def create(self, message: M) -> None:
-        """Store a new resource (slug reserved atomically)."""
-        await self.store.create(self.kind, self._record(message))
+        """Store a new resource (slug reserved atomically), encoded in a worker thread."""
+        await self.store.create(self.kind, await asyncio.to_thread(self._record, message))
 
     async def get(self, resource_id: str) -> M | None:
-        """Return the resource or ``None``."""
+        """Return the resource or ``None`` (a large one decoded in a worker thread)."""
         data = await self.store.get(self.kind, resource_id)
-        return None if data is None else self.decode(data)
+        return None if data is None else await run_sized(len(data), self.decode, data)
 
     async def require(self, resource_id: str) -> M:
         """Return the resource.

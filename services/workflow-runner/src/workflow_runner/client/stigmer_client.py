@@ -20,6 +20,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as instance_v1
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import (
     query_pb2_grpc as instance_query,
 )
+from stigmer_protos.limits import CHANNEL_OPTIONS
 
 from workflow_runner.client.config import ClientConfig
 from workflow_runner.client.retry import RetryPolicy, call_with_retry
@@ -82,6 +83,7 @@ class StigmerClient:
             options: list[tuple[str, Any]] = [
                 ("grpc.initial_reconnect_backoff_ms", 200),
                 ("grpc.max_reconnect_backoff_ms", 2000),
+                *CHANNEL_OPTIONS,
             ]
             if self.config.use_tls:
                 if self.config.server_name:

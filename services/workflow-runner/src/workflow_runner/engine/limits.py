@@ -1,7 +1,8 @@
 """Size limits a workflow document must stay within to be loaded.
 
 They bound the work one document can ask of a worker before it runs: parsing, schema
-validation, jq compilation, and the task tree kept for the whole execution.
+validation, jq compilation, and the task tree kept for the whole execution. The values live
+in :mod:`stigmer_protos.limits` with every other limit (``docs/limits.md``).
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from stigmer_protos.limits import MAX_DOCUMENT_BYTES, MAX_EXPRESSION_CHARS, MAX_TASKS
+from stigmer_protos.limits import MAX_TASK_DEPTH as MAX_DEPTH
+
 if TYPE_CHECKING:
     from workflow_runner.engine.loader import TaskNode
-
-MAX_DOCUMENT_BYTES = 1024 * 1024
-MAX_TASKS = 5000
-MAX_DEPTH = 32
-MAX_EXPRESSION_CHARS = 16 * 1024
 
 
 def document_problem(yaml_text: str) -> str | None:

@@ -14,7 +14,7 @@ from workflow_runner.engine.activities.http_call import HttpRequest, HttpRespons
 from workflow_runner.engine.activities.resources import fetch_text
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.secrets import SecretSite
-from workflow_runner.engine.yaml_io import parse_yaml
+from workflow_runner.engine.yaml_io import YamlLimitError, parse_yaml
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -181,6 +181,8 @@ async def call(
     text = await fetch_text(request.document, config)
     try:
         document = parse_yaml(text)
+    except YamlLimitError as exc:
+        raise _configuration(f"the OpenAPI document is refused: {exc}") from None
     except Exception as exc:  # yaml raises several error classes
         raise _configuration(f"the OpenAPI document is not JSON/YAML: {exc}") from None
     if not isinstance(document, dict):

@@ -68,6 +68,7 @@ async def send(
     *,
     follow: bool,
     secret_headers: Iterable[str] = (),
+    stream: bool = False,
 ) -> httpx.Response:
     """Send ``request``; when ``follow``, follow up to :data:`MAX_REDIRECTS` redirects.
 
@@ -77,12 +78,14 @@ async def send(
         follow: Follow 3xx responses with a ``Location`` (else the 3xx is the response).
         secret_headers: Names of headers holding secret values, dropped with the standard
             credential headers when a redirect changes origin.
+        stream: Leave the final body unread (the caller reads and closes it); redirect
+            bodies are closed unread.
 
     Raises:
         ApplicationError: ``communication`` error after too many redirects.
     """
     secret_headers = tuple(secret_headers)
-    response = await client.send(request, follow_redirects=False)
+    response = await client.send(request, follow_redirects=False, stream=stream)
     hops = 0
     while follow and response.has_redirect_location:
         if hops == MAX_REDIRECTS:
@@ -93,5 +96,7 @@ async def send(
             )
         hops += 1
         request = next_request(request, response, secret_headers)
-        response = await client.send(request, follow_redirects=False)
+        if stream:
+            await response.aclose()
+        response = await client.send(request, follow_redirects=False, stream=stream)
     return response

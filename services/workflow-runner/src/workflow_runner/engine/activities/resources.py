@@ -5,6 +5,7 @@
 author is not trusted to read them, so they are refused unless the operator set a root directory
 (``STIGMER_ALLOW_FILE_RESOURCES`` + ``STIGMER_FILE_RESOURCES_ROOT``), and then only files that
 resolve (symlinks followed) inside it are read. A relative path is relative to the root.
+Either way at most ``MAX_DOCUMENT_BYTES`` are read (``docs/limits.md``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from workflow_runner.engine.errors import error_type
 
 with workflow.unsafe.imports_passed_through():
     import httpx
+    from stigmer_protos.limits import MAX_DOCUMENT_BYTES
 
 FETCH_TIMEOUT_SECONDS = 30.0
 
@@ -99,20 +101,43 @@ async def fetch_text(uri: str, config: EngineConfig) -> str:
     try:
         path = checked_path(uri, config.file_resources_root)
         if path is not None:
-            return path.read_text()
+            with path.open("rb") as file:
+                return _bounded_text(uri, file.read(MAX_DOCUMENT_BYTES + 1))
         client = shared_client(config.network_policy)
         request = client.build_request("GET", uri, timeout=FETCH_TIMEOUT_SECONDS)
-        response = await redirects.send(client, request, follow=True)
-        if not 200 <= response.status_code < 300:
-            raise ApplicationError(
-                f"fetching {uri} answered HTTP {response.status_code}",
-                type="communication",
-                non_retryable=True,
-            )
-        return response.text
+        response = await redirects.send(client, request, follow=True, stream=True)
+        try:
+            if not 200 <= response.status_code < 300:
+                raise ApplicationError(
+                    f"fetching {uri} answered HTTP {response.status_code}",
+                    type="communication",
+                    non_retryable=True,
+                )
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_DOCUMENT_BYTES:
+                    break
+        finally:
+            await response.aclose()
+        return _bounded_text(uri, bytes(body), response.encoding or "utf-8")
     except (OSError, httpx.HTTPError) as exc:
         raise ApplicationError(
             f"fetching {uri} failed: {type(exc).__name__}: {exc}",
             type="communication",
             non_retryable=True,
         ) from None
+
+
+def _bounded_text(uri: str, data: bytes, encoding: str = "utf-8") -> str:
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _refused(
+            400,
+            "configuration",
+            "External resource too large",
+            f"{uri!r} is larger than {MAX_DOCUMENT_BYTES} bytes (MAX_DOCUMENT_BYTES)",
+        )
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:  # an unknown charset named by the server
+        return data.decode("utf-8", errors="replace")
