@@ -44,6 +44,7 @@ class Repository(Generic[M]):
         cls: type[M],
         indexes: Callable[[M], frozenset[str]],
         published: Callable[[M], M] | None = None,
+        closed: Callable[[M], bool] | None = None,
     ) -> None:
         """Bind ``store`` to one kind.
 
@@ -53,12 +54,14 @@ class Repository(Generic[M]):
             cls: Message class of the kind.
             indexes: Index names a resource belongs to.
             published: The form of a resource its event stream receives (default: as stored).
+            closed: Whether a resource expects no later state (its stream may then expire).
         """
         self.store = store
         self.kind = kind
         self._cls = cls
         self._indexes = indexes
         self._published = published
+        self._closed = closed
 
     def decode(self, data: bytes) -> M:
         """Parse stored data."""
@@ -75,6 +78,7 @@ class Repository(Generic[M]):
             data=codec.encode(message),
             indexes=self._indexes(message),
             published=None if self._published is None else codec.encode(self._published(message)),
+            closed=self._closed is not None and self._closed(message),
         )
 
     async def create(self, message: M) -> None:

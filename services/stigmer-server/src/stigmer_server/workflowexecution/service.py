@@ -36,6 +36,8 @@ from stigmer_server.workflowexecution.launcher import (
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
+from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
+from stigmer_server.workflowexecution.record_limits import MAX_PAGE_BYTES
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -56,6 +58,10 @@ def _indexes(execution: wex.WorkflowExecution) -> frozenset[str]:
             keys.index_by_workflow_phase(spec.workflow_id, phase),
         }
     )
+
+
+def _terminal(execution: wex.WorkflowExecution) -> bool:
+    return is_terminal((execution.status or wex.WorkflowExecutionStatus()).phase)
 
 
 class ExecutionService:
@@ -82,7 +88,12 @@ class ExecutionService:
         """
         # Event-stream entries carry no secret material at all, not even sealed values.
         self.repo = Repository(
-            store, WORKFLOW_EXECUTION, wex.WorkflowExecution, _indexes, published=redact_execution
+            store,
+            WORKFLOW_EXECUTION,
+            wex.WorkflowExecution,
+            _indexes,
+            published=redact_execution,
+            closed=_terminal,
         )
         self._sealer = SecretSealer(keyring, WORKFLOW_EXECUTION.name, "spec.runtime_env")
         self._workflows = workflows
@@ -181,7 +192,7 @@ class ExecutionService:
 
         def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
             old = current.status or wex.WorkflowExecutionStatus()
-            merged = merge_status(old, update, now)
+            merged = bound_status(merge_status(old, update, now), status_budget(current))
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
@@ -346,6 +357,7 @@ class ExecutionService:
             size=size,
             token=request.page_token,
             query=f"wex|list|{phase}|{','.join(tags)}|{size}",
+            max_bytes=MAX_PAGE_BYTES,
             accept=has_tags if tags else None,
         )
         return wex.WorkflowExecutionList(
@@ -374,6 +386,7 @@ class ExecutionService:
             size=size,
             token=request.page_token,
             query=f"wex|wf|{workflow_id}|{phase}|{size}",
+            max_bytes=MAX_PAGE_BYTES,
         )
         return wex.WorkflowExecutionList(
             total_pages=page.total_pages,
