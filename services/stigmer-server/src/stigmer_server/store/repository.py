@@ -71,13 +71,15 @@ class Repository(Generic[M]):
         md = _md(message)
         check_org(md.org, "metadata.org")
         check_slug(md.slug, "metadata.slug")
+        shown = message if self._published is None else self._published(message)
         return StoredRecord(
             id=md.id,
             org=md.org,
             slug=md.slug,
             data=codec.encode(message),
             indexes=self._indexes(message),
-            published=None if self._published is None else codec.encode(self._published(message)),
+            # Encoding is costly: a form identical to the stored one is not encoded twice.
+            published=None if shown is message else codec.encode(shown),
             closed=self._closed is not None and self._closed(message),
         )
 

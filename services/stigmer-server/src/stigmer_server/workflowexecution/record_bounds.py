@@ -124,7 +124,8 @@ class _Summary:
     def row(self, task_id: str) -> wex.WorkflowTask:
         failed = self.counts.get("failed", 0) > 0
         skipped_only = self.counts.get("skipped", 0) == self.counts.get("rows", 0)
-        folded: dict[str, Any] = {**self.counts, "through": list(self.through)}
+        folded: dict[str, Any] = {k: self.counts.get(k, 0) for k in ("rows", *_COUNTS.values())}
+        folded["through"] = list(self.through)
         return wex.WorkflowTask(
             task_id=task_id,
             task_name=self.name,
@@ -140,6 +141,15 @@ class _Summary:
         )
 
 
+def _is_summary(task: wex.WorkflowTask) -> bool:
+    return task.task_id.endswith(FOLDED) or task.task_id == DROPPED_ID
+
+
+def _failed_row(task: wex.WorkflowTask) -> bool:
+    """A FAILED row of a task (summaries, FAILED when they count a failure, do not qualify)."""
+    return task.status == TaskStatus.WORKFLOW_TASK_FAILED and not _is_summary(task)
+
+
 def _size(message: Any) -> int:
     return len(bytes(message))
 
@@ -151,21 +161,16 @@ def _bounded_value(value: wkt.Struct | None, limit: int) -> wkt.Struct | None:
     return marker(size) if size > limit else value
 
 
-def _bounded_row(row: wex.WorkflowTask) -> wex.WorkflowTask:
-    values = {
-        name: _bounded_value(getattr(row, name), limits.MAX_VALUE_BYTES)
-        for name in ("input", "output")
-    }
-    if not row.task_id.endswith(FOLDED) and row.task_id != DROPPED_ID:
-        values["metadata"] = _bounded_value(row.metadata, limits.MAX_VALUE_BYTES)
-    error = _cut(row.error)
-    if error == row.error and all(v is getattr(row, n) for n, v in values.items()):
-        return row
+def _bounded_row(row: wex.WorkflowTask) -> tuple[wex.WorkflowTask, int]:
+    """The row with its values and error within bounds, and its encoded size."""
+    size = _size(row)
+    if size <= limits.MAX_VALUE_BYTES and len(row.error) <= limits.MAX_ERROR_CHARS:
+        return row, size  # no value of it can be over the bound
     bounded = _copy(row, deep=False)
-    for name, value in values.items():
-        setattr(bounded, name, value)
-    bounded.error = error
-    return bounded
+    for name in ("input", "output") if _is_summary(row) else ("input", "output", "metadata"):
+        setattr(bounded, name, _bounded_value(getattr(row, name), limits.MAX_VALUE_BYTES))
+    bounded.error = _cut(row.error)
+    return bounded, _size(bounded)
 
 
 class _Rows:
@@ -174,12 +179,10 @@ class _Rows:
     def __init__(self, tasks: list[wex.WorkflowTask]) -> None:
         self.tasks: list[wex.WorkflowTask | None] = list(tasks)
         self.count = len(tasks)
-        self.first_failed = next(
-            (t.task_id for t in tasks if t.status == TaskStatus.WORKFLOW_TASK_FAILED), ""
-        )
+        self.first_failed = next((t.task_id for t in tasks if _failed_row(t)), "")
         self.summaries: dict[str, tuple[int, _Summary]] = {}
         for at, task in enumerate(tasks):
-            if task.task_id.endswith(FOLDED) or task.task_id == DROPPED_ID:
+            if _is_summary(task):
                 self.summaries[task.task_id] = (at, _Summary.read(task))
 
     def drop_replays(self) -> None:
@@ -234,44 +237,52 @@ class _Rows:
         return [t for t in self.tasks if t is not None]
 
 
-def _squeeze(status: wex.WorkflowExecutionStatus, budget: int) -> None:
-    """Shrink ``status`` (its own task list) to ``budget`` bytes: values, output, then rows."""
-    size = _size(status)
+def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int) -> None:
+    """Shrink ``status`` (its own task list) to ``budget`` bytes: values, output, then rows.
+
+    ``sizes`` are the encoded sizes of ``status.tasks``; totals are upper bounds (each row is
+    counted with the largest framing a row can have).
+    """
+    rest = _copy(status, deep=False)
+    rest.tasks = []
+    size = _size(rest) + sum(sizes) + _ROW_OVERHEAD * len(sizes)
     if size <= budget:
         return
     tasks = status.tasks
     for at, task in enumerate(tasks):
         if size <= budget:
             return
-        if task.task_id.endswith(FOLDED) or task.task_id == DROPPED_ID:
+        if _is_summary(task):
             continue
-        before = _size(task)
         slim = _copy(task, deep=False)
         for name in ("input", "output"):
             value = getattr(task, name)
             if value is not None and not _is_marker(value) and _size(value) > _SMALL_VALUE:
                 setattr(slim, name, marker(_size(value)))
         tasks[at] = slim
-        size -= before - _size(slim)
+        slim_size = _size(slim)
+        size -= sizes[at] - slim_size
+        sizes[at] = slim_size
     if size > budget and status.output is not None and not _is_marker(status.output):
-        status.output = marker(_size(status.output))
-        size = _size(status)
+        before = _size(status.output)
+        status.output = marker(before)
+        size -= before - _size(status.output)
     if size <= budget:
         return
     existing = next((t for t in tasks if t.task_id == DROPPED_ID), None)
     dropped = _Summary.read(existing) if existing is not None else _Summary(name=DROPPED_ID)
-    first_failed = next((t for t in tasks if t.status == TaskStatus.WORKFLOW_TASK_FAILED), None)
+    first_failed = next((t for t in tasks if _failed_row(t)), None)
     survivors: list[wex.WorkflowTask] = []
-    for task in tasks:
+    for task, task_size in zip(tasks, sizes, strict=True):
         if task is existing:
             continue
         droppable = (
             task is not first_failed
             and task.status in TERMINAL_TASK_STATUSES
-            and not task.task_id.endswith(FOLDED)
+            and not _is_summary(task)
         )
         if size > budget and droppable:
-            size -= _size(task) + _ROW_OVERHEAD
+            size -= task_size + _ROW_OVERHEAD
             dropped.add(task, ())
         else:
             survivors.append(task)
@@ -292,15 +303,16 @@ def bound_status(
         The bounded status (``status`` itself when nothing needed changing).
     """
     bounded = _copy(status, deep=False)
-    rows = _Rows([_bounded_row(t) for t in status.tasks])
+    rows = _Rows(list(status.tasks))
     rows.drop_replays()
     if rows.count > limits.MAX_TASK_ROWS:
         rows.fold(limits.MAX_TASK_ROWS)
-    bounded.tasks = rows.result()
+    sized = [_bounded_row(t) for t in rows.result()]
+    bounded.tasks = [task for task, _ in sized]
     bounded.output = _bounded_value(status.output, limits.MAX_OUTPUT_BYTES)
     bounded.error_details = _bounded_value(status.error_details, limits.MAX_OUTPUT_BYTES)
     bounded.error = _cut(status.error)
-    _squeeze(bounded, min(budget, limits.MAX_STATUS_BYTES))
+    _squeeze(bounded, [size for _, size in sized], min(budget, limits.MAX_STATUS_BYTES))
     return bounded
 
 
