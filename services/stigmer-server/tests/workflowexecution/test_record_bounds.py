@@ -3,8 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from ss_helpers import execution_msg, workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google.protobuf import Struct
+from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.workflowexecution import record_limits as limits
 from stigmer_server.workflowexecution.record_bounds import (
     DROPPED_ID,
@@ -164,3 +166,29 @@ def test_status_budget_leaves_room_for_the_spec() -> None:
         spec=wex.WorkflowExecutionSpec(trigger_message="m" * (limits.MAX_RECORD_BYTES - 10_000))
     )
     assert status_budget(big) < 10_000
+
+
+async def test_the_reproduced_9_mb_report_answers_within_a_default_client_limit(api: Any) -> None:
+    """302 rows of 30 KB each (issue 15's record): stored and answered under the bounds."""
+    w = await api.stubs.wf.create(workflow_msg())
+    e = await api.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))
+    value = Struct.from_dict({"blob": "b" * 15_000})
+    tasks = [
+        row(f"{STEP}[{i // 2}]" if i % 2 else f"{LOOP}[{i // 2}]", input=value, output=value)
+        for i in range(302)
+    ]
+    request = wex.WorkflowExecutionUpdateStatusInput(
+        execution_id=e.metadata.id, status=wex.WorkflowExecutionStatus(tasks=tasks)
+    )
+    assert len(bytes(request)) > 9_000_000
+    answer = await api.stubs.wex.updateStatus(request)  # a 4 MiB client reads it
+    assert len(bytes(answer)) <= limits.MAX_RECORD_BYTES
+    assert len(answer.status.tasks) <= limits.MAX_TASK_ROWS
+    stored = await api.server.store.get(WORKFLOW_EXECUTION, e.metadata.id)
+    assert stored is not None and len(stored) <= limits.MAX_RECORD_BYTES
+    assert all(
+        t.input is None
+        or "_truncated" in t.input.fields
+        or len(bytes(t.input)) <= limits.MAX_VALUE_BYTES
+        for t in answer.status.tasks
+    )
