@@ -46,7 +46,9 @@ async def test_a_valid_key_is_accepted(make_api: Any) -> None:
 
 async def test_health_needs_no_key(make_api: Any) -> None:
     api = await make_api(api_keys=(KEY.encode(),))
-    reply = await health_pb2_grpc.HealthStub(api.stubs.channel).Check(health_pb2.HealthCheckRequest())
+    reply = await health_pb2_grpc.HealthStub(api.stubs.channel).Check(
+        health_pb2.HealthCheckRequest()
+    )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
 
 

@@ -120,8 +120,10 @@ class StigmerClient:
         """List executions, newest pages first as the server orders them, up to ``limit``."""
         found: list[wex.WorkflowExecution] = []
         token = ""
+        # One size for every page: a page token only resumes the query it came from, and the
+        # server may end a page early (a byte budget), so later pages are not "the rest".
+        size = min(100, limit)
         while len(found) < limit:
-            size = min(100, limit - len(found))
             page: wex.WorkflowExecutionList
             if workflow_id:
                 page = self._wex_qry.listByWorkflow(

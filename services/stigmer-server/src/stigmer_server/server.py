@@ -30,6 +30,7 @@ from stigmer_server.store.redis_store import RedisStore
 from stigmer_server.workflow.command import WorkflowCommandController
 from stigmer_server.workflow.query import WorkflowQueryController
 from stigmer_server.workflow.service import WorkflowService
+from stigmer_server.workflowexecution import record_limits
 from stigmer_server.workflowexecution.command import WorkflowExecutionCommandController
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
 from stigmer_server.workflowexecution.query import WorkflowExecutionQueryController
@@ -167,7 +168,13 @@ async def build_server(
         The running server with its services.
     """
     client = connect(config.redis_url, max_connections=config.redis_max_connections)
-    store = RedisStore(client, config.redis_key_prefix, stream_maxlen=config.event_stream_maxlen)
+    store = RedisStore(
+        client,
+        config.redis_key_prefix,
+        stream_maxlen=config.event_stream_maxlen,
+        stream_entry_max_bytes=record_limits.MAX_STREAM_ENTRY_BYTES,
+        closed_stream_ttl_s=record_limits.CLOSED_STREAM_TTL_S,
+    )
     services = build_services(
         store,
         launcher=launcher,

@@ -136,3 +136,31 @@ async def test_token_from_another_query_is_rejected(api: Any) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await api.stubs.wexq.listByWorkflow(wex.ListWorkflowExecutionsByWorkflowRequest())
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_pages_of_large_executions_stay_readable_by_a_default_client(api: Any) -> None:
+    """Three 1.5 MB executions exceed gRPC's 4 MiB receive limit together, not page by page."""
+    w = await api.stubs.wf.create(workflow_msg())
+    ids = []
+    for i in range(3):
+        msg = execution_msg(f"big {i}", workflow_id=w.metadata.id)
+        msg.spec.trigger_message = str(i) * 1_500_000
+        ids.append((await api.stubs.wex.create(msg)).metadata.id)
+    for list_call, request in [
+        (api.stubs.wexq.list, wex.ListWorkflowExecutionsRequest),
+        (
+            api.stubs.wexq.listByWorkflow,
+            lambda **kw: wex.ListWorkflowExecutionsByWorkflowRequest(
+                workflow_id=w.metadata.id, **kw
+            ),
+        ),
+    ]:
+        got: list[list[str]] = []
+        token = ""
+        while True:
+            page = await list_call(request(page_size=10, page_token=token))
+            got.append([e.metadata.id for e in page.entries])
+            token = page.next_page_token
+            if not token:
+                break
+        assert got == [ids[:0:-1], ids[:1]]  # two records fit the byte budget, not three

@@ -10,11 +10,19 @@ from typing import Any
 
 import grpc
 import pytest
+import redis.asyncio as aioredis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ss_helpers import execution_msg, stubs_for, workflow_msg
 from stigmer_devstack.ports import free_port
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.google.protobuf import Struct
+from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
+from stigmer_server.store.keys import KindKeys
+from stigmer_server.workflowexecution.record_limits import (
+    CLOSED_STREAM_TTL_S,
+    MAX_STREAM_ENTRY_BYTES,
+)
 from stigmer_server.workflowexecution.subscription import Subscriptions
 
 P = wex.ExecutionPhase
@@ -212,3 +220,33 @@ async def test_live_subscriptions_are_capped(make_api: Any) -> None:
     await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
     second.cancel()
     fourth.cancel()
+
+
+async def test_large_states_reach_subscribers_through_small_stream_entries(api: Any) -> None:
+    """States over the entry bound are announced by a pointer; the subscriber reads the record."""
+    eid = await new_execution(api)
+    stream = api.stubs.wexq.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=eid))
+    await stream.read()
+    big = Struct.from_dict({"blob": "v" * 6000})
+    for i in range(3):
+        task = wex.WorkflowTask(task_id=f"t{i}", status=T.WORKFLOW_TASK_COMPLETED, output=big)
+        await api.stubs.wex.updateStatus(
+            wex.WorkflowExecutionUpdateStatusInput(
+                execution_id=eid, status=wex.WorkflowExecutionStatus(tasks=[task])
+            )
+        )
+    await api.stubs.wex.updateStatus(upd(eid, P.EXECUTION_COMPLETED))
+    rest = await asyncio.wait_for(_drain(stream), 10)
+    assert rest[-1].status.phase == P.EXECUTION_COMPLETED
+    assert [t.task_id for t in rest[-1].status.tasks] == ["t0", "t1", "t2"]
+    counts = [len(m.status.tasks) for m in rest]
+    assert counts == sorted(counts)  # never an older state after a newer one
+
+    key = KindKeys(api.prefix, WORKFLOW_EXECUTION).events(eid)
+    async with aioredis.Redis.from_url(api.redis_url) as client:
+        entries = await client.xrange(key)
+        ttl = await client.ttl(key)
+    sizes = [sum(len(v) for v in fields.values()) for _, fields in entries]
+    assert max(sizes) <= MAX_STREAM_ENTRY_BYTES
+    assert sum(1 for _, fields in entries if b"r" in fields) >= 2
+    assert 0 < ttl <= CLOSED_STREAM_TTL_S  # a terminal stream expires

@@ -43,13 +43,34 @@ def task_row(row: TaskProgress) -> wex.WorkflowTask:
     )
 
 
-def progress_status(batch: ProgressBatch) -> wex.WorkflowExecutionStatus:
-    """The status update carrying one progress batch.
+MAX_REPORT_BYTES = 1024 * 1024
+"""Bytes of task rows in one ``updateStatus`` request; a larger batch is sent in parts."""
 
-    It leaves the phase alone: a batch retried after the execution ended must not try to move
-    a terminal execution back to IN_PROGRESS.
+
+def progress_statuses(
+    batch: ProgressBatch, max_bytes: int = MAX_REPORT_BYTES
+) -> list[wex.WorkflowExecutionStatus]:
+    """The status updates carrying one progress batch, each at most ``max_bytes`` of rows.
+
+    A loop of many iterations can buffer thousands of rows between two flushes; one request
+    would pass the server's receive limit. Rows are upserted by ``task_id``, so parts are
+    independent and each may be retried. They leave the phase alone: a batch retried after the
+    execution ended must not try to move a terminal execution back to IN_PROGRESS.
     """
-    return wex.WorkflowExecutionStatus(tasks=[task_row(row) for row in batch.tasks])
+    parts: list[wex.WorkflowExecutionStatus] = []
+    rows: list[wex.WorkflowTask] = []
+    size = 0
+    for progress in batch.tasks:
+        row = task_row(progress)
+        row_size = len(bytes(row)) + 4  # field tag and length prefix
+        if rows and size + row_size > max_bytes:
+            parts.append(wex.WorkflowExecutionStatus(tasks=rows))
+            rows, size = [], 0
+        rows.append(row)
+        size += row_size
+    if rows:
+        parts.append(wex.WorkflowExecutionStatus(tasks=rows))
+    return parts
 
 
 def completed_status(output: Any) -> wex.WorkflowExecutionStatus:

@@ -21,6 +21,8 @@ class StoredRecord:
         indexes: Names of the sorted-set indexes that list the resource.
         published: What the resource's event stream receives instead of ``data`` (e.g. with
             secret values redacted); ``None``: ``data``.
+        closed: No later state is expected (e.g. a terminal execution): a published entry
+            starts the stream's expiry.
     """
 
     id: str
@@ -29,6 +31,7 @@ class StoredRecord:
     data: bytes
     indexes: frozenset[str]
     published: bytes | None = None
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,14 @@ class StreamEvent:
 
     Attributes:
         position: Stream entry id, to resume after.
-        data: The resource state written, or ``None`` when the resource was deleted.
+        data: The resource state written, or ``None`` when the resource was deleted or the
+            state was too large for the stream (``reread``).
+        reread: The entry only announces a write: read the resource itself.
     """
 
     position: str
     data: bytes | None
+    reread: bool = False
 
 
 Mutation = Callable[[bytes], StoredRecord]

@@ -3,7 +3,9 @@
 Cost is proportional to the page: each page is one ``ZREVRANGEBYLEX`` from the token's position
 plus one pipelined ``HGET`` per entry. Filters that have no index (tags) are applied after
 reading, within a bounded scan of :data:`MAX_SCAN` entries per call: such a page may hold fewer
-than ``page_size`` entries while ``next_page_token`` is still set.
+than ``page_size`` entries while ``next_page_token`` is still set. A page is also bounded by
+bytes (``max_bytes``): it ends before the entry that would take it past the budget, and always
+holds at least one entry, so it never exceeds ``max(max_bytes, largest resource)``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ async def list_page(
     query: str,
     accept: Callable[[bytes], bool] | None = None,
     after_id: str | None = None,
+    max_bytes: int | None = None,
 ) -> Page:
     """Read one page of ``index``.
 
@@ -72,29 +75,37 @@ async def list_page(
         query: Canonical text of the filters; tokens only resume the same query.
         accept: Optional post-filter on the serialized resource.
         after_id: Start after this id when there is no token (legacy page numbers).
+        max_bytes: Budget of the page's serialized resources; ``None``: count only.
     """
     after = page_token.decode(token, query) or after_id
     items: list[bytes] = []
     scanned = 0
     last = after
-    exhausted = False
-    while len(items) < size and scanned < MAX_SCAN:
+    exhausted = full = False
+    used = 0
+    while len(items) < size and scanned < MAX_SCAN and not full:
         want = size - len(items) if accept is None else min(MAX_SCAN - scanned, size * 2)
         batch = await store.scan_index(kind, index, last, want)
         if not batch:
             exhausted = True
             break
         for rid, data in batch:
+            if data is not None and (accept is None or accept(data)):
+                if max_bytes is not None and items and used + len(data) > max_bytes:
+                    full = True  # this entry starts the next page
+                    break
+                used += len(data)
+                items.append(data)
             last = rid
             scanned += 1
-            if data is not None and (accept is None or accept(data)):
-                items.append(data)
-                if len(items) == size:
-                    break
-        if len(batch) < want and len(items) < size:
+            if len(items) == size:
+                break
+        if not full and len(batch) < want and len(items) < size:
             exhausted = True
             break
-    more = not exhausted and last is not None and bool(await store.scan_index(kind, index, last, 1))
+    more = full or (
+        not exhausted and last is not None and bool(await store.scan_index(kind, index, last, 1))
+    )
     total = await store.count_index(kind, index)
     return Page(
         items=items,

@@ -16,7 +16,6 @@ from stigmer_server.store.base import Mutation, StoredRecord, StreamEvent
 from stigmer_server.store.keys import KindKeys
 
 _MAX_ATTEMPTS = 200
-_DELETED_STREAM_TTL_S = 3600
 
 
 def _text(value: Any) -> str:
@@ -39,17 +38,43 @@ class RedisStore:
     also maintains the secondary indexes and appends to the resource's event stream.
     """
 
-    def __init__(self, client: aioredis.Redis, prefix: str, *, stream_maxlen: int = 1000) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        prefix: str,
+        *,
+        stream_maxlen: int = 1000,
+        stream_entry_max_bytes: int | None = None,
+        closed_stream_ttl_s: int = 3600,
+    ) -> None:
         """Wrap ``client``.
 
         Args:
             client: A redis-py asyncio client (``protocol=3``).
             prefix: Key prefix (see :mod:`stigmer_server.store.keys`).
-            stream_maxlen: Approximate bound of each event stream.
+            stream_maxlen: Approximate bound of each event stream (entries).
+            stream_entry_max_bytes: Largest state a stream entry carries; a larger one is
+                published as a ``reread`` entry without data. ``None``: no bound.
+            closed_stream_ttl_s: Lifetime of a deleted or closed resource's stream.
         """
         self._r = client
         self._prefix = prefix
         self._maxlen = stream_maxlen
+        self._entry_max = stream_entry_max_bytes
+        self._closed_ttl = closed_stream_ttl_s
+
+    def _publish(self, pipe: Any, key: str, record: StoredRecord) -> None:
+        state = record.data if record.published is None else record.published
+        fields = (
+            {"r": b"1"}
+            if self._entry_max is not None and len(state) > self._entry_max
+            else {"d": state}
+        )
+        pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)
+        if record.closed:
+            pipe.expire(key, self._closed_ttl)
+        else:
+            pipe.persist(key)
 
     def _tx(self) -> Any:
         # redis-py's pipeline methods are partly untyped; treat the pipeline as dynamic.
@@ -150,12 +175,7 @@ class RedisStore:
                     pipe.multi()
                     self._write(pipe, k, record, _indexes(raw_idx))
                     if publish:
-                        pipe.xadd(
-                            k.events(resource_id),
-                            {"d": record.data if record.published is None else record.published},
-                            maxlen=self._maxlen,
-                            approximate=True,
-                        )
+                        self._publish(pipe, k.events(resource_id), record)
                     await pipe.execute()
                     return record.data
                 except WatchError:
@@ -197,7 +217,7 @@ class RedisStore:
                         pipe.zrem(k.index(name), resource_id)
                     ekey = k.events(resource_id)
                     pipe.xadd(ekey, {"x": b"1"}, maxlen=self._maxlen, approximate=True)
-                    pipe.expire(ekey, _DELETED_STREAM_TTL_S)
+                    pipe.expire(ekey, self._closed_ttl)
                     await pipe.execute()
                     return bytes(data)
                 except WatchError:
@@ -262,7 +282,7 @@ class RedisStore:
         events: list[StreamEvent] = []
         for entry_id, fields in entries:
             fields = {_text(f): v for f, v in fields.items()}
-            events.append(StreamEvent(_text(entry_id), fields.get("d")))
+            events.append(StreamEvent(_text(entry_id), fields.get("d"), reread="r" in fields))
         return events
 
     async def ping(self) -> None:

@@ -46,6 +46,7 @@ class Repository(Generic[M]):
         cls: type[M],
         indexes: Callable[[M], frozenset[str]],
         published: Callable[[M], M] | None = None,
+        closed: Callable[[M], bool] | None = None,
     ) -> None:
         """Bind ``store`` to one kind.
 
@@ -55,12 +56,14 @@ class Repository(Generic[M]):
             cls: Message class of the kind.
             indexes: Index names a resource belongs to.
             published: The form of a resource its event stream receives (default: as stored).
+            closed: Whether a resource expects no later state (its stream may then expire).
         """
         self.store = store
         self.kind = kind
         self._cls = cls
         self._indexes = indexes
         self._published = published
+        self._closed = closed
 
     def decode(self, data: bytes) -> M:
         """Parse stored data."""
@@ -70,13 +73,16 @@ class Repository(Generic[M]):
         md = _md(message)
         check_org(md.org, "metadata.org")
         check_slug(md.slug, "metadata.slug")
+        shown = message if self._published is None else self._published(message)
         return StoredRecord(
             id=md.id,
             org=md.org,
             slug=md.slug,
             data=codec.encode(message),
             indexes=self._indexes(message),
-            published=None if self._published is None else codec.encode(self._published(message)),
+            # Encoding is costly: a form identical to the stored one is not encoded twice.
+            published=None if shown is message else codec.encode(shown),
+            closed=self._closed is not None and self._closed(message),
         )
 
     async def create(self, message: M) -> None:

@@ -36,6 +36,8 @@ from stigmer_server.workflowexecution.launcher import (
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
+from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
+from stigmer_server.workflowexecution.record_limits import MAX_PAGE_BYTES
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -66,6 +68,10 @@ class _Unchanged(Exception):
         self.execution = execution
 
 
+def _terminal(execution: wex.WorkflowExecution) -> bool:
+    return is_terminal((execution.status or wex.WorkflowExecutionStatus()).phase)
+
+
 class ExecutionService:
     """WorkflowExecution operations: validation, merge, audit, atomic persistence, publishing."""
 
@@ -90,7 +96,12 @@ class ExecutionService:
         """
         # Event-stream entries carry no secret material at all, not even sealed values.
         self.repo = Repository(
-            store, WORKFLOW_EXECUTION, wex.WorkflowExecution, _indexes, published=redact_execution
+            store,
+            WORKFLOW_EXECUTION,
+            wex.WorkflowExecution,
+            _indexes,
+            published=redact_execution,
+            closed=_terminal,
         )
         self._sealer = SecretSealer(keyring, WORKFLOW_EXECUTION.name, "spec.runtime_env")
         self._workflows = workflows
@@ -205,7 +216,7 @@ class ExecutionService:
                 raise FailedPreconditionError(
                     f"execution is already {old.phase.name}; its status can no longer change"
                 )
-            merged = merge_status(old, update, now)
+            merged = bound_status(merge_status(old, update, now), status_budget(current))
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
@@ -373,6 +384,7 @@ class ExecutionService:
             size=size,
             token=request.page_token,
             query=f"wex|list|{phase}|{','.join(tags)}|{size}",
+            max_bytes=MAX_PAGE_BYTES,
             accept=has_tags if tags else None,
         )
         return wex.WorkflowExecutionList(
@@ -401,6 +413,7 @@ class ExecutionService:
             size=size,
             token=request.page_token,
             query=f"wex|wf|{workflow_id}|{phase}|{size}",
+            max_bytes=MAX_PAGE_BYTES,
         )
         return wex.WorkflowExecutionList(
             total_pages=page.total_pages,

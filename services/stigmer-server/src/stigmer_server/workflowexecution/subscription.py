@@ -27,7 +27,9 @@ class Subscriptions:
     Every write of an execution appends its new state to ``{...}:e:<id>`` in the same
     transaction, so any replica's subscriber sees every replica's writes. The snapshot and the
     stream position are read in one MULTI, so nothing written in between is missed and nothing
-    is sent twice. Memory per subscriber is one batch of at most ``_BATCH`` states.
+    is sent twice. A state too large for the stream comes as a ``reread`` entry: the subscriber
+    takes a new snapshot with its position (that state or a later one, never an older one).
+    Memory per subscriber is one batch of at most ``_BATCH`` states.
     """
 
     def __init__(self, store: ResourceStore, block_ms: int, max_live: int = 384) -> None:
@@ -78,6 +80,7 @@ class Subscriptions:
         yield execution
         if _terminal(execution):
             return
+        sent: bytes | None = data
         while True:
             if self._closing.is_set():
                 raise UnavailableError("server is shutting down; subscribe again")
@@ -85,10 +88,20 @@ class Subscriptions:
                 WORKFLOW_EXECUTION, execution_id, position, self._block_ms, _BATCH
             )
             for event in events:
-                position = event.position
-                if event.data is None:
+                position, data = event.position, event.data
+                if event.reread:
+                    # A state too large for the stream: read the record with the stream's
+                    # position again, so no later entry can carry an older state.
+                    data, position = await self._store.snapshot_with_position(
+                        WORKFLOW_EXECUTION, execution_id
+                    )
+                if data is None:
                     return
-                execution = codec.decode(wex.WorkflowExecution, event.data)
-                yield execution
-                if _terminal(execution):
-                    return
+                if data != sent:
+                    sent = data
+                    execution = codec.decode(wex.WorkflowExecution, data)
+                    yield execution
+                    if _terminal(execution):
+                        return
+                if event.reread:
+                    break  # the rest of the batch is at or before the new position

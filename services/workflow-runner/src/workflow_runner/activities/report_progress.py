@@ -11,13 +11,13 @@ from workflow_runner.api import StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.engine import REPORT_PROGRESS_ACTIVITY, ProgressBatch
 from workflow_runner.engine.identity import scheduling_execution_id
-from workflow_runner.status_mapping import progress_status
+from workflow_runner.status_mapping import progress_statuses
 
 _log = logging.getLogger(__name__)
 
 
 class ReportProgressActivity:
-    """Sends each progress batch as one ``updateStatus`` call (the server upserts by task_id)."""
+    """Sends each progress batch as ``updateStatus`` calls (the server upserts by task_id)."""
 
     def __init__(self, api: StigmerApi) -> None:
         """Report through ``api``."""
@@ -25,7 +25,8 @@ class ReportProgressActivity:
 
     @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
     async def report_task_progress(self, batch: ProgressBatch) -> None:
-        """Upsert the batch's task rows; idempotent, so Temporal may retry it freely.
+        """Upsert the batch's task rows, in parts of bounded size; idempotent, so Temporal may
+        retry it freely.
 
         The rows go to the execution whose interpreter workflow scheduled the activity;
         ``batch.execution_id`` is not trusted (whoever schedules the activity chooses it).
@@ -39,7 +40,8 @@ class ReportProgressActivity:
         if not batch.tasks:
             return
         try:
-            await self._api.update_status(execution_id, progress_status(batch))
+            for status in progress_statuses(batch):
+                await self._api.update_status(execution_id, status)
         except StigmerRpcError as err:
             if err.code not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
                 raise
