@@ -78,6 +78,29 @@ async def test_record(engine: Any, temporal_client: Client) -> None:
     )
 
 
+LONG_LOOP = """
+document: {dsl: '1.0.0', namespace: replay, name: long-loop, version: '1.0.0'}
+do:
+  - loop:
+      for: {each: n, in: '${ [range(150)] }'}
+      do:
+        - double: {set: {v: '${ $n * 2 }'}}
+"""
+
+
+@pytest.mark.skipif(
+    os.environ.get("STIGMER_RECORD_HISTORIES") != "1", reason="records histories on demand"
+)
+async def test_record_long_loop(engine: Any, temporal_client: Client) -> None:
+    """A pure loop long enough to flush progress mid-run (the periodic-flush patch)."""
+    run = await engine(LONG_LOOP)
+    assert run.output == {"v": 298}
+    history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
+    (HISTORIES / "long_pure_loop.json").write_text(
+        json.dumps(json.loads(history.to_json()), indent=1) + "\n"
+    )
+
+
 def test_histories_are_checked_in() -> None:
     assert (HISTORIES / "kitchen_sink.json").exists()
 

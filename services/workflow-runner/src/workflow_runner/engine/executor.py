@@ -268,6 +268,7 @@ class Executor:
             self.progress.finish(task_id, "FAILED", error=describe(error.error))
             raise error from exc
         self.progress.finish(task_id, "COMPLETED", output=output)
+        await self.progress.flush_when_full()
         directive = outcome.directive or spec.get("then") or CONTINUE
         return output, directive
 

@@ -21,6 +21,17 @@ from workflow_runner.engine.task_spans import record_task_span
 
 MAX_VALUE_BYTES = 16 * 1024
 
+FLUSH_EVERY_ROWS = 64
+"""Changed rows after which a task's end flushes, even in a run of pure tasks.
+
+A flush is a local activity, which ends the workflow activation: without it a long loop of pure
+tasks runs in one activation, which Temporal's deadlock detector fails after 2 s (TMPRL1101), and
+the final batch grows with every row.
+"""
+
+PERIODIC_FLUSH_PATCH = "stigmer-progress-flush-every-64-rows"
+"""Patch id guarding :meth:`ProgressBuffer.flush_when_full` so older histories still replay."""
+
 
 def cap_value(value: Any, limit: int = MAX_VALUE_BYTES) -> Any:
     """Return ``value``, or a small marker object when its JSON is larger than ``limit`` bytes."""
@@ -59,6 +70,16 @@ class ProgressBuffer:
     def _put(self, row: TaskProgress) -> None:
         self.rows[row.task_id] = row
         self._changed[row.task_id] = None
+
+    async def flush_when_full(self) -> None:
+        """Flush once :data:`FLUSH_EVERY_ROWS` rows changed (a deterministic count, so replays
+        make the same local activity calls)."""
+        if (
+            self.enabled
+            and len(self._changed) >= FLUSH_EVERY_ROWS
+            and workflow.patched(PERIODIC_FLUSH_PATCH)
+        ):
+            await self.flush()
 
     def start(
         self,

@@ -1,0 +1,30 @@
+"""Progress flushing: a long run of pure tasks reports in bounded batches as it goes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workflow_runner.engine.progress import FLUSH_EVERY_ROWS
+
+HEAD = "document: {dsl: '1.0.0', namespace: t, name: flush, version: '1.0.0'}\n"
+
+
+async def test_a_long_pure_loop_flushes_every_batch_of_rows(engine: Any) -> None:
+    iterations = 3 * FLUSH_EVERY_ROWS
+    loop = f"      for: {{each: n, in: '${{ [range({iterations})] }}'}}\n"
+    run = await engine(
+        HEAD
+        + "do:\n  - loop:\n"
+        + loop
+        + "      do:\n        - double: {set: {v: '${ $n * 2 }'}}\n"
+    )
+    assert run.error is None, run.error
+    assert run.output == {"v": 2 * (iterations - 1)}
+    non_final = [b for b in run.sink.batches if not b.final]
+    # Each task's end flushes once FLUSH_EVERY_ROWS rows changed: one activation never holds
+    # the whole loop, and no batch (the final one included) carries all of its rows.
+    assert len(non_final) >= 4, [len(b.tasks) for b in run.sink.batches]
+    assert max(len(b.tasks) for b in run.sink.batches) <= FLUSH_EVERY_ROWS + 2
+    rows = run.sink.latest()
+    assert {f"/do/0/loop[{i}]" for i in range(iterations)} <= set(rows)
+    assert all(rows[f"/do/0/loop[{i}]"].status == "COMPLETED" for i in range(iterations))
