@@ -17,7 +17,7 @@ def test_every_limit_constant_is_in_the_table() -> None:
     constants = {
         name
         for name, value in vars(limits).items()
-        if name.isupper() and isinstance(value, int) and name != "MIB"
+        if name.isupper() and isinstance(value, int | float) and name != "MIB"
     }
     assert constants == {limit.name for limit in limits.LIMITS}
     assert all(getattr(limits, lim.name) == lim.value for lim in limits.LIMITS)

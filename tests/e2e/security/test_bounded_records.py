@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 import redis
 import yaml
+from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -31,7 +32,6 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.store.keys import KindKeys
-from stigmer_server.workflowexecution import record_limits as limits
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -175,7 +175,7 @@ async def test_a_thousand_iteration_loop_leaves_a_bounded_readable_record(
     assert isinstance(record, bytes) and len(record) <= limits.MAX_RECORD_BYTES
     assert len(bytes(done.status)) <= limits.MAX_STATUS_BYTES
     assert max(entry_bytes) <= limits.MAX_STREAM_ENTRY_BYTES
-    assert 0 < ttl <= limits.CLOSED_STREAM_TTL_S
+    assert 0 < ttl <= limits.CLOSED_STREAM_TTL_SECONDS
 
     got = _cli(stigmer_endpoint, "get", execution_id)
     assert (got["id"], got["phase"]) == (execution_id, "COMPLETED")

@@ -53,6 +53,60 @@ MAX_YAML_ALIASES = 1000
 MAX_YAML_ALIAS_NODES = 100_000
 """Most nodes the aliases of one YAML document may expand to, counted as copies."""
 
+MAX_RECORD_BYTES = 3 * MIB
+"""Whole stored execution (spec + status): answers of get, updateStatus and subscribe fit
+gRPC's default 4 MiB receive limit with 1 MiB to spare for framing and redaction markers."""
+
+MAX_STATUS_BYTES = 1 * MIB
+"""The status part of an execution record (task rows, output, errors); less when the spec leaves
+less room."""
+
+MAX_TASK_ROWS = 200
+"""Task rows an execution record shows; beyond, the oldest finished rows of loops are folded
+into summary rows with counts."""
+
+MAX_VALUE_BYTES = 8 * 1024
+"""Encoded size of one task row's input, output or metadata before it becomes a marker (the
+runner caps rows it reports at the same size)."""
+
+MAX_OUTPUT_BYTES = 256 * 1024
+"""Encoded size of the execution's output or error details in its record before it becomes a
+marker."""
+
+MAX_ERROR_CHARS = 4096
+"""Characters of an error message (the execution's or a task's) kept in the record."""
+
+MAX_PAGE_BYTES = MAX_RECORD_BYTES
+"""Bytes of executions in one list page; a page always holds at least one record."""
+
+MAX_STREAM_ENTRY_BYTES = 8 * 1024
+"""Largest state an event-stream entry carries; larger states are announced by a pointer entry
+and subscribers read the record itself."""
+
+CLOSED_STREAM_TTL_SECONDS = 3600
+"""Lifetime of a terminal or deleted execution's event stream after its last entry."""
+
+MAX_REPORT_BYTES = 1 * MIB
+"""Task rows in one progress ``updateStatus`` call of the runner; a larger batch is split."""
+
+MAX_FILTER_PATTERN_CHARS = 256
+"""Longest ``/regex/`` in a ``listen`` event filter."""
+
+MAX_FILTER_PATTERN_QUANTIFIERS = 8
+"""Most quantifiers in one event-filter regex (beyond, even a time-bounded match is slow)."""
+
+FILTER_MATCH_TIMEOUT_SECONDS = 0.25
+"""Time one event-filter regex match may take."""
+
+EXPRESSION_CPU_SECONDS = 1.0
+"""Default CPU time of one jq evaluation (``STIGMER_EXPRESSION_CPU_SECONDS``)."""
+
+EXPRESSION_MAX_OUTPUT_BYTES = 1 * MIB
+"""Default size of one jq evaluation's results (``STIGMER_EXPRESSION_MAX_OUTPUT_BYTES``)."""
+
+EXPRESSION_MAX_MEMORY_BYTES = 256 * MIB
+"""Default address space of one jq worker process (``STIGMER_EXPRESSION_MAX_MEMORY_BYTES``)."""
+
 CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -67,19 +121,23 @@ class Limit:
     Attributes:
         name: The constant's name in this module.
         value: Its value.
-        unit: ``bytes``, ``levels``, ``tasks``, ``characters``, ``aliases`` or ``nodes``.
+        unit: ``bytes``, ``levels``, ``tasks``, ``rows``, ``characters``, ``aliases``,
+            ``nodes``, ``quantifiers`` or ``seconds``.
         bounds: What it bounds.
         enforced_by: Where a larger value is refused, and with which error.
     """
 
     name: str
-    value: int
+    value: int | float
     unit: str
     bounds: str
     enforced_by: str
 
 
 _VALIDATION = "runner and `stigmer validate`/`apply`, loading the document: a validation error"
+_RECORD = "server, after every status merge (`workflowexecution/record_bounds.py`)"
+_RUNNER = "runner setting, per evaluation in a jq worker process: a `runtime` error"
+_FILTER = "runner, loading the document: a validation error naming the filter"
 _YAML = "the one YAML loader (`engine/yaml_io.py`), before any value is built: a YAML error"
 
 LIMITS: tuple[Limit, ...] = (
@@ -142,6 +200,106 @@ LIMITS: tuple[Limit, ...] = (
         "nodes",
         "nodes the aliases of one YAML document expand to",
         _YAML,
+    ),
+    Limit(
+        "MAX_RECORD_BYTES",
+        MAX_RECORD_BYTES,
+        "bytes",
+        "one stored execution (spec + status)",
+        _RECORD + ": the status gets what the spec leaves",
+    ),
+    Limit("MAX_STATUS_BYTES", MAX_STATUS_BYTES, "bytes", "an execution's status", _RECORD),
+    Limit(
+        "MAX_TASK_ROWS",
+        MAX_TASK_ROWS,
+        "rows",
+        "task rows of one execution",
+        _RECORD + ": older finished loop rows fold into counted summary rows",
+    ),
+    Limit(
+        "MAX_VALUE_BYTES",
+        MAX_VALUE_BYTES,
+        "bytes",
+        "one task row's input, output or metadata",
+        _RECORD + ' and the runner\'s progress rows: a `{"_truncated": true}` marker',
+    ),
+    Limit(
+        "MAX_OUTPUT_BYTES",
+        MAX_OUTPUT_BYTES,
+        "bytes",
+        "an execution's output or error details in its record",
+        _RECORD + ": a marker",
+    ),
+    Limit("MAX_ERROR_CHARS", MAX_ERROR_CHARS, "characters", "one error message", _RECORD + ": cut"),
+    Limit(
+        "MAX_PAGE_BYTES",
+        MAX_PAGE_BYTES,
+        "bytes",
+        "executions in one `list`/`listByWorkflow` page (at least one)",
+        "server: the page ends early, `next_page_token` continues",
+    ),
+    Limit(
+        "MAX_STREAM_ENTRY_BYTES",
+        MAX_STREAM_ENTRY_BYTES,
+        "bytes",
+        "one event-stream entry (subscribe)",
+        "server: a larger state becomes a pointer entry",
+    ),
+    Limit(
+        "CLOSED_STREAM_TTL_SECONDS",
+        CLOSED_STREAM_TTL_SECONDS,
+        "seconds",
+        "life of a terminal or deleted execution's event stream",
+        "server: Redis expiry",
+    ),
+    Limit(
+        "MAX_REPORT_BYTES",
+        MAX_REPORT_BYTES,
+        "bytes",
+        "task rows in one progress `updateStatus` call",
+        "runner: a larger batch is sent in parts",
+    ),
+    Limit(
+        "MAX_FILTER_PATTERN_CHARS",
+        MAX_FILTER_PATTERN_CHARS,
+        "characters",
+        "one `/regex/` in a `listen` filter",
+        _FILTER,
+    ),
+    Limit(
+        "MAX_FILTER_PATTERN_QUANTIFIERS",
+        MAX_FILTER_PATTERN_QUANTIFIERS,
+        "quantifiers",
+        "quantifiers in one filter regex",
+        _FILTER,
+    ),
+    Limit(
+        "FILTER_MATCH_TIMEOUT_SECONDS",
+        FILTER_MATCH_TIMEOUT_SECONDS,
+        "seconds",
+        "one filter regex match",
+        "runner (`regex` timeout): an `Event filter timeout` runtime error",
+    ),
+    Limit(
+        "EXPRESSION_CPU_SECONDS",
+        EXPRESSION_CPU_SECONDS,
+        "seconds",
+        "CPU time of one jq evaluation (default of `STIGMER_EXPRESSION_CPU_SECONDS`)",
+        _RUNNER,
+    ),
+    Limit(
+        "EXPRESSION_MAX_OUTPUT_BYTES",
+        EXPRESSION_MAX_OUTPUT_BYTES,
+        "bytes",
+        "results of one jq evaluation (default of `STIGMER_EXPRESSION_MAX_OUTPUT_BYTES`)",
+        _RUNNER,
+    ),
+    Limit(
+        "EXPRESSION_MAX_MEMORY_BYTES",
+        EXPRESSION_MAX_MEMORY_BYTES,
+        "bytes",
+        "address space of one jq worker (default of `STIGMER_EXPRESSION_MAX_MEMORY_BYTES`)",
+        _RUNNER + " (the worker is replaced)",
     ),
     Limit(
         "TEMPORAL_PAYLOAD_BYTES",

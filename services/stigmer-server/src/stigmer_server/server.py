@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic import workflow, workflowexecution, workflowinstance
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -30,7 +31,6 @@ from stigmer_server.store.redis_store import RedisStore
 from stigmer_server.workflow.command import WorkflowCommandController
 from stigmer_server.workflow.query import WorkflowQueryController
 from stigmer_server.workflow.service import WorkflowService
-from stigmer_server.workflowexecution import record_limits
 from stigmer_server.workflowexecution.command import WorkflowExecutionCommandController
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
 from stigmer_server.workflowexecution.query import WorkflowExecutionQueryController
@@ -172,8 +172,8 @@ async def build_server(
         client,
         config.redis_key_prefix,
         stream_maxlen=config.event_stream_maxlen,
-        stream_entry_max_bytes=record_limits.MAX_STREAM_ENTRY_BYTES,
-        closed_stream_ttl_s=record_limits.CLOSED_STREAM_TTL_S,
+        stream_entry_max_bytes=limits.MAX_STREAM_ENTRY_BYTES,
+        closed_stream_ttl_s=limits.CLOSED_STREAM_TTL_SECONDS,
     )
     services = build_services(
         store,

@@ -3,11 +3,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import grpc
+import pytest
 from ss_helpers import execution_msg, workflow_msg
+from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google.protobuf import Struct
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
-from stigmer_server.workflowexecution import record_limits as limits
 from stigmer_server.workflowexecution.record_bounds import (
     DROPPED_ID,
     bound_status,
@@ -169,7 +171,8 @@ def test_status_budget_leaves_room_for_the_spec() -> None:
 
 
 async def test_the_reproduced_9_mb_report_answers_within_a_default_client_limit(api: Any) -> None:
-    """302 rows of 30 KB each (issue 15's record): stored and answered under the bounds."""
+    """302 rows of 30 KB each (issue 15's record): refused whole by the message limit, stored
+    and answered under the bounds when sent in parts as the runner sends it."""
     w = await api.stubs.wf.create(workflow_msg())
     e = await api.stubs.wex.create(execution_msg(workflow_id=w.metadata.id))
     value = Struct.from_dict({"blob": "b" * 15_000})
@@ -177,12 +180,21 @@ async def test_the_reproduced_9_mb_report_answers_within_a_default_client_limit(
         row(f"{STEP}[{i // 2}]" if i % 2 else f"{LOOP}[{i // 2}]", input=value, output=value)
         for i in range(302)
     ]
-    request = wex.WorkflowExecutionUpdateStatusInput(
+    whole = wex.WorkflowExecutionUpdateStatusInput(
         execution_id=e.metadata.id, status=wex.WorkflowExecutionStatus(tasks=tasks)
     )
-    assert len(bytes(request)) > 9_000_000
-    answer = await api.stubs.wex.updateStatus(request)  # a 4 MiB client reads it
-    assert len(bytes(answer)) <= limits.MAX_RECORD_BYTES
+    assert len(bytes(whole)) > 9_000_000
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await api.stubs.wex.updateStatus(whole)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    per_part = limits.MAX_REPORT_BYTES // 30_000
+    for start in range(0, len(tasks), per_part):
+        part = wex.WorkflowExecutionUpdateStatusInput(
+            execution_id=e.metadata.id,
+            status=wex.WorkflowExecutionStatus(tasks=tasks[start : start + per_part]),
+        )
+        answer = await api.stubs.wex.updateStatus(part)  # a 4 MiB client reads it
+        assert len(bytes(answer)) <= limits.MAX_RECORD_BYTES
     assert len(answer.status.tasks) <= limits.MAX_TASK_ROWS
     stored = await api.server.store.get(WORKFLOW_EXECUTION, e.metadata.id)
     assert stored is not None and len(stored) <= limits.MAX_RECORD_BYTES

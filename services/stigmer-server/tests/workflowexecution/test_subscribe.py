@@ -17,12 +17,12 @@ from stigmer_devstack.ports import free_port
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google.protobuf import Struct
-from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
-from stigmer_server.store.keys import KindKeys
-from stigmer_server.workflowexecution.record_limits import (
-    CLOSED_STREAM_TTL_S,
+from stigmer_protos.limits import (
+    CLOSED_STREAM_TTL_SECONDS,
     MAX_STREAM_ENTRY_BYTES,
 )
+from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
+from stigmer_server.store.keys import KindKeys
 from stigmer_server.workflowexecution.subscription import Subscriptions
 
 P = wex.ExecutionPhase
@@ -249,4 +249,4 @@ async def test_large_states_reach_subscribers_through_small_stream_entries(api: 
     sizes = [sum(len(v) for v in fields.values()) for _, fields in entries]
     assert max(sizes) <= MAX_STREAM_ENTRY_BYTES
     assert sum(1 for _, fields in entries if b"r" in fields) >= 2
-    assert 0 < ttl <= CLOSED_STREAM_TTL_S  # a terminal stream expires
+    assert 0 < ttl <= CLOSED_STREAM_TTL_SECONDS  # a terminal stream expires

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
@@ -43,7 +44,7 @@ def task_row(row: TaskProgress) -> wex.WorkflowTask:
     )
 
 
-MAX_REPORT_BYTES = 1024 * 1024
+MAX_REPORT_BYTES = limits.MAX_REPORT_BYTES
 """Bytes of task rows in one ``updateStatus`` request; a larger batch is sent in parts."""
 
 

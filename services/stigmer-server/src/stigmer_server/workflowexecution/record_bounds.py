@@ -3,11 +3,11 @@
 Applied after every merge (see :func:`bound_status`), in this order:
 
 1. Values: a task row's ``input``, ``output`` or ``metadata`` larger than
-   :data:`~record_limits.MAX_VALUE_BYTES` encoded, and the execution's ``output`` or
-   ``error_details`` larger than :data:`~record_limits.MAX_OUTPUT_BYTES`, become the marker
+   :data:`~stigmer_protos.limits.MAX_VALUE_BYTES` encoded, and the execution's ``output`` or
+   ``error_details`` larger than :data:`~stigmer_protos.limits.MAX_OUTPUT_BYTES`, become the marker
    ``{"_truncated": true, "bytes": <encoded size>}`` (the runner's marker for values it caps);
-   error messages are cut at :data:`~record_limits.MAX_ERROR_CHARS` characters.
-2. Rows: beyond :data:`~record_limits.MAX_TASK_ROWS`, the oldest finished rows of loops are
+   error messages are cut at :data:`~stigmer_protos.limits.MAX_ERROR_CHARS` characters.
+2. Rows: beyond :data:`~stigmer_protos.limits.MAX_TASK_ROWS`, the oldest finished rows of loops are
    folded. A loop row's ``task_id`` ends in iteration indexes (``/do/0/loop[7]``,
    ``/do/0/loop/for/do/0/step[7]``); its family is the id without them. A family folds in index
    order into one summary row ``<family>[*]`` (placed where its first folded row was) whose
@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
-from stigmer_server.workflowexecution import record_limits as limits
 from stigmer_server.workflowexecution.status_merge import TERMINAL_TASK_STATUSES, _copy
 
 TaskStatus = wex.WorkflowTaskStatus

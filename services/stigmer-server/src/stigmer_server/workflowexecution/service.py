@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.limits import MAX_PAGE_BYTES
 from stigmer_protos.temporal_names import interpreter_workflow_id
 
 from stigmer_server.domain import audit
@@ -37,7 +38,6 @@ from stigmer_server.workflowexecution.launcher import (
     LauncherUnavailableError,
 )
 from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
-from stigmer_server.workflowexecution.record_limits import MAX_PAGE_BYTES
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService

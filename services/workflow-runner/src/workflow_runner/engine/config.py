@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from stigmer_protos import limits
+
 from workflow_runner.engine.network_policy import ALLOW_CIDRS_ENV, DENY_CIDRS_ENV, NetworkPolicy
 
 EVENT_SINK_ENV = "STIGMER_EVENT_SINK_URL"
@@ -158,10 +160,10 @@ class ExpressionBudget:
         workers: jq worker processes per runner (concurrent evaluations).
     """
 
-    cpu_seconds: float = 1.0
+    cpu_seconds: float = limits.EXPRESSION_CPU_SECONDS
     wall_slack_seconds: float = 0.5
-    max_output_bytes: int = 1024 * 1024
-    max_memory_bytes: int = 256 * 1024 * 1024
+    max_output_bytes: int = limits.EXPRESSION_MAX_OUTPUT_BYTES
+    max_memory_bytes: int = limits.EXPRESSION_MAX_MEMORY_BYTES
     workers: int = 4
 
     @classmethod

@@ -11,16 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import regex
+from stigmer_protos import limits
 
 from workflow_runner.engine.errors import make_error
 
-MAX_PATTERN_CHARS = 256
+MAX_PATTERN_CHARS = limits.MAX_FILTER_PATTERN_CHARS
 """Longest pattern (between the slashes) a document may use."""
 
-MAX_PATTERN_QUANTIFIERS = 8
+MAX_PATTERN_QUANTIFIERS = limits.MAX_FILTER_PATTERN_QUANTIFIERS
 """Most quantifiers one pattern may use (each adjacent one multiplies the backtracking)."""
 
-MATCH_TIMEOUT_SECONDS = 0.25
+MATCH_TIMEOUT_SECONDS = limits.FILTER_MATCH_TIMEOUT_SECONDS
 """Wall-clock budget of one match; exceeding it fails the execution (ADR 0020)."""
 
 _QUANTIFIER = regex.compile(r"[*+?]|\{\d+(?:,\d*)?\}|\{,\d+\}")

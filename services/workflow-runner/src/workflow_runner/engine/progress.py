@@ -12,6 +12,7 @@ import json
 from datetime import UTC, timedelta
 from typing import Any
 
+from stigmer_protos import limits
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
@@ -19,7 +20,8 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from workflow_runner.engine.contract import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
 from workflow_runner.engine.task_spans import record_task_span
 
-MAX_VALUE_BYTES = 16 * 1024
+MAX_VALUE_BYTES = limits.MAX_VALUE_BYTES
+"""A row value larger than the server keeps is capped here already (no use sending it)."""
 
 FLUSH_EVERY_ROWS = 64
 """Changed rows after which a task's end flushes, even in a run of pure tasks.

@@ -272,9 +272,7 @@ async def open_channel(request: GrpcRequest, config: EngineConfig) -> grpc.aio.C
     return grpc.aio.insecure_channel(target, options=[("grpc.default_authority", authority)])
 
 
-async def call(
-    request: GrpcRequest, secrets: dict[str, Any], config: EngineConfig
-) -> GrpcResponse:
+async def call(request: GrpcRequest, secrets: dict[str, Any], config: EngineConfig) -> GrpcResponse:
     """Compile the proto, build the request from ``arguments`` and call the unary method.
 
     Raises:
