@@ -35,7 +35,7 @@ from stigmer_bench.results import percentile
 REPO = Path(__file__).resolve().parents[3]
 HELLO = REPO / "examples" / "hello.yaml"
 DEFAULT_RUNS = 1000
-DEFAULT_LIMIT_S = 30.0
+DEFAULT_LIMIT_S = 60.0
 _SHOWN_PROBLEMS = 5
 _DUMP_WAIT_S = 5.0
 
