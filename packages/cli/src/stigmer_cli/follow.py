@@ -17,8 +17,9 @@ _END = object()
 # After the terminal state the server ends the stream by itself; it gets this long to do so
 # before the stream is cancelled.
 _END_WAIT_S = 2.0
-# A cancelled stream fails at once (gRPC cancels locally); the reader gets this long to see it.
-_STOP_WAIT_S = 5.0
+# A cancelled stream fails at once (gRPC cancels locally), so the reader stops as soon as it gets
+# the CPU; the bound is generous because a reader still running at exit is the hazard itself.
+_STOP_WAIT_S = 30.0
 # The stream's gRPC deadline outlives --timeout by this much, so that the CLI's own timeout
 # (which also cancels the execution) comes first; the deadline bounds a stalled server.
 _DEADLINE_GRACE_S = 5.0
