@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any
 
 import grpc
+import grpc.experimental
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -20,6 +21,7 @@ from stigmer_protos.limits import CHANNEL_OPTIONS
 
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
+_QUERY_TIMEOUT_S = 10.0
 
 
 def _stub(factory: Any, channel: grpc.Channel) -> Any:
@@ -33,13 +35,28 @@ def metadata(resource: Any) -> ar.ApiResourceMetadata:
     return md if md is not None else ar.ApiResourceMetadata()
 
 
+# Every call's events are handled on the thread that makes or reads it, never on a gRPC-owned
+# "channel spin" thread: with that thread, a call's lock can be held by a daemon thread that the
+# interpreter freezes at exit, and the call's ``__del__`` then deadlocks the final garbage
+# collection (docs/adr/0014-cli-grpc-lifecycle.md). Unary calls are single-threaded anyway.
+_CHANNEL_OPTIONS = (
+    *CHANNEL_OPTIONS,
+    (grpc.experimental.ChannelOptions.SingleThreadedUnaryStream, 1),
+)
+
+
 class StigmerClient:
-    """Calls over one insecure channel; errors surface as ``grpc.RpcError``."""
+    """Calls over one insecure channel; errors surface as ``grpc.RpcError``.
+
+    Every call has a deadline except ``subscribe`` without a timeout. Close the client (or
+    leave its ``with`` block) only after every ``subscribe`` stream has been cancelled and
+    its reader has stopped.
+    """
 
     def __init__(self, endpoint: str) -> None:
         """Open a channel to ``endpoint`` (``host:port``); no call is made yet."""
         self.endpoint = endpoint
-        self._channel = grpc.insecure_channel(endpoint, options=CHANNEL_OPTIONS)
+        self._channel = grpc.insecure_channel(endpoint, options=_CHANNEL_OPTIONS)
         self._wf_cmd = _stub(wf_cmd.WorkflowCommandControllerStub, self._channel)
         self._wf_qry = _stub(wf_qry.WorkflowQueryControllerStub, self._channel)
         self._wex_cmd = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, self._channel)
@@ -60,14 +77,6 @@ class StigmerClient:
         """Close the channel."""
         self._channel.close()
 
-    def wait_ready(self, timeout: float) -> None:
-        """Block until the channel connects.
-
-        Raises:
-            grpc.FutureTimeoutError: Not connected within ``timeout`` seconds.
-        """
-        grpc.channel_ready_future(self._channel).result(timeout=timeout)
-
     def apply_workflow(self, workflow: wf.Workflow) -> wf.Workflow:
         """Create or update a workflow by its slug (``WorkflowCommandController/apply``)."""
         result: wf.Workflow = self._wf_cmd.apply(workflow, timeout=_CALL_TIMEOUT_S)
@@ -75,7 +84,9 @@ class StigmerClient:
 
     def get_workflow(self, workflow_id: str) -> wf.Workflow:
         """Fetch a workflow by id."""
-        result: wf.Workflow = self._wf_qry.get(wf.WorkflowId(value=workflow_id), timeout=10)
+        result: wf.Workflow = self._wf_qry.get(
+            wf.WorkflowId(value=workflow_id), timeout=_QUERY_TIMEOUT_S
+        )
         return result
 
     def workflow_by_name(self, name: str) -> wf.Workflow:
@@ -85,7 +96,7 @@ class StigmerClient:
             org=LOCAL_ORG,
             slug=name,
         )
-        result: wf.Workflow = self._wf_qry.getByReference(ref, timeout=10)
+        result: wf.Workflow = self._wf_qry.getByReference(ref, timeout=_QUERY_TIMEOUT_S)
         return result
 
     def create_execution(
@@ -110,7 +121,7 @@ class StigmerClient:
     def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
         """Fetch an execution by id."""
         result: wex.WorkflowExecution = self._wex_qry.get(
-            wex.WorkflowExecutionId(value=execution_id), timeout=10
+            wex.WorkflowExecutionId(value=execution_id), timeout=_QUERY_TIMEOUT_S
         )
         return result
 
@@ -133,14 +144,14 @@ class StigmerClient:
                         page_token=token,
                         phase=phase or wex.ExecutionPhase(0),
                     ),
-                    timeout=10,
+                    timeout=_QUERY_TIMEOUT_S,
                 )
             else:
                 page = self._wex_qry.list(
                     wex.ListWorkflowExecutionsRequest(
                         page_size=size, page_token=token, phase=phase or wex.ExecutionPhase(0)
                     ),
-                    timeout=10,
+                    timeout=_QUERY_TIMEOUT_S,
                 )
             found.extend(page.entries)
             token = page.next_page_token
@@ -148,10 +159,19 @@ class StigmerClient:
                 break
         return found[:limit]
 
-    def subscribe(self, execution_id: str) -> Any:
-        """Open the ``subscribe`` stream: an iterator of executions that can be cancelled."""
+    def subscribe(self, execution_id: str, timeout: float | None) -> Any:
+        """Open the ``subscribe`` stream: an iterator of executions that can be cancelled.
+
+        The stream is single-threaded: only one thread may iterate it, and its events are
+        handled on that thread. ``cancel()`` may be called from any thread.
+
+        Args:
+            execution_id: The execution to follow.
+            timeout: Deadline of the whole stream in seconds; ``None`` follows until the
+                execution ends, however long that takes.
+        """
         return self._wex_qry.subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id)
+            wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id), timeout=timeout
         )
 
     def signal(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import traceback
@@ -26,6 +27,7 @@ from stigmer_cli.commands import (
     watch,
 )
 from stigmer_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, CliError, describe_rpc_error
+from stigmer_cli.exit_guard import exit_within
 
 _EXAMPLES = """examples:
   stigmer run -f examples/hello.yaml            run a workflow (starts a local stack if needed)
@@ -52,8 +54,13 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Run one command and exit with its status."""
-    raise SystemExit(execute(argv))
+    """Run one command and exit with its status, within a few seconds of its end."""
+    code = execute(argv)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed or broken pipe: nothing to save
+            stream.flush()
+    exit_within(code)
+    raise SystemExit(code)
 
 
 def execute(argv: Sequence[str] | None = None) -> int:
