@@ -53,6 +53,7 @@ async def create_execution(
     data: Mapping[str, Any] | None = None,
     secrets: Mapping[str, str] | None = None,
     metadata: Sequence[tuple[str, str]] = (),
+    plain: Mapping[str, str] | None = None,
 ) -> wex.WorkflowExecution:
     """Create the execution ``name`` of a workflow with input ``data`` and secret values.
 
@@ -63,6 +64,7 @@ async def create_execution(
         data: The execution's input; none when empty.
         secrets: Runtime values, each marked secret.
         metadata: gRPC metadata sent with the call (e.g. a trace context).
+        plain: Runtime values that are not secret.
     """
     stub = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, channel)
     created: wex.WorkflowExecution = await stub.create(
@@ -72,7 +74,11 @@ async def create_execution(
                 workflow_id=workflow_id,
                 input=wkt.Struct.from_dict(dict(data)) if data else None,
                 runtime_env={
-                    k: ExecutionValue(value=v, is_secret=True) for k, v in (secrets or {}).items()
+                    **{k: ExecutionValue(value=v) for k, v in (plain or {}).items()},
+                    **{
+                        k: ExecutionValue(value=v, is_secret=True)
+                        for k, v in (secrets or {}).items()
+                    },
                 },
             ),
         ),
