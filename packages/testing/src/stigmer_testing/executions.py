@@ -25,6 +25,21 @@ TERMINAL = frozenset(
 )
 
 
+def dsl_document(name: str, tasks: Sequence[Mapping[str, Any]], **sections: Any) -> dict[str, Any]:
+    """A DSL 1.0.0 document ``name`` in namespace ``e2e`` that does ``tasks``.
+
+    Args:
+        name: The document's name.
+        tasks: The ``do`` list.
+        **sections: Further top-level sections (e.g. ``use``).
+    """
+    return {
+        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
+        **sections,
+        "do": list(tasks),
+    }
+
+
 def _stub(factory: Any, channel: grpc.aio.Channel) -> Any:
     """A generated (untyped) gRPC stub on ``channel``."""
     return factory(channel)
