@@ -22,22 +22,17 @@ import pytest
 import pytest_asyncio
 import redis
 import yaml
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from stigmer_protos.google import protobuf as wkt
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.store.keys import KindKeys
 from stigmer_server.workflowexecution import record_limits as limits
+from stigmer_testing.executions import TERMINAL, apply_workflow, create_execution
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 ITERATIONS = 1000
 LOOP = "/do/1/loop"
 STEP = "/do/1/loop/do/0/step"
@@ -75,33 +70,14 @@ async def channel(stigmer_endpoint: str) -> AsyncIterator[grpc.aio.Channel]:
 
 async def _apply(channel: grpc.aio.Channel, text: str) -> str:
     name = f"bounded-{uuid.uuid4().hex[:8]}"
-    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(
-                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=dsl_to_workflow_spec(text),
-        )
-    )
+    workflow = await apply_workflow(channel, name, dsl_to_workflow_spec(text))
     return str(workflow.metadata.id)
 
 
 async def _create(
     channel: grpc.aio.Channel, workflow_id: str, data: dict[str, Any] | None = None
 ) -> str:
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(
-                name=f"run-{uuid.uuid4().hex[:8]}",
-                org="e2e",
-                owner_scope=ar.ApiResourceOwnerScope.organization,
-            ),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow_id,
-                input=wkt.Struct.from_dict(data) if data is not None else None,
-            ),
-        )
-    )
+    created = await create_execution(channel, workflow_id, f"run-{uuid.uuid4().hex[:8]}", data)
     return str(created.metadata.id)
 
 

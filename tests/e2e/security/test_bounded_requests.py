@@ -11,11 +11,9 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,7 @@ from stigmer_protos.limits import (
     MAX_MESSAGE_DEPTH,
     MAX_YAML_ALIAS_NODES,
 )
+from stigmer_testing.http_stub import QuietHandler, serve_http
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -80,26 +79,17 @@ def cli(*args: str, endpoint: str | None = None) -> subprocess.CompletedProcess[
     )
 
 
-class _BombDocument(BaseHTTPRequestHandler):
+class _BombDocument(QuietHandler):
     def do_GET(self) -> None:
         body = ("openapi: 3.0.0\n" + "\n".join(laughs()) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/yaml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, body, "application/yaml")
 
 
 @pytest.fixture(scope="module")
 def bomb_server() -> Iterator[str]:
     """A loopback HTTP server answering every GET with an alias-bomb OpenAPI document."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BombDocument)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_BombDocument) as url:
+        yield url
 
 
 @pytest_asyncio.fixture
