@@ -29,7 +29,13 @@ import pytest_asyncio
 import yaml
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_testing.executions import apply_workflow, create_execution, follow, get_execution
+from stigmer_testing.executions import (
+    apply_workflow,
+    create_execution,
+    dsl_document,
+    follow,
+    get_execution,
+)
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.services import stop_process, wait_grpc_serving
 from stigmer_testing.stack import service_env
@@ -164,10 +170,7 @@ async def _start(
     secrets: dict[str, str] | None = None,
 ) -> str:
     name = f"sec-{uuid.uuid4().hex[:8]}"
-    document = {
-        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
-        "do": tasks,
-    }
+    document = dsl_document(name, tasks)
     workflow_ = await apply_workflow(channel, name, dsl_to_workflow_spec(yaml.safe_dump(document)))
     created = await create_execution(
         channel, workflow_.metadata.id, f"run-{name}", data=data, secrets=secrets
