@@ -102,6 +102,19 @@ async def create_execution(
     return created
 
 
+async def start_execution(
+    channel: grpc.aio.Channel,
+    name: str,
+    spec: wf.WorkflowSpec,
+    data: Mapping[str, Any] | None = None,
+    secrets: Mapping[str, str] | None = None,
+) -> wex.WorkflowExecution:
+    """Apply the workflow ``name`` and create its execution ``run-<name>``; return it."""
+    workflow = await apply_workflow(channel, name, spec)
+    assert workflow.metadata is not None, "apply returned no metadata"
+    return await create_execution(channel, workflow.metadata.id, f"run-{name}", data, secrets)
+
+
 async def follow(
     channel: grpc.aio.Channel, execution_id: str, within: float = 90
 ) -> list[wex.WorkflowExecution]:
