@@ -24,7 +24,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
-from stigmer_testing.executions import apply_workflow, create_execution, follow
+from stigmer_testing.executions import follow, start_execution
 from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from temporalio.client import Client
@@ -70,10 +70,8 @@ async def _run(
     """Apply the DSL document, create an execution, follow it with subscribe to its end."""
     name = f"{document['document']['name']}-{uuid.uuid4().hex[:6]}"
     document = {**document, "document": {**document["document"], "name": name}}
-    workflow = await apply_workflow(channel, name, dsl_to_workflow_spec(yaml.safe_dump(document)))
-    created = await create_execution(
-        channel, workflow.metadata.id, f"run-{name}", data=data, secrets=secrets
-    )
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
     seen = await follow(channel, created.metadata.id, within=60)
     return seen[-1], seen
 

@@ -30,11 +30,10 @@ import yaml
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_testing.executions import (
-    apply_workflow,
-    create_execution,
     dsl_document,
     follow,
     get_execution,
+    start_execution,
 )
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.services import stop_process, wait_grpc_serving
@@ -171,10 +170,8 @@ async def _start(
 ) -> str:
     name = f"sec-{uuid.uuid4().hex[:8]}"
     document = dsl_document(name, tasks)
-    workflow_ = await apply_workflow(channel, name, dsl_to_workflow_spec(yaml.safe_dump(document)))
-    created = await create_execution(
-        channel, workflow_.metadata.id, f"run-{name}", data=data, secrets=secrets
-    )
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
     execution_id: str = created.metadata.id
     return execution_id
 

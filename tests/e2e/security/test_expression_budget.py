@@ -17,7 +17,11 @@ import pytest
 import pytest_asyncio
 import yaml
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_testing.executions import apply_workflow, create_execution, dsl_document, follow
+from stigmer_testing.executions import (
+    dsl_document,
+    follow,
+    start_execution,
+)
 from stigmer_testing.stack import run_services, service_env
 from workflow_runner.converter import dsl_to_workflow_spec
 
@@ -48,10 +52,8 @@ async def _start(channel: grpc.aio.Channel, name: str, tasks: list[dict[str, Any
     """Apply a document of ``tasks`` and create an execution of it; return the execution id."""
     name = f"{name}-{uuid.uuid4().hex[:6]}"
     document = dsl_document(name, tasks)
-    workflow = await apply_workflow(channel, name, dsl_to_workflow_spec(yaml.safe_dump(document)))
-    created = await create_execution(
-        channel, workflow.metadata.id, f"run-{name}", data={"who": "e2e"}
-    )
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data={"who": "e2e"})
     return str(created.metadata.id)
 
 

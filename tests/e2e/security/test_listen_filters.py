@@ -19,7 +19,7 @@ import yaml
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.google import protobuf as wkt
-from stigmer_testing.executions import apply_workflow, create_execution, follow
+from stigmer_testing.executions import follow, start_execution
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -49,8 +49,7 @@ def _listen_doc(with_: dict[str, Any]) -> str:
 async def _start(channel: grpc.aio.Channel, text: str) -> str:
     """Apply ``text`` under a fresh name and create an execution; return its id."""
     name = f"filters-{uuid.uuid4().hex[:8]}"
-    workflow = await apply_workflow(channel, name, dsl_to_workflow_spec(text))
-    created = await create_execution(channel, workflow.metadata.id, f"run-{name}")
+    created = await start_execution(channel, name, dsl_to_workflow_spec(text))
     return str(created.metadata.id)
 
 

@@ -32,7 +32,7 @@ from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
 from stigmer_protos.ai.stigmer.agentic.environment import v1 as env
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_testing.executions import apply_workflow, create_execution, follow
+from stigmer_testing.executions import follow, start_execution
 from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.stack import run_services, service_env, without_otel
@@ -163,12 +163,8 @@ async def failed_run(stack: Stack, http_stub: str) -> AsyncIterator[wex.Workflow
     )
     basic = json.dumps({"username": USERNAME, "password": PASSWORD.value})
     async with grpc.aio.insecure_channel(stack.endpoint) as channel:
-        workflow = await apply_workflow(channel, name, spec)
-        created = await create_execution(
-            channel,
-            workflow.metadata.id,
-            f"run-{name}",
-            secrets={"BASIC": basic, "TOKEN": HEADER_SECRET.value},
+        created = await start_execution(
+            channel, name, spec, secrets={"BASIC": basic, "TOKEN": HEADER_SECRET.value}
         )
         last = (await follow(channel, created.metadata.id))[-1]
     yield last

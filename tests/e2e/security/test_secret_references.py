@@ -23,11 +23,10 @@ from stigmer_devstack.ports import free_port
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_testing.executions import (
-    apply_workflow,
-    create_execution,
     dsl_document,
     follow,
     get_execution,
+    start_execution,
 )
 from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
@@ -93,10 +92,8 @@ async def _run(
     """Apply a document, run it with ``data`` and ``secrets``; return the stored execution."""
     name = f"secret-refs-{uuid.uuid4().hex[:6]}"
     document = dsl_document(name, tasks)
-    workflow = await apply_workflow(channel, name, dsl_to_workflow_spec(yaml.safe_dump(document)))
-    created = await create_execution(
-        channel, workflow.metadata.id, f"run-{name}", data=data, secrets=secrets
-    )
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
     await follow(channel, created.metadata.id)
     return await get_execution(channel, created.metadata.id)
 
