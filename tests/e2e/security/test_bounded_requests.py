@@ -38,6 +38,7 @@ from stigmer_protos.limits import (
     MAX_YAML_ALIAS_NODES,
 )
 from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.wire import deep_struct, execution_with_input
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -127,36 +128,11 @@ def report(name: str, latencies: list[float]) -> None:
 
 def execution_bytes(input_struct: bytes) -> bytes:
     """A WorkflowExecution for workflow ``wfl-none`` whose ``spec.input`` is the given bytes."""
-    spec = wex.WorkflowExecutionSpec(workflow_id="wfl-none")
-    spec_bytes = bytes(spec) + b"\x42" + _varint(len(input_struct)) + input_struct  # input = 8
-    metadata = bytes(ar.ApiResourceMetadata(name=f"hostile-{uuid.uuid4().hex[:6]}", org="e2e"))
-    return (
-        b"\x1a"
-        + _varint(len(metadata))
-        + metadata
-        + b"\x22"
-        + _varint(len(spec_bytes))
-        + spec_bytes
+    request = wex.WorkflowExecution(
+        metadata=ar.ApiResourceMetadata(name=f"hostile-{uuid.uuid4().hex[:6]}", org="e2e"),
+        spec=wex.WorkflowExecutionSpec(workflow_id="wfl-none"),
     )
-
-
-def deep_struct(levels: int) -> bytes:
-    """A Struct nested ``levels`` objects deep, built as bytes (no encoder recurses that far)."""
-    inner = b""
-    for _ in range(levels):
-        value = b"\x2a" + _varint(len(inner)) + inner  # Value.struct_value = 5
-        entry = b"\x0a\x01n\x12" + _varint(len(value)) + value  # key = 1, value = 2
-        inner = b"\x0a" + _varint(len(entry)) + entry  # Struct.fields = 1
-    return inner
-
-
-def _varint(size: int) -> bytes:
-    out = bytearray()
-    while size > 0x7F:
-        out.append(size & 0x7F | 0x80)
-        size >>= 7
-    out.append(size)
-    return bytes(out)
+    return execution_with_input(request, input_struct)
 
 
 async def execution_count(channel: grpc.aio.Channel) -> int:
