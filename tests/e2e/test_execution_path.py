@@ -8,19 +8,15 @@ Temporal dev server.
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import grpc
 import pytest
 import pytest_asyncio
 import yaml
-from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -28,6 +24,9 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_testing.executions import follow, start_execution
+from stigmer_testing.history import decoded_history
+from stigmer_testing.http_stub import QuietHandler, serve_http
 from temporalio.client import Client
 from workflow_runner.converter import dsl_to_workflow_spec
 
@@ -35,38 +34,25 @@ pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
 TaskStatus = wex.WorkflowTaskStatus
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 
 
-class _Stub(BaseHTTPRequestHandler):
+class _Stub(QuietHandler):
     seen_tokens: list[str] = []
 
     def do_GET(self) -> None:
         if self.headers.get("X-Token"):
             _Stub.seen_tokens.append(self.headers["X-Token"])
         if self.path.startswith("/pets/1"):
-            body = json.dumps({"id": 1, "name": "Rex"}).encode()
-            self.send_response(200)
+            self.reply(200, json.dumps({"id": 1, "name": "Rex"}).encode())
         else:
-            body = json.dumps({"message": "no such pet"}).encode()
-            self.send_response(404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+            self.reply(404, json.dumps({"message": "no such pet"}).encode())
 
 
 @pytest.fixture(scope="module")
 def http_stub() -> Iterator[str]:
     """A loopback HTTP server: /pets/1 answers 200, anything else 404."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Stub) as url:
+        yield url
 
 
 @pytest_asyncio.fixture
@@ -84,54 +70,10 @@ async def _run(
     """Apply the DSL document, create an execution, follow it with subscribe to its end."""
     name = f"{document['document']['name']}-{uuid.uuid4().hex[:6]}"
     document = {**document, "document": {**document["document"], "name": name}}
-    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(
-                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
-        )
-    )
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(
-                name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow.metadata.id,
-                input=wkt.Struct.from_dict(data) if data else None,
-                runtime_env={
-                    k: ExecutionValue(value=v, is_secret=True) for k, v in (secrets or {}).items()
-                },
-            ),
-        )
-    )
-    seen: list[wex.WorkflowExecution] = []
-    stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-        wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
-    )
-    async with asyncio.timeout(60):
-        async for update in stream:
-            seen.append(update)
-    assert seen, "subscribe sent nothing"
-    assert seen[-1].status.phase in TERMINAL, "subscribe ended before a terminal phase"
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
+    seen = await follow(channel, created.metadata.id, within=60)
     return seen[-1], seen
-
-
-def _history_text(node: Any) -> str:
-    """Every string in a history's JSON, with payload data (base64 in the JSON) decoded."""
-    if isinstance(node, dict):
-        parts = [_history_text(v) for k, v in node.items() if k != "data"]
-        data = node.get("data")
-        if isinstance(data, str):
-            try:
-                parts.append(base64.b64decode(data).decode("utf-8", "replace"))
-            except ValueError:
-                parts.append(data)
-        return "\n".join(parts)
-    if isinstance(node, list):
-        return "\n".join(_history_text(v) for v in node)
-    return str(node)
 
 
 def _tasks(execution: wex.WorkflowExecution) -> dict[str, wex.WorkflowTask]:
@@ -313,7 +255,7 @@ async def test_a_secret_reaches_the_http_call_but_never_history(
         f"workflow-exec-{final.metadata.id}",
     ):
         history = await temporal_client.get_workflow_handle(workflow_id).fetch_history()
-        text = _history_text(json.loads(history.to_json()))
+        text = decoded_history(json.loads(history.to_json()))
         assert "API_TOKEN" in text or workflow_id.startswith("workflow-exec-")  # payloads are read
         assert secret not in text, f"secret found in the history of {workflow_id}"
     assert all(secret not in json.dumps(u.status.to_dict()) for u in updates)

@@ -9,13 +9,10 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,17 +25,10 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from stigmer_devstack.ports import free_port
-from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
-from stigmer_protos.ai.stigmer.agentic.executioncontext import v1 as ectx
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from stigmer_protos.google import protobuf as wkt
-from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.executions import apply_workflow, create_execution, follow
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.stack import run_services, service_env, without_otel
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -46,27 +36,14 @@ pytestmark = pytest.mark.e2e
 SECRET = f"s3cr3t-{uuid.uuid4().hex}"
 WEX_CMD = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController"
 ORCHESTRATION = "stigmer/workflow-execution/invoke"
-TERMINAL = {
-    wex.ExecutionPhase.EXECUTION_COMPLETED,
-    wex.ExecutionPhase.EXECUTION_FAILED,
-    wex.ExecutionPhase.EXECUTION_CANCELLED,
-}
 
 
-class _Stub(BaseHTTPRequestHandler):
+class _Stub(QuietHandler):
     headers_seen: list[dict[str, str]] = []
 
     def do_GET(self) -> None:
         type(self).headers_seen.append({k.lower(): v for k, v in self.headers.items()})
-        body = json.dumps({"id": 1, "name": "Rex"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, json.dumps({"id": 1, "name": "Rex"}).encode())
 
 
 @dataclass(frozen=True)
@@ -91,56 +68,18 @@ def traced(
 ) -> Iterator[Traced]:
     """Both services with span, metric and log files of their own, on fresh queues."""
     out = tmp_path_factory.mktemp("tracing")
-    port = free_port()
-    run = uuid.uuid4().hex[:8]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    base.update(
-        {
-            "GRPC_PORT": str(port),
-            "GRPC_HOST": "127.0.0.1",
-            "REDIS_URL": redis_url,
-            "STIGMER_REDIS_KEY_PREFIX": f"trace-{run}",
-            "TEMPORAL_HOST_PORT": temporal_address,
-            "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
-            "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",
-            "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
-            "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-            "LOG_LEVEL": "INFO",
-            "OTEL_METRIC_EXPORT_INTERVAL": "500",
-            KEYS_SETTING: new_secrets_key("trace"),
-        }
-    )
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = []
-    for name, module in (("server", "stigmer_server.main"), ("runner", "workflow_runner.main")):
-        env = {
-            **base,
-            "STIGMER_OTEL_SPANS_FILE": str(out / f"{name}.spans.jsonl"),
-            "STIGMER_OTEL_METRICS_FILE": str(out / f"{name}.metrics.jsonl"),
-        }
-        log = open(out / f"{name}.log", "wb")  # noqa: SIM115
-        logs.append(log)
-        procs.append(
-            subprocess.Popen([sys.executable, "-m", module], env=env, stderr=log, stdout=log)
-        )
-    server, runner = procs
-    try:
-        wait_grpc_serving(base["STIGMER_BACKEND_ENDPOINT"], server)
-        yield Traced(base["STIGMER_BACKEND_ENDPOINT"], out, server, runner)
-    finally:
-        stop_process(runner)
-        stop_process(server)
-        for log in logs:
-            log.close()
+    env = {
+        **service_env(redis_url, temporal_address, "trace", "INFO", base=without_otel(os.environ)),
+        "OTEL_METRIC_EXPORT_INTERVAL": "500",
+    }
+    with run_services(env, out, spans=True, metrics=True) as services:
+        yield Traced(services.endpoint, out, services.server, services.runner)
 
 
 @pytest.fixture(scope="module")
 def http_stub() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Stub) as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -186,43 +125,22 @@ async def run(traced: Traced, http_stub: str) -> AsyncIterator[Run]:
     provider.add_span_processor(SimpleSpanProcessor(memory))
     tracer = provider.get_tracer("e2e")
     async with grpc.aio.insecure_channel(traced.endpoint) as channel:
-        workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-            wf.Workflow(
-                metadata=ar.ApiResourceMetadata(
-                    name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-                ),
-                spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
-            )
+        workflow = await apply_workflow(
+            channel, name, dsl_to_workflow_spec(yaml.safe_dump(document))
         )
         with tracer.start_as_current_span("client create", kind=SpanKind.CLIENT) as span:
             carrier: dict[str, str] = {}
             TraceContextTextMapPropagator().inject(carrier)
-            created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-                wex.WorkflowExecution(
-                    metadata=ar.ApiResourceMetadata(
-                        name=f"run-{name}",
-                        org="e2e",
-                        owner_scope=ar.ApiResourceOwnerScope.organization,
-                    ),
-                    spec=wex.WorkflowExecutionSpec(
-                        workflow_id=workflow.metadata.id,
-                        input=wkt.Struct.from_dict({"n": 7, "items": [1, 2]}),
-                        runtime_env={
-                            "API_TOKEN": ectx.ExecutionValue(value=SECRET, is_secret=True)
-                        },
-                    ),
-                ),
+            created = await create_execution(
+                channel,
+                workflow.metadata.id,
+                f"run-{name}",
+                data={"n": 7, "items": [1, 2]},
+                secrets={"API_TOKEN": SECRET},
                 metadata=tuple(carrier.items()),
             )
             ctx = span.get_span_context()
-        final: wex.WorkflowExecution | None = None
-        stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
-        )
-        async with asyncio.timeout(60):
-            async for update in stream:
-                final = update
-    assert final is not None and final.status.phase in TERMINAL
+        final = (await follow(channel, created.metadata.id, within=60))[-1]
     trace_id = format(ctx.trace_id, "032x")
     # The orchestration's last local activity ends after the runner's final report.
     deadline = time.monotonic() + 15

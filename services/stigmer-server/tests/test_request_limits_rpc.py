@@ -10,30 +10,15 @@ from ss_helpers import execution_msg, workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.limits import MAX_MESSAGE_DEPTH
 from stigmer_server.request_bounds import descriptor_of, wire_problem
+from stigmer_testing.wire import deep_struct, execution_with_input
 
 CREATE = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/create"
 EXECUTION = descriptor_of(wex.WorkflowExecution.FromString)
 
 
-def _varint(size: int) -> bytes:
-    out = bytearray()
-    while size > 0x7F:
-        out.append(size & 0x7F | 0x80)
-        size >>= 7
-    out.append(size)
-    return bytes(out)
-
-
 def _nested_input(request: wex.WorkflowExecution, levels: int) -> bytes:
     """``request`` encoded, with a Struct input ``levels`` objects deep."""
-    inner = b""
-    for _ in range(levels):
-        value = b"\x2a" + _varint(len(inner)) + inner  # Value.struct_value = 5
-        entry = b"\x0a\x01n\x12" + _varint(len(value)) + value  # key = 1, value = 2
-        inner = b"\x0a" + _varint(len(entry)) + entry  # Struct.fields = 1
-    spec = bytes(request.spec) + b"\x42" + _varint(len(inner)) + inner  # spec.input = 8
-    metadata = bytes(request.metadata)
-    return b"\x1a" + _varint(len(metadata)) + metadata + b"\x22" + _varint(len(spec)) + spec
+    return execution_with_input(request, deep_struct(levels))
 
 
 def _deepest_accepted(request: wex.WorkflowExecution) -> int:

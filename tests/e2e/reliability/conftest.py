@@ -33,7 +33,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.health import temporal_serving
 from stigmer_devstack.ports import free_port, is_listening
-from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -42,6 +41,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal import data_converter
+from stigmer_testing.stack import service_env as stack_env
 from temporalio.client import Client
 from workflow_runner.converter import dsl_to_workflow_spec
 
@@ -418,23 +418,7 @@ def service_env(
     redis_url: str, temporal_address: str, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
     """The environment of one test's services: unique port, key prefix and task queues."""
-    port = free_port()
-    run = uuid.uuid4().hex[:8]
-    return {
-        **os.environ,
-        **FAST_ENV,
-        "GRPC_PORT": str(port),
-        "GRPC_HOST": "127.0.0.1",
-        "REDIS_URL": redis_url,
-        "STIGMER_REDIS_KEY_PREFIX": f"rel-{run}",
-        "TEMPORAL_HOST_PORT": temporal_address,
-        "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"rel-stigmer-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"rel-runner-{run}",
-        "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"rel-zigflow-{run}",
-        "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-        KEYS_SETTING: new_secrets_key("rel"),
-        **(extra or {}),
-    }
+    return {**stack_env(redis_url, temporal_address, "rel"), **FAST_ENV, **(extra or {})}
 
 
 @pytest_asyncio.fixture

@@ -14,15 +14,12 @@ A victim execution runs (waiting) with a secret the attacks try to steal or writ
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +27,17 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
-from stigmer_devstack.ports import free_port
-from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
-from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from stigmer_protos.google import protobuf as wkt
+from stigmer_testing.executions import (
+    dsl_document,
+    follow,
+    get_execution,
+    start_execution,
+)
+from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.stack import service_env
 from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.common import RetryPolicy
@@ -51,12 +48,11 @@ from workflow_runner.converter import dsl_to_workflow_spec
 pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 CONFIGURATION = "https://serverlessworkflow.io/spec/1.0.0/errors/configuration"
 SECRET = "victim-s3cret-value"
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     """Records every request it receives (path and headers)."""
 
     seen: list[str] = []
@@ -68,9 +64,6 @@ class _Recorder(BaseHTTPRequestHandler):
         self.end_headers()
 
     do_GET = do_POST = _record
-
-    def log_message(self, *args: Any) -> None:
-        pass
 
 
 @dataclass(frozen=True)
@@ -84,35 +77,18 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def recorder() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Recorder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def stack(redis_url: str, temporal_address: str, recorder: str) -> Iterator[Stack]:
     """Pool A (server + runner, allow-list set) and pool B (runner allowing ``run``)."""
     run = uuid.uuid4().hex[:8]
-    port = free_port()
-    endpoint = f"127.0.0.1:{port}"
     test_queue = f"acts-{run}"
     pool_b_interpreter = f"zigflow-b-{run}"
-    base = {
-        **os.environ,
-        "GRPC_PORT": str(port),
-        "GRPC_HOST": "127.0.0.1",
-        "REDIS_URL": redis_url,
-        "STIGMER_REDIS_KEY_PREFIX": f"e2e-sec-{run}",
-        "TEMPORAL_HOST_PORT": temporal_address,
-        "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",
-        "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
-        "STIGMER_BACKEND_ENDPOINT": endpoint,
-        "STIGMER_ALLOW_RUN": "",
-        KEYS_SETTING: new_secrets_key("e2e-sec"),
-        "LOG_LEVEL": "WARNING",
-    }
+    base = {**service_env(redis_url, temporal_address, "e2e-sec"), "STIGMER_ALLOW_RUN": ""}
+    endpoint = base["STIGMER_BACKEND_ENDPOINT"]
     pool_a = {
         **base,
         "STIGMER_CALL_ACTIVITY_ALLOW": f"Echo@{test_queue},*@{pool_b_interpreter}",
@@ -193,52 +169,15 @@ async def _start(
     secrets: dict[str, str] | None = None,
 ) -> str:
     name = f"sec-{uuid.uuid4().hex[:8]}"
-    document = {
-        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
-        "do": tasks,
-    }
-    workflow_ = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(
-                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
-        )
-    )
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(
-                name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow_.metadata.id,
-                input=wkt.Struct.from_dict(data) if data else None,
-                runtime_env={
-                    k: ExecutionValue(value=v, is_secret=True) for k, v in (secrets or {}).items()
-                },
-            ),
-        )
-    )
+    document = dsl_document(name, tasks)
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
     execution_id: str = created.metadata.id
     return execution_id
 
 
 async def _finished(channel: grpc.aio.Channel, execution_id: str) -> wex.WorkflowExecution:
-    last = None
-    stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-        wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id)
-    )
-    async with asyncio.timeout(90):
-        async for update in stream:
-            last = update
-    assert last is not None and last.status.phase in TERMINAL
-    return last
-
-
-async def _get(channel: grpc.aio.Channel, execution_id: str) -> wex.WorkflowExecution:
-    return await wex_qry.WorkflowExecutionQueryControllerStub(channel).get(
-        wex.WorkflowExecutionId(value=execution_id)
-    )
+    return (await follow(channel, execution_id))[-1]
 
 
 @pytest_asyncio.fixture
@@ -251,7 +190,9 @@ async def victim(channel: grpc.aio.Channel) -> AsyncIterator[str]:
     )
     expected = ["/do/0/first", "/do/1/hold"]
     for _ in range(300):
-        if [t.task_id for t in (await _get(channel, execution_id)).status.tasks] == expected:
+        if [
+            t.task_id for t in (await get_execution(channel, execution_id)).status.tasks
+        ] == expected:
             break
         await asyncio.sleep(0.2)
     else:
@@ -281,7 +222,7 @@ async def test_documents_cannot_call_engine_activities(
     channel: grpc.aio.Channel, stack: Stack, victim: str, tmp_path: Path
 ) -> None:
     marker = tmp_path / "ran"
-    before = _rows(await _get(channel, victim))
+    before = _rows(await get_execution(channel, victim))
     _Recorder.seen.clear()
     # Run a process on pool B, the pool that allows run.
     run_process = await _start(
@@ -362,14 +303,14 @@ async def test_documents_cannot_call_engine_activities(
     await _assert_configuration_failure(
         channel, http_call, "'ServerlessWorkflowHttpCall' is internal"
     )
-    steal = await _get(channel, http_call)
+    steal = await get_execution(channel, http_call)
     assert steal.status.error_details.to_dict()["instance"] == "/do/0/steal"
     await _assert_configuration_failure(
         channel, progress, "/do/0/forge", "'ReportTaskProgress' is internal"
     )
     assert not marker.exists()
     assert _Recorder.seen == []
-    after = await _get(channel, victim)
+    after = await get_execution(channel, victim)
     assert _rows(after) == before and after.status.phase == Phase.EXECUTION_IN_PROGRESS
 
 
@@ -443,4 +384,4 @@ async def test_engine_activities_serve_only_interpreter_workflows(
 
 async def _get_via(stack: Stack, execution_id: str) -> wex.WorkflowExecution:
     async with grpc.aio.insecure_channel(stack.endpoint) as ch:
-        return await _get(ch, execution_id)
+        return await get_execution(ch, execution_id)

@@ -11,11 +11,9 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +37,8 @@ from stigmer_protos.limits import (
     MAX_MESSAGE_DEPTH,
     MAX_YAML_ALIAS_NODES,
 )
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.wire import deep_struct, execution_with_input
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
@@ -80,26 +80,17 @@ def cli(*args: str, endpoint: str | None = None) -> subprocess.CompletedProcess[
     )
 
 
-class _BombDocument(BaseHTTPRequestHandler):
+class _BombDocument(QuietHandler):
     def do_GET(self) -> None:
         body = ("openapi: 3.0.0\n" + "\n".join(laughs()) + "\n").encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/yaml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, body, "application/yaml")
 
 
 @pytest.fixture(scope="module")
 def bomb_server() -> Iterator[str]:
     """A loopback HTTP server answering every GET with an alias-bomb OpenAPI document."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _BombDocument)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_BombDocument) as url:
+        yield url
 
 
 @pytest_asyncio.fixture
@@ -137,36 +128,11 @@ def report(name: str, latencies: list[float]) -> None:
 
 def execution_bytes(input_struct: bytes) -> bytes:
     """A WorkflowExecution for workflow ``wfl-none`` whose ``spec.input`` is the given bytes."""
-    spec = wex.WorkflowExecutionSpec(workflow_id="wfl-none")
-    spec_bytes = bytes(spec) + b"\x42" + _varint(len(input_struct)) + input_struct  # input = 8
-    metadata = bytes(ar.ApiResourceMetadata(name=f"hostile-{uuid.uuid4().hex[:6]}", org="e2e"))
-    return (
-        b"\x1a"
-        + _varint(len(metadata))
-        + metadata
-        + b"\x22"
-        + _varint(len(spec_bytes))
-        + spec_bytes
+    request = wex.WorkflowExecution(
+        metadata=ar.ApiResourceMetadata(name=f"hostile-{uuid.uuid4().hex[:6]}", org="e2e"),
+        spec=wex.WorkflowExecutionSpec(workflow_id="wfl-none"),
     )
-
-
-def deep_struct(levels: int) -> bytes:
-    """A Struct nested ``levels`` objects deep, built as bytes (no encoder recurses that far)."""
-    inner = b""
-    for _ in range(levels):
-        value = b"\x2a" + _varint(len(inner)) + inner  # Value.struct_value = 5
-        entry = b"\x0a\x01n\x12" + _varint(len(value)) + value  # key = 1, value = 2
-        inner = b"\x0a" + _varint(len(entry)) + entry  # Struct.fields = 1
-    return inner
-
-
-def _varint(size: int) -> bytes:
-    out = bytearray()
-    while size > 0x7F:
-        out.append(size & 0x7F | 0x80)
-        size >>= 7
-    out.append(size)
-    return bytes(out)
+    return execution_with_input(request, input_struct)
 
 
 async def execution_count(channel: grpc.aio.Channel) -> int:

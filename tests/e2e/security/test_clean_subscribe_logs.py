@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,25 +23,16 @@ import yaml
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
-from stigmer_devstack.ports import free_port
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.executions import TERMINAL, apply_workflow, create_execution
+from stigmer_testing.stack import run_services, service_env, without_otel
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
 SUBSCRIBE = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionQueryController/subscribe"
 EXECUTIONS = 16
-TERMINAL = {
-    wex.ExecutionPhase.EXECUTION_COMPLETED,
-    wex.ExecutionPhase.EXECUTION_FAILED,
-    wex.ExecutionPhase.EXECUTION_CANCELLED,
-}
 
 
 @dataclass(frozen=True)
@@ -59,49 +48,9 @@ def server(
 ) -> Iterator[Server]:
     """stigmer-server (logging INFO to a file, spans to a file) and workflow-runner."""
     out = tmp_path_factory.mktemp("clean-logs")
-    port = free_port()
-    run = uuid.uuid4().hex[:8]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    base.update(
-        {
-            "GRPC_PORT": str(port),
-            "GRPC_HOST": "127.0.0.1",
-            "REDIS_URL": redis_url,
-            "STIGMER_REDIS_KEY_PREFIX": f"clean-{run}",
-            "TEMPORAL_HOST_PORT": temporal_address,
-            "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
-            "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",
-            "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
-            "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-            "LOG_LEVEL": "INFO",
-        }
-    )
-    log, spans = out / "server.log", out / "server.spans.jsonl"
-    with open(log, "wb") as sink, open(out / "runner.log", "wb") as runner_sink:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "stigmer_server.main"],
-            env={**base, "STIGMER_OTEL_SPANS_FILE": str(spans)},
-            stdout=sink,
-            stderr=sink,
-        )
-        runner = subprocess.Popen(
-            [sys.executable, "-m", "workflow_runner.main"],
-            env=base,
-            stdout=runner_sink,
-            stderr=runner_sink,
-        )
-        try:
-            wait_grpc_serving(base["STIGMER_BACKEND_ENDPOINT"], server)
-            yield Server(base["STIGMER_BACKEND_ENDPOINT"], log, spans)
-        finally:
-            stop_process(runner)
-            stop_process(server)
-
-
-def _metadata(name: str) -> ar.ApiResourceMetadata:
-    return ar.ApiResourceMetadata(
-        name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-    )
+    env = service_env(redis_url, temporal_address, "clean", "INFO", base=without_otel(os.environ))
+    with run_services(env, out, spans=True) as services:
+        yield Server(services.endpoint, out / "server.log", out / "server.spans.jsonl")
 
 
 async def test_finished_and_cancelled_subscribes_log_no_error(server: Server) -> None:
@@ -115,12 +64,9 @@ async def test_finished_and_cancelled_subscribes_log_no_error(server: Server) ->
     outcomes: list[str] = []
 
     async with grpc.aio.insecure_channel(server.endpoint) as channel:
-        workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-            wf.Workflow(
-                metadata=_metadata(name), spec=dsl_to_workflow_spec(yaml.safe_dump(document))
-            )
+        workflow = await apply_workflow(
+            channel, name, dsl_to_workflow_spec(yaml.safe_dump(document))
         )
-        create = wex_cmd.WorkflowExecutionCommandControllerStub(channel).create
         subscribe = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe
 
         async def follow(execution_id: str, cancel_after: str) -> None:
@@ -141,12 +87,7 @@ async def test_finished_and_cancelled_subscribes_log_no_error(server: Server) ->
                 outcomes.append("end")
 
         async def one(i: int) -> None:
-            created = await create(
-                wex.WorkflowExecution(
-                    metadata=_metadata(f"run-{name}-{i}"),
-                    spec=wex.WorkflowExecutionSpec(workflow_id=workflow.metadata.id),
-                )
-            )
+            created = await create_execution(channel, workflow.metadata.id, f"run-{name}-{i}")
             eid = created.metadata.id
             await asyncio.gather(*(follow(eid, how) for how in ("end", "first", "terminal")))
 

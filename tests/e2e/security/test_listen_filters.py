@@ -16,19 +16,15 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_testing.executions import follow, start_execution
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 APPROVAL = Path(__file__).resolve().parents[3] / "examples" / "approval.yaml"
 
 
@@ -53,22 +49,7 @@ def _listen_doc(with_: dict[str, Any]) -> str:
 async def _start(channel: grpc.aio.Channel, text: str) -> str:
     """Apply ``text`` under a fresh name and create an execution; return its id."""
     name = f"filters-{uuid.uuid4().hex[:8]}"
-    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(
-                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=dsl_to_workflow_spec(text),
-        )
-    )
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(
-                name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=wex.WorkflowExecutionSpec(workflow_id=workflow.metadata.id),
-        )
-    )
+    created = await start_execution(channel, name, dsl_to_workflow_spec(text))
     return str(created.metadata.id)
 
 
@@ -92,15 +73,7 @@ async def _signal(channel: grpc.aio.Channel, execution_id: str, event: dict[str,
 
 async def _final(channel: grpc.aio.Channel, execution_id: str) -> wex.WorkflowExecution:
     """Follow the execution with subscribe until it ends."""
-    last = None
-    stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-        wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id)
-    )
-    async with asyncio.timeout(90):
-        async for update in stream:
-            last = update
-    assert last is not None and last.status.phase in TERMINAL
-    return last
+    return (await follow(channel, execution_id))[-1]
 
 
 async def test_lookalike_type_does_not_complete_the_approval(channel: grpc.aio.Channel) -> None:

@@ -11,18 +11,14 @@ the span files.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
 import subprocess
-import sys
-import threading
 import urllib.parse
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,28 +28,17 @@ import pytest_asyncio
 import redis
 import yaml
 from stigmer_devstack.binaries import find_temporal
-from stigmer_devstack.ports import free_port
 from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
-from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 from stigmer_protos.ai.stigmer.agentic.environment import v1 as env
-from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.executions import follow, start_execution
+from stigmer_testing.history import decoded_history
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.stack import run_services, service_env, without_otel
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
-
-TERMINAL = {
-    wex.ExecutionPhase.EXECUTION_COMPLETED,
-    wex.ExecutionPhase.EXECUTION_FAILED,
-    wex.ExecutionPhase.EXECUTION_CANCELLED,
-}
 
 
 def _token() -> str:
@@ -90,7 +75,7 @@ USERNAME = f"user-{_token()}"
 WORKFLOW_SECRET = _secret('wf-{a}\t"q"-{b}')  # header-safe: this call must succeed
 
 
-class _Stub(BaseHTTPRequestHandler):
+class _Stub(QuietHandler):
     """Echoes the request's headers back as its JSON body (so results carry the secrets)."""
 
     received: list[dict[str, str]] = []
@@ -98,15 +83,7 @@ class _Stub(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         type(self).received.append(headers)
-        body = json.dumps({"echo": headers}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, json.dumps({"echo": headers}).encode())
 
 
 @dataclass(frozen=True)
@@ -119,10 +96,8 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def http_stub() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Stub) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -131,42 +106,13 @@ def stack(temporal_address: str, tmp_path_factory: pytest.TempPathFactory) -> It
     out = tmp_path_factory.mktemp("leaks")
     server_redis = start_redis(out / "redis", appendonly=True)
     redis.Redis(host=server_redis.host, port=server_redis.port).config_set("appendfsync", "always")
-    port = free_port()
-    run = _token()[:8]
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
-    base.update(
-        {
-            "GRPC_PORT": str(port),
-            "GRPC_HOST": "127.0.0.1",
-            "REDIS_URL": server_redis.url,
-            "STIGMER_REDIS_KEY_PREFIX": f"leaks-{run}",
-            "TEMPORAL_HOST_PORT": temporal_address,
-            "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
-            "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",
-            "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
-            "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-            "LOG_LEVEL": "DEBUG",
-            KEYS_SETTING: new_secrets_key("leaks"),
-        }
+    environ = service_env(
+        server_redis.url, temporal_address, "leaks", "DEBUG", base=without_otel(os.environ)
     )
-    procs: list[subprocess.Popen[bytes]] = []
-    logs = []
-    for name, module in (("server", "stigmer_server.main"), ("runner", "workflow_runner.main")):
-        env = {**base, "STIGMER_OTEL_SPANS_FILE": str(out / f"{name}.spans.jsonl")}
-        log = open(out / f"{name}.log", "wb")  # noqa: SIM115
-        logs.append(log)
-        procs.append(
-            subprocess.Popen([sys.executable, "-m", module], env=env, stderr=log, stdout=log)
-        )
-    server, runner = procs
     try:
-        wait_grpc_serving(base["STIGMER_BACKEND_ENDPOINT"], server)
-        yield Stack(base["STIGMER_BACKEND_ENDPOINT"], out, server_redis, temporal_address)
+        with run_services(environ, out, spans=True) as services:
+            yield Stack(services.endpoint, out, server_redis, temporal_address)
     finally:
-        stop_process(runner)
-        stop_process(server)
-        for log in logs:
-            log.close()
         stop_pid(server_redis.pid)
 
 
@@ -217,36 +163,10 @@ async def failed_run(stack: Stack, http_stub: str) -> AsyncIterator[wex.Workflow
     )
     basic = json.dumps({"username": USERNAME, "password": PASSWORD.value})
     async with grpc.aio.insecure_channel(stack.endpoint) as channel:
-        workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-            wf.Workflow(
-                metadata=ar.ApiResourceMetadata(
-                    name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-                ),
-                spec=spec,
-            )
+        created = await start_execution(
+            channel, name, spec, secrets={"BASIC": basic, "TOKEN": HEADER_SECRET.value}
         )
-        created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-            wex.WorkflowExecution(
-                metadata=ar.ApiResourceMetadata(
-                    name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-                ),
-                spec=wex.WorkflowExecutionSpec(
-                    workflow_id=workflow.metadata.id,
-                    runtime_env={
-                        "BASIC": ExecutionValue(value=basic, is_secret=True),
-                        "TOKEN": ExecutionValue(value=HEADER_SECRET.value, is_secret=True),
-                    },
-                ),
-            )
-        )
-        last: wex.WorkflowExecution | None = None
-        stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
-        )
-        async with asyncio.timeout(90):
-            async for update in stream:
-                last = update
-    assert last is not None and last.status.phase in TERMINAL
+        last = (await follow(channel, created.metadata.id))[-1]
     yield last
 
 
@@ -292,22 +212,6 @@ def _redis_blobs(server: RedisServer) -> Iterator[tuple[str, bytes]]:
         yield f"redis key {key.decode(errors='replace')}", b"\n".join(parts)
 
 
-def _decoded_history(node: Any) -> str:
-    """Every string of ``temporal workflow show -o json``, payload data (base64) decoded."""
-    if isinstance(node, dict):
-        parts = [_decoded_history(v) for k, v in node.items() if k != "data"]
-        data = node.get("data")
-        if isinstance(data, str):
-            try:
-                parts.append(base64.b64decode(data).decode("utf-8", "replace"))
-            except ValueError:
-                parts.append(data)
-        return "\n".join(parts)
-    if isinstance(node, list):
-        return "\n".join(_decoded_history(v) for v in node)
-    return str(node)
-
-
 def _history(stack: Stack, workflow_id: str) -> bytes:
     shown = subprocess.run(
         [
@@ -326,7 +230,7 @@ def _history(stack: Stack, workflow_id: str) -> bytes:
         timeout=60,
     )
     text = shown.stdout.decode()
-    return (text + "\n" + _decoded_history(json.loads(text))).encode()
+    return (text + "\n" + decoded_history(json.loads(text))).encode()
 
 
 def test_the_secrets_reached_the_endpoint(failed_run: wex.WorkflowExecution) -> None:

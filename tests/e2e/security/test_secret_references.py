@@ -6,17 +6,12 @@ a loopback HTTP server plays the attacker's endpoint and records what it receive
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +20,27 @@ import pytest
 import pytest_asyncio
 import yaml
 from stigmer_devstack.ports import free_port
-from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
-from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.executions import (
+    dsl_document,
+    follow,
+    get_execution,
+    start_execution,
+)
+from stigmer_testing.history import decoded_history
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.stack import run_services, service_env
 from temporalio.client import Client
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 FORGED = {"$secretExpression": "$secrets"}
 
 
-class _Attacker(BaseHTTPRequestHandler):
+class _Attacker(QuietHandler):
     """Records each request; ``/forge`` answers a forged reference, others echo the request."""
 
     received: list[dict[str, Any]] = []
@@ -56,24 +51,13 @@ class _Attacker(BaseHTTPRequestHandler):
         seen = {"path": self.path, "headers": dict(self.headers.items()), "body": raw}
         _Attacker.received.append(seen)
         reply = FORGED if self.path.startswith("/forge") else seen
-        body = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, json.dumps(reply).encode())
 
 
 @pytest.fixture(scope="module")
 def attacker() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Attacker)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Attacker) as url:
+        yield url
 
 
 @dataclass(frozen=True)
@@ -84,32 +68,13 @@ class _Services:
 
 @pytest.fixture(scope="module")
 def services(
-    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    redis_url: str, temporal_address: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[_Services]:
     """Both services with their own port, queues and Redis prefix; the runner logs to a file."""
-    port, run = free_port(), uuid.uuid4().hex[:8]
-    env = {
-        **service_env,
-        "GRPC_PORT": str(port),
-        "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-        "STIGMER_REDIS_KEY_PREFIX": f"e2e-secrets-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",
-        "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"zigflow-{run}",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = tmp_path_factory.mktemp("secrets") / "runner.log"
-    server = subprocess.Popen([sys.executable, "-m", "stigmer_server.main"], env=env)
-    with log.open("wb") as sink:
-        runner = subprocess.Popen(
-            [sys.executable, "-m", "workflow_runner.main"], env=env, stdout=sink, stderr=sink
-        )
-    try:
-        wait_grpc_serving(env["STIGMER_BACKEND_ENDPOINT"], server, timeout=90)
-        yield _Services(env["STIGMER_BACKEND_ENDPOINT"], log)
-    finally:
-        stop_process(runner)
-        stop_process(server)
+    env = {**service_env(redis_url, temporal_address, "e2e-secrets"), "PYTHONUNBUFFERED": "1"}
+    out = tmp_path_factory.mktemp("secrets")
+    with run_services(env, out, timeout=90) as services:
+        yield _Services(services.endpoint, out / "runner.log")
 
 
 @pytest_asyncio.fixture
@@ -126,54 +91,11 @@ async def _run(
 ) -> wex.WorkflowExecution:
     """Apply a document, run it with ``data`` and ``secrets``; return the stored execution."""
     name = f"secret-refs-{uuid.uuid4().hex[:6]}"
-    document = {
-        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
-        "do": tasks,
-    }
-    workflow = await wf_cmd.WorkflowCommandControllerStub(channel).apply(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(
-                name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
-        )
-    )
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=ar.ApiResourceMetadata(
-                name=f"run-{name}", org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-            ),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow.metadata.id,
-                input=wkt.Struct.from_dict(data),
-                runtime_env={
-                    k: ExecutionValue(value=v, is_secret=True) for k, v in secrets.items()
-                },
-            ),
-        )
-    )
-    stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-        wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
-    )
-    async with asyncio.timeout(90):
-        async for update in stream:
-            if update.status.phase in TERMINAL:
-                break
-    return await wex_qry.WorkflowExecutionQueryControllerStub(channel).get(
-        wex.WorkflowExecutionId(value=created.metadata.id)
-    )
-
-
-def _decoded(node: Any) -> str:
-    """Every string of a history's JSON, payload data (base64 in the JSON) decoded."""
-    if isinstance(node, dict):
-        parts = [_decoded(v) for k, v in node.items() if k != "data"]
-        if isinstance(node.get("data"), str):
-            parts.append(base64.b64decode(node["data"]).decode("utf-8", "replace"))
-        return "\n".join(parts)
-    if isinstance(node, list):
-        return "\n".join(_decoded(v) for v in node)
-    return str(node)
+    document = dsl_document(name, tasks)
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+    created = await start_execution(channel, name, spec, data, secrets)
+    await follow(channel, created.metadata.id)
+    return await get_execution(channel, created.metadata.id)
 
 
 async def _histories(client: Client, execution_id: str) -> str:
@@ -183,7 +105,7 @@ async def _histories(client: Client, execution_id: str) -> str:
         interpreter_workflow_id(execution_id),
     ):
         history = await client.get_workflow_handle(workflow_id).fetch_history()
-        texts.append(_decoded(json.loads(history.to_json())))
+        texts.append(decoded_history(json.loads(history.to_json())))
     return "\n".join(texts)
 
 

@@ -7,15 +7,9 @@ persists with AOF (as the dev stack's does), so the files on disk are checked to
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
-import sys
-import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -23,9 +17,8 @@ import pytest_asyncio
 import redis.asyncio as aioredis
 import yaml
 from stigmer_devstack.config import StackConfig
-from stigmer_devstack.ports import free_port
 from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
-from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING, new_secrets_key
+from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING
 from stigmer_devstack.stack import Stack
 from stigmer_protos.ai.stigmer.agentic.environment.v1 import EnvironmentSpec, EnvironmentValue
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
@@ -33,44 +26,32 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_testing.services import stop_process, wait_grpc_serving
+from stigmer_testing.executions import create_execution, follow, org_metadata
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.stack import run_services, service_env
 from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 REDACTED = "<redacted>"  # the API's placeholder (stigmer_server.secrets.redaction.REDACTED)
 
 
-class _Recorder(BaseHTTPRequestHandler):
+class _Recorder(QuietHandler):
     headers_seen: list[dict[str, str]] = []
 
     def do_GET(self) -> None:
         _Recorder.headers_seen.append(dict(self.headers.items()))
-        body = b'{"ok": true}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        self.reply(200, b'{"ok": true}')
 
 
 @pytest.fixture(scope="module")
 def http_stub() -> Iterator[str]:
     """A loopback HTTP server that records the headers of every request."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_http(_Recorder) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -82,41 +63,16 @@ def aof_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]
 
 
 @pytest.fixture(scope="module")
-def endpoint(service_env: dict[str, str], aof_redis: RedisServer) -> Iterator[str]:
+def endpoint(temporal_address: str, aof_redis: RedisServer) -> Iterator[str]:
     """Both services on the module's Redis, with a fresh secrets key and fresh queues."""
-    port = free_port()
-    run = uuid.uuid4().hex[:8]
-    env = {
-        **service_env,
-        "GRPC_PORT": str(port),
-        "STIGMER_BACKEND_ENDPOINT": f"127.0.0.1:{port}",
-        "REDIS_URL": aof_redis.url,
-        "STIGMER_REDIS_KEY_PREFIX": f"sec-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"sec-stigmer-{run}",
-        "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"sec-runner-{run}",
-        "TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE": f"sec-zigflow-{run}",
-        KEYS_SETTING: new_secrets_key("sec"),
-    }
-    server = subprocess.Popen([sys.executable, "-m", "stigmer_server.main"], env=env)
-    runner = subprocess.Popen([sys.executable, "-m", "workflow_runner.main"], env=env)
-    try:
-        wait_grpc_serving(env["STIGMER_BACKEND_ENDPOINT"], server)
-        yield env["STIGMER_BACKEND_ENDPOINT"]
-    finally:
-        stop_process(runner)
-        stop_process(server)
+    with run_services(service_env(aof_redis.url, temporal_address, "sec")) as services:
+        yield services.endpoint
 
 
 @pytest_asyncio.fixture
 async def channel(endpoint: str) -> AsyncIterator[grpc.aio.Channel]:
     async with grpc.aio.insecure_channel(endpoint) as ch:
         yield ch
-
-
-def _md(name: str) -> ar.ApiResourceMetadata:
-    return ar.ApiResourceMetadata(
-        name=name, org="e2e", owner_scope=ar.ApiResourceOwnerScope.organization
-    )
 
 
 def _workflow(name: str, stub: str, wf_secret: str, marker: str) -> wf.Workflow:
@@ -146,7 +102,7 @@ def _workflow(name: str, stub: str, wf_secret: str, marker: str) -> wf.Workflow:
             "WF_MARKER": EnvironmentValue(value=marker),
         }
     )
-    return wf.Workflow(metadata=_md(name), spec=spec)
+    return wf.Workflow(metadata=org_metadata(name), spec=spec)
 
 
 def _assert_redacted(execution: wex.WorkflowExecution, marker: str) -> None:
@@ -204,27 +160,17 @@ async def test_secrets_are_write_only_sealed_at_rest_and_reach_the_call(
         _workflow(name, http_stub, wf_secret, wf_marker)
     )
     assert applied.spec.env_spec.data["WF_TOKEN"].value == REDACTED
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=_md(f"run-{name}"),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=applied.metadata.id,
-                runtime_env={
-                    "API_TOKEN": ExecutionValue(value=ex_secret, is_secret=True),
-                    "EX_MARKER": ExecutionValue(value=ex_marker),
-                },
-            ),
-        )
+    created = await create_execution(
+        channel,
+        applied.metadata.id,
+        f"run-{name}",
+        secrets={"API_TOKEN": ex_secret},
+        plain={"EX_MARKER": ex_marker},
     )
     _assert_redacted(created, ex_marker)
     eid = created.metadata.id
     query = wex_qry.WorkflowExecutionQueryControllerStub(channel)
-    seen: list[wex.WorkflowExecution] = []
-    async with asyncio.timeout(60):
-        async for update in query.subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=eid)
-        ):
-            seen.append(update)
+    seen = await follow(channel, eid, within=60)
     final = seen[-1]
     assert final.status.phase == Phase.EXECUTION_COMPLETED, final.status.error
     for update in seen:
@@ -280,22 +226,10 @@ async def test_secrets_are_write_only_sealed_at_rest_and_reach_the_call(
 
 
 async def _run_to_end(channel: grpc.aio.Channel, workflow_id: str, ex_secret: str) -> None:
-    created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
-        wex.WorkflowExecution(
-            metadata=_md(f"run-{uuid.uuid4().hex[:8]}"),
-            spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow_id,
-                runtime_env={"API_TOKEN": ExecutionValue(value=ex_secret, is_secret=True)},
-            ),
-        )
+    created = await create_execution(
+        channel, workflow_id, f"run-{uuid.uuid4().hex[:8]}", secrets={"API_TOKEN": ex_secret}
     )
-    states: list[wex.WorkflowExecution] = []
-    async with asyncio.timeout(60):
-        async for state in wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
-        ):
-            states.append(state)
-    last = states[-1]
+    last = (await follow(channel, created.metadata.id, within=60))[-1]
     assert last.status.phase == Phase.EXECUTION_COMPLETED, last.status.error
 
 
