@@ -114,12 +114,15 @@ async def env(redis_url: str, temporal_client: Client, task_queue: str) -> Async
             temporal_disabled=True,
         )
     )
-    async with StigmerClient(ClientConfig(endpoint=f"127.0.0.1:{server.port}")) as api, Worker(
-        temporal_client,
-        task_queue=task_queue,
-        workflows=[ProgressSender],
-        activities=[ReportProgressActivity(api).report_task_progress],
-        workflow_runner=UnsandboxedWorkflowRunner(),
+    async with (
+        StigmerClient(ClientConfig(endpoint=f"127.0.0.1:{server.port}")) as api,
+        Worker(
+            temporal_client,
+            task_queue=task_queue,
+            workflows=[ProgressSender],
+            activities=[ReportProgressActivity(api).report_task_progress],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        ),
     ):
         yield Env(server, temporal_client, task_queue)
     await server.stop(0)

@@ -10,7 +10,7 @@ HEAD = "document: {dsl: '1.0.0', namespace: t, name: flush, version: '1.0.0'}\n"
 
 
 async def test_a_long_pure_loop_flushes_every_batch_of_rows(engine: Any) -> None:
-    iterations = 3 * FLUSH_EVERY_ROWS
+    iterations = FLUSH_EVERY_ROWS  # two rows each: the iteration and its task
     loop = f"      for: {{each: n, in: '${{ [range({iterations})] }}'}}\n"
     run = await engine(
         HEAD
@@ -23,7 +23,7 @@ async def test_a_long_pure_loop_flushes_every_batch_of_rows(engine: Any) -> None
     non_final = [b for b in run.sink.batches if not b.final]
     # Each task's end flushes once FLUSH_EVERY_ROWS rows changed: one activation never holds
     # the whole loop, and no batch (the final one included) carries all of its rows.
-    assert len(non_final) >= 4, [len(b.tasks) for b in run.sink.batches]
+    assert len(non_final) >= 1, [len(b.tasks) for b in run.sink.batches]
     assert max(len(b.tasks) for b in run.sink.batches) <= FLUSH_EVERY_ROWS + 2
     rows = run.sink.latest()
     assert {f"/do/0/loop[{i}]" for i in range(iterations)} <= set(rows)

@@ -82,7 +82,7 @@ LONG_LOOP = """
 document: {dsl: '1.0.0', namespace: replay, name: long-loop, version: '1.0.0'}
 do:
   - loop:
-      for: {each: n, in: '${ [range(150)] }'}
+      for: {each: n, in: '${ [range(300)] }'}
       do:
         - double: {set: {v: '${ $n * 2 }'}}
 """
@@ -94,7 +94,7 @@ do:
 async def test_record_long_loop(engine: Any, temporal_client: Client) -> None:
     """A pure loop long enough to flush progress mid-run (the periodic-flush patch)."""
     run = await engine(LONG_LOOP)
-    assert run.output == {"v": 298}
+    assert run.output == {"v": 598}
     history = await temporal_client.get_workflow_handle(run.workflow_id).fetch_history()
     (HISTORIES / "long_pure_loop.json").write_text(
         json.dumps(json.loads(history.to_json()), indent=1) + "\n"

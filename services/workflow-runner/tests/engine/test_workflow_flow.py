@@ -88,12 +88,12 @@ async def test_progress_is_batched(engine: Any) -> None:
     run = await engine(HEAD + "do:\n" + tasks, {})
     assert run.error is None, run.error
     assert run.output == {"n": 200}
-    # Pure tasks cost no local activity each: rows go out every FLUSH_EVERY_ROWS, then the rest
+    # Pure tasks cost no local activity each: fewer than FLUSH_EVERY_ROWS rows go out at once,
     # with the final status.
+    assert FLUSH_EVERY_ROWS > 200
     batches = run.sink.batches
-    assert len(batches) == 200 // FLUSH_EVERY_ROWS + 1
-    assert all(len(b.tasks) == FLUSH_EVERY_ROWS and not b.final for b in batches[:-1])
-    final = batches[-1]
+    assert len(batches) == 1
+    final = batches[0]
     assert final.final and final.workflow_status == "COMPLETED" and final.output == {"n": 200}
     rows = [row for b in batches for row in b.tasks]
     assert len(rows) == 200
