@@ -10,7 +10,7 @@ from pathlib import Path
 import grpc
 from stigmer_protos.limits import MAX_MESSAGE_BYTES
 
-from stigmer_server.auth import load_api_keys
+from stigmer_server.access.api_keys import ApiKeyError, ApiKeySettings, load_settings
 from stigmer_server.secrets.keyring import Keyring, KeyringError, load_keyring
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 
@@ -84,8 +84,14 @@ class Config:
             (``STIGMER_SUBSCRIBE_BLOCK_MS``); bounds how fast subscribers notice shutdown.
         log_level: Python logging level name (``LOG_LEVEL``).
         temporal_disabled: API-only mode, no launcher (``TEMPORAL_DISABLED``).
-        api_keys: Accepted bearer keys (``STIGMER_API_KEYS``, comma-separated, plus one per
-            line of ``STIGMER_API_KEYS_FILE``); empty means no authentication.
+        api_keys: Accepted bearer keys, each ``<scope>:<key>`` with scope ``admin``,
+            ``write``, ``read`` or ``runner`` (an entry without one of these prefixes is an
+            ``admin`` key, prefix included); clients send ``authorization: Bearer <key>``.
+            ``STIGMER_API_KEYS``: comma-separated entries; ``STIGMER_API_KEYS_FILE``: one entry
+            per line, ``#`` comments, re-read when it changes (checked at most every
+            ``STIGMER_API_KEYS_RELOAD_SECONDS``, default 5; a bad new file keeps the keys in
+            force and logs an error). Neither set: no authentication. What each scope may
+            call: ``access/rpc_scopes.py`` and ``docs/adr/0026-scoped-api-keys.md``.
         temporal: Temporal connection, queues and timeouts (see
             ``workflowexecution/temporal/README.md``).
         tls: TLS of the gRPC port (``GRPC_TLS_CERT_FILE``, ``GRPC_TLS_KEY_FILE``, and
@@ -108,7 +114,7 @@ class Config:
     max_subscriptions: int = 384
     log_level: str = "INFO"
     temporal_disabled: bool = False
-    api_keys: tuple[bytes, ...] = field(default=(), repr=False)
+    api_keys: ApiKeySettings = field(default_factory=ApiKeySettings, repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
     tls: TlsConfig | None = None
     secrets_keyring: Keyring | None = field(default=None, repr=False)
@@ -207,11 +213,17 @@ def _temporal(src: Mapping[str, str]) -> TemporalConfig:
         raise ConfigError(str(err)) from err
 
 
-def _api_keys(src: Mapping[str, str]) -> tuple[bytes, ...]:
+def _api_keys(src: Mapping[str, str]) -> ApiKeySettings:
     try:
-        return load_api_keys(src.get("STIGMER_API_KEYS", ""), src.get("STIGMER_API_KEYS_FILE", ""))
+        return load_settings(
+            src.get("STIGMER_API_KEYS", ""),
+            src.get("STIGMER_API_KEYS_FILE", "").strip(),
+            _float(src, "STIGMER_API_KEYS_RELOAD_SECONDS", ApiKeySettings.reload_seconds),
+        )
     except OSError as err:
         raise ConfigError(f"STIGMER_API_KEYS_FILE: {err}") from err
+    except ApiKeyError as err:
+        raise ConfigError(str(err)) from err
 
 
 def _keyring(src: Mapping[str, str]) -> Keyring | None:

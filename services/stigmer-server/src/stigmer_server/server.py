@@ -20,7 +20,9 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grp
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import command_pb2_grpc as win_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import query_pb2_grpc as win_qry
 
-from stigmer_server.auth import ApiKeyInterceptor
+from stigmer_server.access.interceptor import AccessInterceptor
+from stigmer_server.access.key_source import ApiKeySource
+from stigmer_server.access.runner_guard import RunnerGuard
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.interceptor import RpcInterceptor
@@ -192,8 +194,10 @@ async def build_server(
         ("grpc.max_send_message_length", config.grpc_max_message_bytes),
     ]
     interceptors: list[grpc.aio.ServerInterceptor] = [RpcInterceptor()]
-    if config.api_keys:
-        interceptors.insert(0, ApiKeyInterceptor(config.api_keys))
+    if config.api_keys.enabled:
+        # Inside RpcInterceptor: refusals are logged like any call, and a runner key's
+        # resource check sees the decoded request.
+        interceptors.append(AccessInterceptor(ApiKeySource(config.api_keys), RunnerGuard(store)))
     else:
         _log.warning("no STIGMER_API_KEYS configured: the API accepts unauthenticated calls")
     server = grpc.aio.server(interceptors=interceptors, options=options)

@@ -5,9 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+import grpc
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
+
+NOT_LIVE = frozenset(
+    {
+        grpc.StatusCode.FAILED_PRECONDITION,
+        grpc.StatusCode.NOT_FOUND,
+        grpc.StatusCode.PERMISSION_DENIED,
+    }
+)
+"""Answers to ``updateStatus`` meaning the execution is not one to work on (any more): it
+ended, it was deleted, or (PERMISSION_DENIED) the runner's key may not touch it: a ``runner``
+key works only on executions in flight (docs/adr/0026-scoped-api-keys.md), and a key of the
+wrong scope is named in the error. Retrying cannot change them."""
 
 
 class StigmerApi(Protocol):

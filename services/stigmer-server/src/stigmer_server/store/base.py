@@ -64,6 +64,10 @@ class ResourceStore(Protocol):
         """Return the resource's data, or ``None``."""
         ...
 
+    async def indexes(self, kind: Kind, resource_id: str) -> frozenset[str] | None:
+        """The names of the indexes listing the resource (no decoding), or ``None``."""
+        ...
+
     async def find_id_by_slug(self, kind: Kind, org: str, slug: str) -> str | None:
         """Return the id owning ``slug`` in ``org``, or ``None``."""
         ...

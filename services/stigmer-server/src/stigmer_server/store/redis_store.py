@@ -136,6 +136,15 @@ class RedisStore:
         data = await self._r.hget(self.keys(kind).record(resource_id), "d")
         return None if data is None else bytes(data, "utf-8") if isinstance(data, str) else data
 
+    async def indexes(self, kind: Kind, resource_id: str) -> frozenset[str] | None:
+        """The names of the indexes listing the resource, or ``None`` when it does not exist.
+
+        One small read of the record's index field: e.g. an execution's phase without decoding
+        the execution.
+        """
+        raw = await self._r.hget(self.keys(kind).record(resource_id), "i")
+        return None if raw is None else frozenset(_indexes(raw))
+
     async def find_id_by_slug(self, kind: Kind, org: str, slug: str) -> str | None:
         """Return the id owning ``slug`` in ``org``, or ``None``."""
         owner = await self._r.get(self.keys(kind).slug(org, slug))

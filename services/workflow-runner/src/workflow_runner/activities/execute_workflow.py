@@ -17,7 +17,7 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
-from workflow_runner.api import StigmerApi
+from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.converter import ConversionError, workflow_to_yaml
 from workflow_runner.engine import (
@@ -117,9 +117,10 @@ class ExecuteWorkflowActivity:
             await marking
         except StigmerRpcError as err:
             handle = await starting
-            if err.code in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
-                # The execution ended (or was deleted) before this runner picked it up: stop
-                # the run just started (docs/adr/0006-runner-execution.md).
+            if err.code in NOT_LIVE:
+                # The execution ended (or was deleted) before this runner picked it up, or the
+                # runner's key may not run it: stop the run just started
+                # (docs/adr/0006-runner-execution.md, 0026-scoped-api-keys.md).
                 await self._temporal.get_workflow_handle(handle.id).terminate(
                     f"execution {execution_id} is not runnable: {err.details}"
                 )
@@ -145,7 +146,7 @@ class ExecuteWorkflowActivity:
                 )
             workflow = await self._api.get_workflow(workflow_id)
         except StigmerRpcError as err:
-            if err.code == grpc.StatusCode.NOT_FOUND:
+            if err.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
                 raise ExecutionSetupError(f"cannot run execution: {err.details}") from err
             raise
         if workflow.spec is None:

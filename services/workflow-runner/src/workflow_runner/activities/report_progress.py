@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-import grpc
 from temporalio import activity
 
-from workflow_runner.api import StigmerApi
+from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.engine import REPORT_PROGRESS_ACTIVITY, ProgressBatch
 from workflow_runner.engine.identity import scheduling_execution_id
@@ -31,7 +30,8 @@ class ReportProgressActivity:
         The rows go to the execution whose interpreter workflow scheduled the activity;
         ``batch.execution_id`` is not trusted (whoever schedules the activity chooses it).
         Rows of an execution that has ended (or was deleted) are dropped: the server refuses
-        them, and retrying cannot change that.
+        them (FAILED_PRECONDITION, NOT_FOUND, or PERMISSION_DENIED to a ``runner`` key), and
+        retrying cannot change that.
 
         Raises:
             ApplicationError: Non-retryable, when no interpreter workflow scheduled it.
@@ -43,6 +43,6 @@ class ReportProgressActivity:
             for status in progress_statuses(batch):
                 await self._api.update_status(execution_id, status)
         except StigmerRpcError as err:
-            if err.code not in (grpc.StatusCode.FAILED_PRECONDITION, grpc.StatusCode.NOT_FOUND):
+            if err.code not in NOT_LIVE:
                 raise
             _log.info("progress of execution %s dropped: %s", execution_id, err.details)

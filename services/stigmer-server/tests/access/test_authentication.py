@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -11,20 +10,25 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ss_helpers import workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_server.auth import load_api_keys
-from stigmer_server.config import Config, ConfigError
+from stigmer_server.access.api_keys import ApiKeySettings, inline_entries, parse_entries
 
 KEY = "k-" + "x" * 30
 
 
-def _bearer(key: str) -> tuple[tuple[str, str], ...]:
+def keys(inline: str) -> ApiKeySettings:
+    """Settings accepting the comma-separated ``inline`` entries."""
+    return ApiKeySettings(inline=parse_entries(inline_entries(inline)))
+
+
+def bearer(key: str) -> tuple[tuple[str, str], ...]:
+    """The metadata presenting ``key``."""
     return (("authorization", f"Bearer {key}"),)
 
 
 async def test_calls_without_a_valid_key_are_rejected_and_change_nothing(make_api: Any) -> None:
-    api = await make_api(api_keys=(KEY.encode(), b"other"))
+    api = await make_api(api_keys=keys(f"{KEY},other"))
     before = await api.snapshot()
-    for metadata in ((), _bearer("wrong"), (("authorization", KEY),)):
+    for metadata in ((), bearer("wrong"), (("authorization", KEY),), bearer(f"admin:{KEY}")):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await api.stubs.wf.create(workflow_msg(), metadata=metadata)
         assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -37,27 +41,16 @@ async def test_calls_without_a_valid_key_are_rejected_and_change_nothing(make_ap
     assert await api.snapshot() == before
 
 
-async def test_a_valid_key_is_accepted(make_api: Any) -> None:
-    api = await make_api(api_keys=(b"other", KEY.encode()))
-    created = await api.stubs.wf.create(workflow_msg(), metadata=_bearer(KEY))
-    got = await api.stubs.wfq.get(wf.WorkflowId(value=created.metadata.id), metadata=_bearer(KEY))
+async def test_a_valid_bare_key_is_an_admin_key(make_api: Any) -> None:
+    api = await make_api(api_keys=keys(f"other,{KEY}"))
+    created = await api.stubs.wf.create(workflow_msg(), metadata=bearer(KEY))
+    got = await api.stubs.wfq.get(wf.WorkflowId(value=created.metadata.id), metadata=bearer(KEY))
     assert got.metadata.id == created.metadata.id
 
 
 async def test_health_needs_no_key(make_api: Any) -> None:
-    api = await make_api(api_keys=(KEY.encode(),))
+    api = await make_api(api_keys=keys(KEY))
     reply = await health_pb2_grpc.HealthStub(api.stubs.channel).Check(
         health_pb2.HealthCheckRequest()
     )
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
-
-
-def test_keys_come_from_env_and_file(tmp_path: Path) -> None:
-    keys_file = tmp_path / "keys"
-    keys_file.write_text("# rotated 2026-11\nfile-key\n\n")
-    config = Config.from_env({"STIGMER_API_KEYS": "a, b", "STIGMER_API_KEYS_FILE": str(keys_file)})
-    assert config.api_keys == (b"a", b"b", b"file-key")
-    assert "file-key" not in repr(config)
-    assert load_api_keys("", "") == ()
-    with pytest.raises(ConfigError, match="STIGMER_API_KEYS_FILE"):
-        Config.from_env({"STIGMER_API_KEYS_FILE": str(tmp_path / "missing")})
