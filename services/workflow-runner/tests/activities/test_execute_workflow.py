@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import pytest
 import pytest_asyncio
 import yaml
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
@@ -16,9 +17,11 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_protos.temporal_names import interpreter_workflow_id
+from stigmer_server.access.api_keys import ApiKey, ApiKeySettings, Scope
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import ActivityEnvironment
 from workflow_runner.activities.execute_workflow import (
     ExecuteWorkflowActivity,
@@ -40,8 +43,25 @@ class Env:
     client: Client
 
 
+RUNNER_KEY = "runner-key-0123456789"
+
+
+def _server_keys(request: pytest.FixtureRequest) -> ApiKeySettings:
+    """No keys, or (``@pytest.mark.parametrize("env", ["runner key"], indirect=True)``) only
+    a ``runner`` key, which the runner's client then sends."""
+    if getattr(request, "param", None) == "runner key":
+        return ApiKeySettings(inline=(ApiKey(Scope.RUNNER, RUNNER_KEY.encode()),))
+    return ApiKeySettings()
+
+
+def _client_key(request: pytest.FixtureRequest) -> str | None:
+    return RUNNER_KEY if _server_keys(request).enabled else None
+
+
 @pytest_asyncio.fixture
-async def env(redis_url: str, temporal_client: Client, temporal_address: str) -> AsyncIterator[Env]:
+async def env(
+    request: pytest.FixtureRequest, redis_url: str, temporal_client: Client, temporal_address: str
+) -> AsyncIterator[Env]:
     """An API-only stigmer-server in process, and the runner's interpreter worker."""
     server = await build_server(
         Config(
@@ -50,11 +70,12 @@ async def env(redis_url: str, temporal_client: Client, temporal_address: str) ->
             redis_url=redis_url,
             redis_key_prefix=f"t-{uuid.uuid4().hex}",
             temporal_disabled=True,
+            api_keys=_server_keys(request),
         )
     )
     config = RunnerConfig(
         temporal=TemporalConnectionConfig(address=temporal_address),
-        api=ClientConfig(endpoint=f"127.0.0.1:{server.port}"),
+        api=ClientConfig(endpoint=f"127.0.0.1:{server.port}", api_key=_client_key(request)),
         runner_task_queue=f"runner-{uuid.uuid4()}",
         interpreter_task_queue=f"zigflow-{uuid.uuid4()}",
     )
@@ -68,21 +89,26 @@ async def env(redis_url: str, temporal_client: Client, temporal_address: str) ->
     await server.stop(0)
 
 
-async def _execution(env: Env, document: dict[str, object]) -> wex.WorkflowExecution:
+async def _execution(
+    env: Env, document: dict[str, object], workflow_id: str = ""
+) -> wex.WorkflowExecution:
+    """A new execution of a new workflow of ``document`` (or of the workflow ``workflow_id``)."""
     name = f"wf-{uuid.uuid4().hex[:8]}"
     document["document"] = {"dsl": "1.0.0", "namespace": "t", "name": name, "version": "1.0.0"}
     services = env.server.services
-    workflow = await services.workflows.create(
-        wf.Workflow(
-            metadata=ar.ApiResourceMetadata(name=name, org="t"),
-            spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
+    if not workflow_id:
+        workflow = await services.workflows.create(
+            wf.Workflow(
+                metadata=ar.ApiResourceMetadata(name=name, org="t"),
+                spec=dsl_to_workflow_spec(yaml.safe_dump(document)),
+            )
         )
-    )
+        workflow_id = workflow.metadata.id
     return await services.executions.create(
         wex.WorkflowExecution(
             metadata=ar.ApiResourceMetadata(name=f"run-{name}", org="t"),
             spec=wex.WorkflowExecutionSpec(
-                workflow_id=workflow.metadata.id,
+                workflow_id=workflow_id,
                 trigger_message="hi",
                 input=wkt.Struct.from_dict({"n": 2}),
             ),
@@ -162,8 +188,12 @@ async def test_cancelling_the_activity_cancels_the_interpreter(env: Env) -> None
     raise AssertionError("the interpreter workflow was not cancelled")
 
 
+@pytest.mark.parametrize("env", ["no key", "runner key"], indirect=True)
 async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> None:
     execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
+    # Another execution of the workflow is in flight, so a runner key may still read the
+    # workflow: the refusal (PERMISSION_DENIED to a runner key) comes when marking this one.
+    await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]}, execution.spec.workflow_id)
     await env.server.services.executions.update_status(
         execution.metadata.id, wex.WorkflowExecutionStatus(phase=Phase.EXECUTION_CANCELLED)
     )
@@ -174,6 +204,21 @@ async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> Non
         interpreter_workflow_id(execution.metadata.id)
     ).describe()
     assert description.status == WorkflowExecutionStatus.TERMINATED
+
+
+@pytest.mark.parametrize("env", ["runner key"], indirect=True)
+async def test_a_runner_key_cannot_read_the_workflow_of_an_ended_execution(env: Env) -> None:
+    execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
+    await env.server.services.executions.update_status(
+        execution.metadata.id, wex.WorkflowExecutionStatus(phase=Phase.EXECUTION_CANCELLED)
+    )
+    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    assert status.phase == Phase.EXECUTION_FAILED
+    assert status.error.startswith("cannot run execution: a 'runner' key may call "), status.error
+    handle = env.client.get_workflow_handle(interpreter_workflow_id(execution.metadata.id))
+    with pytest.raises(RPCError) as err:
+        await handle.describe()
+    assert err.value.status == RPCStatusCode.NOT_FOUND  # never started
 
 
 async def test_a_call_the_allow_list_denies_ends_failed_before_running(env: Env) -> None:
