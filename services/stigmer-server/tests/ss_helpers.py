@@ -16,6 +16,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import command_pb2_gr
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import query_pb2_grpc as win_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google.protobuf import Struct
+from stigmer_server.access.api_keys import ApiKeySettings, inline_entries, parse_entries
 
 
 def workflow_msg(name: str = "Hello World", org: str = "acme", **md: Any) -> wf.Workflow:
@@ -85,3 +86,13 @@ def stubs_for(channel: grpc.aio.Channel) -> Stubs:
         wexq=wex_qry.WorkflowExecutionQueryControllerStub(channel),
         channel=channel,
     )
+
+
+def keys(inline: str) -> ApiKeySettings:
+    """Key settings accepting the comma-separated ``inline`` entries (``<scope>:<key>``)."""
+    return ApiKeySettings(inline=parse_entries(inline_entries(inline)))
+
+
+def bearer(key: str) -> tuple[tuple[str, str], ...]:
+    """The call metadata presenting ``key``."""
+    return (("authorization", f"Bearer {key}"),)

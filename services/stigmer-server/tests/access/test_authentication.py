@@ -7,22 +7,11 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from ss_helpers import workflow_msg
+from ss_helpers import bearer, keys, workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_server.access.api_keys import ApiKeySettings, inline_entries, parse_entries
 
 KEY = "k-" + "x" * 30
-
-
-def keys(inline: str) -> ApiKeySettings:
-    """Settings accepting the comma-separated ``inline`` entries."""
-    return ApiKeySettings(inline=parse_entries(inline_entries(inline)))
-
-
-def bearer(key: str) -> tuple[tuple[str, str], ...]:
-    """The metadata presenting ``key``."""
-    return (("authorization", f"Bearer {key}"),)
 
 
 async def test_calls_without_a_valid_key_are_rejected_and_change_nothing(make_api: Any) -> None:

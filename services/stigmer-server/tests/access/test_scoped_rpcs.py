@@ -11,7 +11,7 @@ from typing import Any
 
 import grpc
 import pytest
-from ss_helpers import execution_msg, workflow_msg
+from ss_helpers import bearer, execution_msg, keys, workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
@@ -19,8 +19,6 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_server.access.api_keys import Scope
 from stigmer_server.access.rpc_scopes import RPC_ACCESS
-
-from .test_authentication import bearer, keys
 
 Phase = wex.ExecutionPhase
 KEYS = {

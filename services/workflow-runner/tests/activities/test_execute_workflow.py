@@ -17,7 +17,7 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_server.access.api_keys import ApiKey, ApiKeySettings, Scope
+from stigmer_server.access.api_keys import ApiKeySettings
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
 from temporalio.client import Client, WorkflowExecutionStatus
@@ -43,24 +43,13 @@ class Env:
     client: Client
 
 
-RUNNER_KEY = "runner-key-0123456789"
-
-
-def _server_keys(request: pytest.FixtureRequest) -> ApiKeySettings:
-    """No keys, or (``@pytest.mark.parametrize("env", ["runner key"], indirect=True)``) only
-    a ``runner`` key, which the runner's client then sends."""
-    if getattr(request, "param", None) == "runner key":
-        return ApiKeySettings(inline=(ApiKey(Scope.RUNNER, RUNNER_KEY.encode()),))
-    return ApiKeySettings()
-
-
-def _client_key(request: pytest.FixtureRequest) -> str | None:
-    return RUNNER_KEY if _server_keys(request).enabled else None
-
-
 @pytest_asyncio.fixture
 async def env(
-    request: pytest.FixtureRequest, redis_url: str, temporal_client: Client, temporal_address: str
+    api_key: str | None,
+    server_keys: ApiKeySettings,
+    redis_url: str,
+    temporal_client: Client,
+    temporal_address: str,
 ) -> AsyncIterator[Env]:
     """An API-only stigmer-server in process, and the runner's interpreter worker."""
     server = await build_server(
@@ -70,12 +59,12 @@ async def env(
             redis_url=redis_url,
             redis_key_prefix=f"t-{uuid.uuid4().hex}",
             temporal_disabled=True,
-            api_keys=_server_keys(request),
+            api_keys=server_keys,
         )
     )
     config = RunnerConfig(
         temporal=TemporalConnectionConfig(address=temporal_address),
-        api=ClientConfig(endpoint=f"127.0.0.1:{server.port}", api_key=_client_key(request)),
+        api=ClientConfig(endpoint=f"127.0.0.1:{server.port}", api_key=api_key),
         runner_task_queue=f"runner-{uuid.uuid4()}",
         interpreter_task_queue=f"zigflow-{uuid.uuid4()}",
     )
@@ -188,7 +177,7 @@ async def test_cancelling_the_activity_cancels_the_interpreter(env: Env) -> None
     raise AssertionError("the interpreter workflow was not cancelled")
 
 
-@pytest.mark.parametrize("env", ["no key", "runner key"], indirect=True)
+@pytest.mark.parametrize("api_key", [None, "runner-key-1"])
 async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> None:
     execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
     # Another execution of the workflow is in flight, so a runner key may still read the
@@ -206,7 +195,7 @@ async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> Non
     assert description.status == WorkflowExecutionStatus.TERMINATED
 
 
-@pytest.mark.parametrize("env", ["runner key"], indirect=True)
+@pytest.mark.parametrize("api_key", ["runner-key-1"])
 async def test_a_runner_key_cannot_read_the_workflow_of_an_ended_execution(env: Env) -> None:
     execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
     await env.server.services.executions.update_status(

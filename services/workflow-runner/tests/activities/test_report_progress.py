@@ -18,7 +18,7 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from stigmer_server.access.api_keys import ApiKey, ApiKeySettings, Scope
+from stigmer_server.access.api_keys import ApiKeySettings
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
 from temporalio import workflow
@@ -105,24 +105,13 @@ class Env:
         return [t.task_id for t in stored.status.tasks]
 
 
-RUNNER_KEY = "runner-key-0123456789"
-
-
-def _server_keys(request: pytest.FixtureRequest) -> ApiKeySettings:
-    """No keys, or (``@pytest.mark.parametrize("env", ["runner key"], indirect=True)``) only
-    a ``runner`` key, which the runner's client then sends."""
-    if getattr(request, "param", None) == "runner key":
-        return ApiKeySettings(inline=(ApiKey(Scope.RUNNER, RUNNER_KEY.encode()),))
-    return ApiKeySettings()
-
-
-def _client_key(request: pytest.FixtureRequest) -> str | None:
-    return RUNNER_KEY if _server_keys(request).enabled else None
-
-
 @pytest_asyncio.fixture
 async def env(
-    request: pytest.FixtureRequest, redis_url: str, temporal_client: Client, task_queue: str
+    api_key: str | None,
+    server_keys: ApiKeySettings,
+    redis_url: str,
+    temporal_client: Client,
+    task_queue: str,
 ) -> AsyncIterator[Env]:
     server = await build_server(
         Config(
@@ -131,13 +120,11 @@ async def env(
             redis_url=redis_url,
             redis_key_prefix=f"t-{uuid.uuid4().hex}",
             temporal_disabled=True,
-            api_keys=_server_keys(request),
+            api_keys=server_keys,
         )
     )
     async with (
-        StigmerClient(
-            ClientConfig(endpoint=f"127.0.0.1:{server.port}", api_key=_client_key(request))
-        ) as api,
+        StigmerClient(ClientConfig(endpoint=f"127.0.0.1:{server.port}", api_key=api_key)) as api,
         Worker(
             temporal_client,
             task_queue=task_queue,
@@ -155,7 +142,7 @@ def _batch(execution_id: str) -> ProgressBatch:
     return ProgressBatch(execution_id=execution_id, tasks=[row], sequence=1)
 
 
-@pytest.mark.parametrize("env", ["no key", "runner key"], indirect=True)
+@pytest.mark.parametrize("api_key", [None, "runner-key-1"])
 async def test_rows_go_to_the_scheduling_interpreters_execution(env: Env) -> None:
     victim = await env.execution(Phase.EXECUTION_IN_PROGRESS)
     mine = await env.execution(Phase.EXECUTION_IN_PROGRESS)
@@ -171,7 +158,7 @@ async def test_other_workflows_report_nothing(env: Env) -> None:
     assert await env.task_ids(victim) == ["/do/0/a"]
 
 
-@pytest.mark.parametrize("env", ["no key", "runner key"], indirect=True)
+@pytest.mark.parametrize("api_key", [None, "runner-key-1"])
 async def test_rows_of_an_ended_execution_are_dropped(env: Env) -> None:
     ended = await env.execution(Phase.EXECUTION_COMPLETED)
     assert await env.send(interpreter_workflow_id(ended), _batch(ended)) == ""
