@@ -111,12 +111,13 @@ def test_bad_settings_stop_the_server_at_start(env: dict[str, str], message: str
         Config.from_env(env)
 
 
-def test_a_key_file_without_keys_is_refused_unless_the_variable_has_some(tmp_path: Path) -> None:
+def test_a_key_file_without_keys_is_refused(tmp_path: Path) -> None:
     empty = tmp_path / "keys"
     empty.write_text("# nothing yet\n")
-    with pytest.raises(ConfigError, match="holds no key"):
-        Config.from_env({"STIGMER_API_KEYS_FILE": str(empty)})
-    assert load_settings("admin:k", str(empty), 5).enabled
+    for inline in ("", "admin:k"):
+        with pytest.raises(ConfigError, match="STIGMER_API_KEYS_FILE holds no key"):
+            Config.from_env({"STIGMER_API_KEYS": inline, "STIGMER_API_KEYS_FILE": str(empty)})
+    assert load_settings("admin:k", "", 5).enabled
 
 
 def test_a_key_in_the_file_and_the_variable_with_other_scopes_is_refused(tmp_path: Path) -> None:

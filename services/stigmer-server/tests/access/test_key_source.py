@@ -73,7 +73,7 @@ def test_a_bad_new_file_keeps_the_keys_and_logs_why_without_keys(
 ) -> None:
     keys = tmp_path / "keys"
     keys.write_text("runner:kept-secret\n")
-    source, clock = _source(keys)
+    source, clock = _source(keys, inline="admin:inline-key")
     if new is None:
         keys.unlink()
     else:

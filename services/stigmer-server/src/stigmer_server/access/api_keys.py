@@ -187,7 +187,7 @@ def load_settings(inline: str, file: str, reload_seconds: float) -> ApiKeySettin
 
     Raises:
         ApiKeyError: An entry is malformed, a key has two scopes, or the key file holds no key
-            while ``inline`` has none either (a server that no key can call).
+            (most likely a file being written, or emptied by mistake).
         OSError: The key file cannot be read.
     """
     if reload_seconds <= 0:
@@ -195,6 +195,6 @@ def load_settings(inline: str, file: str, reload_seconds: float) -> ApiKeySettin
     keys = parse_entries(inline_entries(inline))
     from_file = parse_entries(read_key_file(file)) if file else ()
     combined(keys, from_file)
-    if file and not keys and not from_file:
-        raise ApiKeyError("STIGMER_API_KEYS_FILE holds no key (and STIGMER_API_KEYS none)")
+    if file and not from_file:
+        raise ApiKeyError("STIGMER_API_KEYS_FILE holds no key")
     return ApiKeySettings(keys, file, from_file, reload_seconds)

@@ -28,8 +28,8 @@ class ApiKeySource:
     """Identifies a presented key; checks the key file for a change at most every
     ``reload_seconds``, on the next call (one ``stat``; a read only when it changed).
 
-    A new file that cannot be read, is malformed or, without inline keys, holds no key leaves
-    the keys in force unchanged and logs an error naming the problem (never a key); the
+    A new file that cannot be read, is malformed or holds no key (e.g. caught while being
+    rewritten after a truncation) leaves the keys in force unchanged and logs an error naming the problem (never a key); the
     same problem is logged once, until the file changes again.
     """
 
@@ -85,7 +85,7 @@ class ApiKeySource:
         except (OSError, ApiKeyError) as err:
             self._keep(_reason(err))
             return
-        if not keys:
+        if not from_file:
             self._keep("it holds no key")
             return
         if from_file == self._file_keys:
