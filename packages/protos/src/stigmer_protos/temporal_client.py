@@ -71,7 +71,9 @@ def tls_settings(config: TemporalConnectionConfig) -> bool | TLSConfig:
     Raises:
         OSError: A configured file cannot be read.
     """
-    if not (config.tls_client_cert_path or config.tls_server_ca_cert_path or config.tls_server_name):
+    if not (
+        config.tls_client_cert_path or config.tls_server_ca_cert_path or config.tls_server_name
+    ):
         return config.tls
 
     def read(path: str | None) -> bytes | None:

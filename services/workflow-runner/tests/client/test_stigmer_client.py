@@ -269,7 +269,7 @@ def test_api_key_from_a_file(tmp_path: Path) -> None:
     both = {"STIGMER_API_KEY": "inline", "STIGMER_API_KEY_FILE": str(key_file)}
     assert ClientConfig.from_env(both).api_key == "inline"
     key_file.write_text("  \n")
-    with pytest.raises(ValueError, match="STIGMER_API_KEY_FILE.*empty"):
+    with pytest.raises(ValueError, match=r"STIGMER_API_KEY_FILE.*empty"):
         ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(key_file)})
     with pytest.raises(ValueError, match="STIGMER_API_KEY_FILE"):
         ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(tmp_path / "missing")})
