@@ -8,6 +8,7 @@ strict schemas (unknown fields are errors), as kubeconform -strict does in CI.
 from __future__ import annotations
 
 import base64
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -424,3 +425,36 @@ def test_network_policies_follow_the_egress_settings(dp: Any) -> None:
 def test_network_policies_can_be_turned_off(dp: Any) -> None:
     objs = _by_kind(_render(dp, {"networkPolicy": {"enabled": False}}))
     assert not [k for k in objs if k[0] == "NetworkPolicy"]
+
+
+def test_an_allow_list_only_egress_opens_nothing_else(dp: Any) -> None:
+    """``deny 0.0.0.0/0,::/0`` + allows (ADR 0019): only the allowed ranges, never "any"."""
+    values = {"runner": {"egress": {"denyCidrs": ["0.0.0.0/0", "::/0"], "allowCidrs": []}}}
+    objs = _by_kind(_render(dp, values))
+    rules = objs[("NetworkPolicy", "stigmer-runner")]["spec"]["egress"]
+    assert all(r.get("to") for r in rules), "an egress rule without 'to' allows everything"
+    assert not [r for r in rules if "ports" not in r]
+    values["runner"]["egress"]["allowCidrs"] = ["203.0.113.0/24"]
+    rules = _by_kind(_render(dp, values))[("NetworkPolicy", "stigmer-runner")]["spec"]["egress"]
+    (open_rule,) = [r for r in rules if "ports" not in r]
+    assert open_rule["to"] == [{"ipBlock": {"cidr": "203.0.113.0/24"}}]
+
+
+def test_readme_shows_the_default_render(dp: Any) -> None:
+    """deploy/README.md's rendered manifests are today's (generated keys elided)."""
+    helm = dp.import_tool("helm_python")
+    rendered = helm.Chart.load(str(dp.CHART)).render(
+        None, name=RELEASE, namespace="stigmer", is_install=True
+    )
+    parts = []
+    for path, text in sorted(rendered.items()):
+        if path.endswith(".txt") or not text.strip():
+            continue
+        text = re.sub(
+            r"^(  (keys|runner-key|admin-key): ).*$", r"\1<base64 of random keys>", text, flags=re.M
+        )
+        parts.append(f"---\n# Source: {path}\n{text.strip()}\n")
+    readme = (dp.DEPLOY / "README.md").read_text()
+    start = readme.index("```yaml\n", readme.index("<summary>rendered manifests")) + 8
+    shown = readme[start : readme.index("```\n\n</details>", start)]
+    assert shown == "".join(parts), "re-render the README's manifests (helm template, keys elided)"

@@ -267,7 +267,8 @@ def test_api_key_from_a_file(tmp_path: Path) -> None:
     config = ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(key_file)})
     assert config.api_key == "runner-secret"
     both = {"STIGMER_API_KEY": "inline", "STIGMER_API_KEY_FILE": str(key_file)}
-    assert ClientConfig.from_env(both).api_key == "inline"
+    with pytest.raises(ValueError, match="not both"):
+        ClientConfig.from_env(both)
     key_file.write_text("  \n")
     with pytest.raises(ValueError, match=r"STIGMER_API_KEY_FILE.*empty"):
         ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(key_file)})

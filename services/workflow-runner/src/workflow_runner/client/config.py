@@ -22,7 +22,7 @@ class ClientConfig:
     Attributes:
         endpoint: ``host:port`` of the gRPC server (``STIGMER_BACKEND_ENDPOINT``).
         api_key: Sent as ``authorization: Bearer <key>`` on every call when set
-            (``STIGMER_API_KEY``, else the stripped content of ``STIGMER_API_KEY_FILE``).
+            (``STIGMER_API_KEY``, or the stripped content of ``STIGMER_API_KEY_FILE``).
         use_tls: Use a TLS channel (``STIGMER_SERVICE_USE_TLS``); implied by any of the
             three files below.
         ca_file: PEM roots to verify the server with instead of the system roots
@@ -80,7 +80,7 @@ class ClientConfig:
         Raises:
             ValueError: ``STIGMER_SERVICE_USE_TLS`` is not a boolean,
                 ``STIGMER_CLIENT_MAX_ATTEMPTS`` not a positive integer, or
-                ``STIGMER_API_KEY_FILE`` unreadable or empty.
+                ``STIGMER_API_KEY_FILE`` unreadable, empty or set with ``STIGMER_API_KEY``.
         """
         env = os.environ if environ is None else environ
         tls = env.get("STIGMER_SERVICE_USE_TLS", "").strip().lower()
@@ -123,7 +123,10 @@ class ClientConfig:
 def _api_key(env: Mapping[str, str]) -> str | None:
     inline = env.get("STIGMER_API_KEY", "").strip()
     path = env.get("STIGMER_API_KEY_FILE", "").strip()
-    if inline or not path:
+    if inline and path:
+        # As the CLI: two sources of one key is a mistake, not a precedence question.
+        raise ValueError("set STIGMER_API_KEY or STIGMER_API_KEY_FILE, not both")
+    if not path:
         return inline or None
     try:
         key = Path(path).read_text().strip()
