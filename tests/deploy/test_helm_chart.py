@@ -111,7 +111,12 @@ def test_full_release_references_secrets(dp: Any) -> None:
         "name": "stigmer-api-keys",
         "key": "runner-key",
     }
-    assert r_env["TEMPORAL_TLS_SERVER_CA_CERT_PATH"] == s_env["TEMPORAL_TLS_SERVER_CA_CERT_PATH"]
+    for name in (
+        "TEMPORAL_API_KEY",
+        "TEMPORAL_TLS_CLIENT_CERT_PATH",
+        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    ):
+        assert r_env[name] == s_env[name], f"both services must reach Temporal alike: {name}"
     assert {v["name"] for v in runner["volumes"]} == {
         "tmp",
         "temporal-tls",
