@@ -6,7 +6,9 @@ follows the execution with ``subscribe`` to its end, prints each phase change an
 the final output (or error) as JSON.
 
 Usage: ``run_example.py FILE.yaml [--input JSON] [--endpoint HOST:PORT] [--timeout SECONDS]``;
-the endpoint defaults to ``$STIGMER_BACKEND_ENDPOINT``, else ``localhost:7234``.
+the endpoint defaults to ``$STIGMER_BACKEND_ENDPOINT``, else ``localhost:7234``. The API key
+comes from ``STIGMER_API_KEY`` or the file named by ``STIGMER_API_KEY_FILE`` (compose: the
+generated admin key).
 Exit status 0 when the execution COMPLETED, 1 when it FAILED or was CANCELLED, 2 on misuse.
 """
 
@@ -30,6 +32,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grp
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.limits import CHANNEL_OPTIONS
+from workflow_runner.client import ClientConfig
 from workflow_runner.converter import dsl_to_workflow_spec
 
 ORG = "examples"
@@ -40,8 +43,15 @@ TERMINAL = {
 }
 
 
-async def run(document: str, data: dict[str, Any] | None, endpoint: str, limit_s: float) -> int:
+async def run(
+    document: str,
+    data: dict[str, Any] | None,
+    endpoint: str,
+    limit_s: float,
+    api_key: str | None = None,
+) -> int:
     """Apply the DSL ``document``, execute it with ``data`` and follow it to its end."""
+    md = (("authorization", f"Bearer {api_key}"),) if api_key else None
     spec = dsl_to_workflow_spec(document)
     name = spec.document.name if spec.document and spec.document.name else "example"
     scope = ar.ApiResourceOwnerScope.organization
@@ -51,7 +61,8 @@ async def run(document: str, data: dict[str, Any] | None, endpoint: str, limit_s
             wf.Workflow(
                 metadata=ar.ApiResourceMetadata(name=name, org=ORG, owner_scope=scope),
                 spec=spec,
-            )
+            ),
+            metadata=md,
         )
         created = await wex_cmd.WorkflowExecutionCommandControllerStub(channel).create(
             wex.WorkflowExecution(
@@ -62,13 +73,15 @@ async def run(document: str, data: dict[str, Any] | None, endpoint: str, limit_s
                     workflow_id=workflow.metadata.id,
                     input=wkt.Struct.from_dict(data) if data else None,
                 ),
-            )
+            ),
+            metadata=md,
         )
         print(f"execution {created.metadata.id} of workflow {workflow.metadata.id}", flush=True)
         final: wex.WorkflowExecution | None = None
         phase = None
         stream = wex_qry.WorkflowExecutionQueryControllerStub(channel).subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id)
+            wex.SubscribeWorkflowExecutionRequest(execution_id=created.metadata.id),
+            metadata=md,
         )
         async with asyncio.timeout(limit_s):
             async for update in stream:
@@ -105,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     data = json.loads(args.input) if args.input else None
     if data is not None and not isinstance(data, dict):
         parser.error("--input must be a JSON object")
-    return asyncio.run(run(args.file.read_text(), data, args.endpoint, args.timeout))
+    api_key = ClientConfig.from_env().api_key
+    return asyncio.run(run(args.file.read_text(), data, args.endpoint, args.timeout, api_key))
 
 
 if __name__ == "__main__":

@@ -110,10 +110,9 @@ async def test_runner_cut_off_from_the_server_for_10s(
 ) -> None:
     """Stop stigmer-server for 10 s while the runner keeps running tasks and reporting.
 
-    The report made meanwhile is retried by the ``ReportTaskProgress`` local activity (5
-    attempts, about 20 s in all), which blocks the interpreter until it gets through, so the
-    status catches up afterwards. Longer outages currently fail the execution: see
-    docs/reliability.md ("Known limits").
+    The report made meanwhile is retried by the ``ReportTaskProgress`` local activity (for up
+    to 3 minutes), which blocks the interpreter until it gets through, so the status catches up
+    afterwards. What longer outages do: docs/reliability.md ("Known limits").
     """
     workflow_id = await services.apply(
         doc(

@@ -47,7 +47,30 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* Env entries both services take from Secrets and from the mTLS mount. */}}
+{{/* The Secret holding the server's keys file and the runner's key. */}}
+{{- define "stigmer.apiKeysSecretName" -}}
+{{- default (printf "%s-api-keys" (include "stigmer.fullname" .)) .Values.apiKeys.existingSecret -}}
+{{- end -}}
+
+{{/* "true" when the gRPC API is served over TLS. */}}
+{{- define "stigmer.grpcTls" -}}
+{{- if or .Values.grpcTls.existingSecret .Values.grpcTls.certManager.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/* The kubernetes.io/tls Secret of the server certificate. */}}
+{{- define "stigmer.grpcTlsSecretName" -}}
+{{- default (printf "%s-server-tls" (include "stigmer.fullname" .)) .Values.grpcTls.existingSecret -}}
+{{- end -}}
+
+{{/* The kubernetes.io/tls Secret of the runner's client certificate (mTLS). */}}
+{{- define "stigmer.runnerTlsSecretName" -}}
+{{- default (printf "%s-runner-tls" (include "stigmer.fullname" .)) .Values.grpcTls.mtls.runnerExistingSecret -}}
+{{- end -}}
+
+{{/* Where the gRPC TLS files are mounted in both pods. */}}
+{{- define "stigmer.grpcTlsDir" -}}/etc/stigmer/grpc-tls{{- end -}}
+
+{{/* Env entries both services take from Secrets and from the Temporal TLS mounts. */}}
 {{- define "stigmer.temporalSecretEnv" -}}
 {{- with .Values.temporal.apiKey.existingSecret }}
 - name: TEMPORAL_API_KEY
@@ -62,9 +85,14 @@ app.kubernetes.io/component: {{ .component }}
 - name: TEMPORAL_TLS_CLIENT_KEY_PATH
   value: /etc/stigmer/temporal-tls/{{ .Values.temporal.mtls.keyKey }}
 {{- end }}
+{{- if .Values.temporal.serverCa.existingSecret }}
+- name: TEMPORAL_TLS_SERVER_CA_CERT_PATH
+  value: /etc/stigmer/temporal-ca/{{ .Values.temporal.serverCa.key }}
+{{- end }}
 {{- end -}}
 
-{{/* Volumes both pods mount: a writable /tmp (the root filesystem is read-only) and mTLS. */}}
+{{/* Volumes both pods mount: a writable /tmp (the root filesystem is read-only), Temporal's
+client certificate and private CA. */}}
 {{- define "stigmer.volumes" -}}
 - name: tmp
   emptyDir:
@@ -75,6 +103,15 @@ app.kubernetes.io/component: {{ .component }}
     secretName: {{ . }}
     defaultMode: 0440
 {{- end }}
+{{- with .Values.temporal.serverCa.existingSecret }}
+- name: temporal-ca
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0440
+    items:
+      - key: {{ $.Values.temporal.serverCa.key }}
+        path: {{ $.Values.temporal.serverCa.key }}
+{{- end }}
 {{- end -}}
 
 {{- define "stigmer.volumeMounts" -}}
@@ -84,6 +121,40 @@ app.kubernetes.io/component: {{ .component }}
 - name: temporal-tls
   mountPath: /etc/stigmer/temporal-tls
   readOnly: true
+{{- end }}
+{{- if .Values.temporal.serverCa.existingSecret }}
+- name: temporal-ca
+  mountPath: /etc/stigmer/temporal-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* One NetworkPolicy egress rule per TCP destination: (dict "to" peers "ports" numbers). */}}
+{{- define "stigmer.egressRule" -}}
+- to:
+    {{- toYaml .to | nindent 4 }}
+  ports:
+    {{- range .ports }}
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+{{- end -}}
+
+{{/* Egress both pods need: DNS (UDP and TCP), Temporal, and the OTLP collector if any. */}}
+{{- define "stigmer.commonEgress" -}}
+{{- $np := .Values.networkPolicy -}}
+- to:
+    {{- toYaml $np.dns.to | nindent 4 }}
+  ports:
+    {{- range $np.dns.ports }}
+    - port: {{ . }}
+      protocol: UDP
+    - port: {{ . }}
+      protocol: TCP
+    {{- end }}
+{{ include "stigmer.egressRule" $np.temporal }}
+{{- if .Values.otel.endpoint }}
+{{ include "stigmer.egressRule" $np.otel }}
 {{- end }}
 {{- end -}}
 

@@ -29,12 +29,26 @@ class TemporalConnectionConfig:
     api_key: str | None = None
     tls_client_cert_path: str | None = None
     tls_client_key_path: str | None = None
+    tls_server_ca_cert_path: str | None = None
+    tls_server_name: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.tls_client_cert_path is None) != (self.tls_client_key_path is None):
+            raise ValueError(
+                "TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together"
+            )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TemporalConnectionConfig:
         """Read ``TEMPORAL_HOST_PORT`` (or ``TEMPORAL_SERVICE_ADDRESS``), ``TEMPORAL_NAMESPACE``,
         ``TEMPORAL_TLS``, ``TEMPORAL_API_KEY`` (implies TLS), ``TEMPORAL_TLS_CLIENT_CERT_PATH`` and
-        ``TEMPORAL_TLS_CLIENT_KEY_PATH`` (mTLS)."""
+        ``TEMPORAL_TLS_CLIENT_KEY_PATH`` (mTLS), ``TEMPORAL_TLS_SERVER_CA_CERT_PATH`` (roots that
+        verify the frontend instead of the system's) and ``TEMPORAL_TLS_SERVER_NAME`` (the name
+        checked against its certificate); each TLS file or name implies TLS.
+
+        Raises:
+            ValueError: Only one of the client certificate and key paths is set.
+        """
         env = os.environ if env is None else env
         api_key = env.get("TEMPORAL_API_KEY") or None
         return cls(
@@ -46,16 +60,31 @@ class TemporalConnectionConfig:
             api_key=api_key,
             tls_client_cert_path=env.get("TEMPORAL_TLS_CLIENT_CERT_PATH") or None,
             tls_client_key_path=env.get("TEMPORAL_TLS_CLIENT_KEY_PATH") or None,
+            tls_server_ca_cert_path=env.get("TEMPORAL_TLS_SERVER_CA_CERT_PATH") or None,
+            tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
         )
 
 
-def _tls(config: TemporalConnectionConfig) -> bool | TLSConfig:
-    if config.tls_client_cert_path and config.tls_client_key_path:
-        return TLSConfig(
-            client_cert=Path(config.tls_client_cert_path).read_bytes(),
-            client_private_key=Path(config.tls_client_key_path).read_bytes(),
-        )
-    return config.tls
+def tls_settings(config: TemporalConnectionConfig) -> bool | TLSConfig:
+    """The ``tls`` argument of ``Client.connect``: files read now, ``False`` for plaintext.
+
+    Raises:
+        OSError: A configured file cannot be read.
+    """
+    if not (
+        config.tls_client_cert_path or config.tls_server_ca_cert_path or config.tls_server_name
+    ):
+        return config.tls
+
+    def read(path: str | None) -> bytes | None:
+        return Path(path).read_bytes() if path else None
+
+    return TLSConfig(
+        server_root_ca_cert=read(config.tls_server_ca_cert_path),
+        domain=config.tls_server_name,
+        client_cert=read(config.tls_client_cert_path),
+        client_private_key=read(config.tls_client_key_path),
+    )
 
 
 async def connect(config: TemporalConnectionConfig) -> Client:
@@ -63,7 +92,7 @@ async def connect(config: TemporalConnectionConfig) -> Client:
     return await Client.connect(
         config.address,
         namespace=config.namespace,
-        tls=_tls(config),
+        tls=tls_settings(config),
         api_key=config.api_key,
         data_converter=data_converter(),
     )

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -258,6 +259,21 @@ def test_config_from_env() -> None:
     )
     with pytest.raises(ValueError, match="STIGMER_SERVICE_USE_TLS"):
         ClientConfig.from_env({"STIGMER_SERVICE_USE_TLS": "maybe"})
+
+
+def test_api_key_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "runner-key"
+    key_file.write_text("runner-secret\n")
+    config = ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(key_file)})
+    assert config.api_key == "runner-secret"
+    both = {"STIGMER_API_KEY": "inline", "STIGMER_API_KEY_FILE": str(key_file)}
+    with pytest.raises(ValueError, match="not both"):
+        ClientConfig.from_env(both)
+    key_file.write_text("  \n")
+    with pytest.raises(ValueError, match=r"STIGMER_API_KEY_FILE.*empty"):
+        ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(key_file)})
+    with pytest.raises(ValueError, match="STIGMER_API_KEY_FILE"):
+        ClientConfig.from_env({"STIGMER_API_KEY_FILE": str(tmp_path / "missing")})
 
 
 def test_backoff_grows_and_is_capped() -> None:

@@ -22,7 +22,7 @@ class ClientConfig:
     Attributes:
         endpoint: ``host:port`` of the gRPC server (``STIGMER_BACKEND_ENDPOINT``).
         api_key: Sent as ``authorization: Bearer <key>`` on every call when set
-            (``STIGMER_API_KEY``).
+            (``STIGMER_API_KEY``, or the stripped content of ``STIGMER_API_KEY_FILE``).
         use_tls: Use a TLS channel (``STIGMER_SERVICE_USE_TLS``); implied by any of the
             three files below.
         ca_file: PEM roots to verify the server with instead of the system roots
@@ -67,7 +67,8 @@ class ClientConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ClientConfig:
-        """Read ``STIGMER_BACKEND_ENDPOINT``, ``STIGMER_API_KEY``, ``STIGMER_SERVICE_USE_TLS``.
+        """Read ``STIGMER_BACKEND_ENDPOINT``, ``STIGMER_API_KEY`` (or ``STIGMER_API_KEY_FILE``),
+        ``STIGMER_SERVICE_USE_TLS``.
 
         Also ``STIGMER_SERVICE_CA_FILE``, ``STIGMER_SERVICE_CLIENT_CERT_FILE``,
         ``STIGMER_SERVICE_CLIENT_KEY_FILE``, ``STIGMER_SERVICE_TLS_SERVER_NAME`` and
@@ -77,8 +78,9 @@ class ClientConfig:
             environ: The environment to read (default: ``os.environ``).
 
         Raises:
-            ValueError: ``STIGMER_SERVICE_USE_TLS`` is not a boolean, or
-                ``STIGMER_CLIENT_MAX_ATTEMPTS`` not a positive integer.
+            ValueError: ``STIGMER_SERVICE_USE_TLS`` is not a boolean,
+                ``STIGMER_CLIENT_MAX_ATTEMPTS`` not a positive integer, or
+                ``STIGMER_API_KEY_FILE`` unreadable, empty or set with ``STIGMER_API_KEY``.
         """
         env = os.environ if environ is None else environ
         tls = env.get("STIGMER_SERVICE_USE_TLS", "").strip().lower()
@@ -86,7 +88,7 @@ class ClientConfig:
             raise ValueError(f"STIGMER_SERVICE_USE_TLS must be true or false, got {tls!r}")
         return cls(
             endpoint=env.get("STIGMER_BACKEND_ENDPOINT", "").strip() or DEFAULT_ENDPOINT,
-            api_key=env.get("STIGMER_API_KEY", "").strip() or None,
+            api_key=_api_key(env),
             use_tls=tls in _TRUE,
             ca_file=env.get("STIGMER_SERVICE_CA_FILE", "").strip() or None,
             client_cert_file=env.get("STIGMER_SERVICE_CLIENT_CERT_FILE", "").strip() or None,
@@ -116,6 +118,23 @@ class ClientConfig:
             f"mtls={self.client_cert_file is not None}, "
             f"call_timeout_seconds={self.call_timeout_seconds}, max_attempts={self.max_attempts})"
         )
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    inline = env.get("STIGMER_API_KEY", "").strip()
+    path = env.get("STIGMER_API_KEY_FILE", "").strip()
+    if inline and path:
+        # As the CLI: two sources of one key is a mistake, not a precedence question.
+        raise ValueError("set STIGMER_API_KEY or STIGMER_API_KEY_FILE, not both")
+    if not path:
+        return inline or None
+    try:
+        key = Path(path).read_text().strip()
+    except OSError as err:
+        raise ValueError(f"STIGMER_API_KEY_FILE: {err}") from None
+    if not key:
+        raise ValueError(f"STIGMER_API_KEY_FILE: {path!r} is empty")
+    return key
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -33,6 +33,20 @@ of workflow code even on a loaded machine, while a chain of a few hundred pure t
 no flush of its own (each flush is a round trip to stigmer-server).
 """
 
+REPORT_ATTEMPT_TIMEOUT = timedelta(seconds=30)
+"""Start-to-close timeout of one ``ReportTaskProgress`` attempt."""
+
+REPORT_BUDGET = timedelta(minutes=3)
+"""How long one report is retried: rides out a stigmer-server restart or an outage of a few
+minutes; after that its rows stay buffered for the next flush (progress is best effort)."""
+
+REPORT_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=500),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=10),
+)
+"""Retries of ``ReportTaskProgress`` within :data:`REPORT_BUDGET` (attempts unbounded)."""
+
 PERIODIC_FLUSH_PATCH = "stigmer-progress-flush-every-256-rows"
 """Patch id guarding :meth:`ProgressBuffer.flush_when_full` so older histories still replay."""
 
@@ -155,15 +169,9 @@ class ProgressBuffer:
             await workflow.execute_local_activity(
                 REPORT_PROGRESS_ACTIVITY,
                 batch,
-                start_to_close_timeout=timedelta(seconds=30),
-                # Ride out a stigmer-server restart or outage of a few minutes; after that the
-                # rows stay buffered for the next flush (progress is best effort).
-                schedule_to_close_timeout=timedelta(minutes=3),
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(milliseconds=500),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=10),
-                ),
+                start_to_close_timeout=REPORT_ATTEMPT_TIMEOUT,
+                schedule_to_close_timeout=REPORT_BUDGET,
+                retry_policy=REPORT_RETRY,
             )
         except (ActivityError, ApplicationError, asyncio.CancelledError) as exc:
             # A local activity's non-retryable failure arrives as the bare ApplicationError.

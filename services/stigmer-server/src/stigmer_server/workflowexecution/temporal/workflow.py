@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -24,15 +25,29 @@ from stigmer_server.workflowexecution.temporal.names import (
     WORKFLOW_TYPE,
 )
 
-_LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# The status write is idempotent: keep trying through a Redis or server outage (unlimited
-# attempts, bounded in time) rather than end the workflow with nothing recorded.
-_LOCAL_ACTIVITY_BUDGET = timedelta(minutes=10)
-_LOCAL_ACTIVITY_RETRY = RetryPolicy(
+STATUS_WRITE_ATTEMPT_TIMEOUT = timedelta(seconds=30)
+"""Start-to-close timeout of one ``UpdateWorkflowExecutionStatus`` attempt."""
+
+STATUS_WRITE_BUDGET = timedelta(minutes=10)
+"""How long the final status write is retried.
+
+The write is idempotent: keep trying through a Redis or server outage (unlimited attempts,
+bounded in time) rather than end the workflow with nothing recorded.
+"""
+
+STATUS_WRITE_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200),
     maximum_interval=timedelta(seconds=10),
     maximum_attempts=0,
 )
+"""Retries of ``UpdateWorkflowExecutionStatus`` (default coefficient 2) within the budget."""
+
+EXECUTE_WORKFLOW_BACKOFF = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+"""Delays between ``ExecuteWorkflow`` attempts; their number is ``STIGMER_RUNNER_MAX_ATTEMPTS``."""
 
 
 @workflow.defn(name=WORKFLOW_TYPE)
@@ -65,11 +80,8 @@ class InvokeWorkflowExecutionWorkflow:
                 heartbeat_timeout=timeouts.heartbeat,
                 # ExecuteWorkflow is idempotent (it re-attaches to the interpreter workflow of
                 # this execution), so retrying a crashed runner is safe.
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=1),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(seconds=30),
-                    maximum_attempts=timeouts.maximum_attempts,
+                retry_policy=dataclasses.replace(
+                    EXECUTE_WORKFLOW_BACKOFF, maximum_attempts=timeouts.maximum_attempts
                 ),
                 cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
             )
@@ -96,9 +108,9 @@ class InvokeWorkflowExecutionWorkflow:
             workflow.execute_local_activity(
                 UPDATE_STATUS_ACTIVITY,
                 args=[execution_id, status],
-                start_to_close_timeout=_LOCAL_ACTIVITY_TIMEOUT,
-                schedule_to_close_timeout=_LOCAL_ACTIVITY_BUDGET,
-                retry_policy=_LOCAL_ACTIVITY_RETRY,
+                start_to_close_timeout=STATUS_WRITE_ATTEMPT_TIMEOUT,
+                schedule_to_close_timeout=STATUS_WRITE_BUDGET,
+                retry_policy=STATUS_WRITE_RETRY,
             )
         )
         try:
