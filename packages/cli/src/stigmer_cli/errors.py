@@ -44,3 +44,45 @@ def describe_rpc_error(err: Any) -> str:
     details = err.details() if callable(getattr(err, "details", None)) else None
     name = code.name if code is not None else "UNKNOWN"
     return f"{name}: {details or 'no details'}"
+
+
+KEY_HINT = (
+    "pass --api-key-file FILE (or --api-key KEY), set STIGMER_API_KEY or STIGMER_API_KEY_FILE, "
+    "or select a context that has one (stigmer config set-context)"
+)
+# How gRPC's C core reports a failed TLS handshake in the details of an UNAVAILABLE call.
+_HANDSHAKE_MARKS = ("handshake failed", "ssl_error", "tsi_")
+_SSL_REASONS = (
+    "CERTIFICATE_VERIFY_FAILED",
+    "WRONG_VERSION_NUMBER",
+    "TLSV1_ALERT_CERTIFICATE_REQUIRED",
+    "SSLV3_ALERT_BAD_CERTIFICATE",
+    "TLSV1_ALERT_UNKNOWN_CA",
+    "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+)
+
+
+def rpc_failure(err: Any) -> CliError:
+    """The one line and exit status of a failed call (a ``grpc.RpcError``).
+
+    A missing or wrong key (UNAUTHENTICATED), a key without the right (PERMISSION_DENIED) and a
+    failed TLS handshake are the caller's setup, not the server's state: exit status 2, and a
+    line that says what to change. Anything else is ``CODE: details``, exit status 1.
+    """
+    code = err.code() if callable(getattr(err, "code", None)) else None
+    details = (err.details() if callable(getattr(err, "details", None)) else None) or ""
+    name = code.name if code is not None else "UNKNOWN"
+    if name == "UNAUTHENTICATED":
+        return UsageError(f"the server refused the call without a valid API key: {KEY_HINT}")
+    if name == "PERMISSION_DENIED":
+        return UsageError(
+            f"the API key is not allowed to do this ({details or 'PERMISSION_DENIED'}): "
+            "use a key with the right scope"
+        )
+    if name == "UNAVAILABLE" and any(m in details.lower() for m in _HANDSHAKE_MARKS):
+        reason = next((r for r in _SSL_REASONS if r in details), "see --debug")
+        return UsageError(
+            f"TLS handshake with the server failed ({reason}): check --tls, --ca, "
+            "--cert/--key and --tls-server-name against the server's certificate"
+        )
+    return CliError(describe_rpc_error(err))
