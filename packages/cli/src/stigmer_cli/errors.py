@@ -50,15 +50,16 @@ KEY_HINT = (
     "pass --api-key-file FILE (or --api-key KEY), set STIGMER_API_KEY or STIGMER_API_KEY_FILE, "
     "or select a context that has one (stigmer config set-context)"
 )
-# How gRPC's C core reports a failed TLS handshake in the details of an UNAVAILABLE call.
-_HANDSHAKE_MARKS = ("handshake failed", "ssl_error", "tsi_")
-_SSL_REASONS = (
-    "CERTIFICATE_VERIFY_FAILED",
-    "WRONG_VERSION_NUMBER",
-    "TLSV1_ALERT_CERTIFICATE_REQUIRED",
-    "SSLV3_ALERT_BAD_CERTIFICATE",
-    "TLSV1_ALERT_UNKNOWN_CA",
-    "PEER_DID_NOT_RETURN_A_CERTIFICATE",
+# How gRPC's C core reports a failed TLS handshake in the details of an UNAVAILABLE call, and
+# the reasons worth naming (OpenSSL's names, or what gRPC's own check says).
+_HANDSHAKE_MARKS = ("handshake failed", "ssl_error", "tsi_", "verification check failed")
+_TLS_REASONS = (
+    ("CERTIFICATE_VERIFY_FAILED", "CERTIFICATE_VERIFY_FAILED: no trusted CA signed it"),
+    ("Hostname Verification", "the certificate does not name the server"),
+    ("WRONG_VERSION_NUMBER", "WRONG_VERSION_NUMBER: the server may not serve TLS"),
+    ("CERTIFICATE_REQUIRED", "the server wants a client certificate"),
+    ("BAD_CERTIFICATE", "the server refused the client certificate"),
+    ("UNKNOWN_CA", "the server does not trust the client certificate's CA"),
 )
 
 
@@ -67,7 +68,8 @@ def rpc_failure(err: Any) -> CliError:
 
     A missing or wrong key (UNAUTHENTICATED), a key without the right (PERMISSION_DENIED) and a
     failed TLS handshake are the caller's setup, not the server's state: exit status 2, and a
-    line that says what to change. Anything else is ``CODE: details``, exit status 1.
+    line that says what to change. Anything else is ``CODE: details``, exit status 1 (with a
+    hint when the server closed the connection, which is how a TLS server answers plaintext).
     """
     code = err.code() if callable(getattr(err, "code", None)) else None
     details = (err.details() if callable(getattr(err, "details", None)) else None) or ""
@@ -80,9 +82,12 @@ def rpc_failure(err: Any) -> CliError:
             "use a key with the right scope"
         )
     if name == "UNAVAILABLE" and any(m in details.lower() for m in _HANDSHAKE_MARKS):
-        reason = next((r for r in _SSL_REASONS if r in details), "see --debug")
+        reason = next((text for mark, text in _TLS_REASONS if mark in details), "see --debug")
         return UsageError(
             f"TLS handshake with the server failed ({reason}): check --tls, --ca, "
             "--cert/--key and --tls-server-name against the server's certificate"
         )
+    if name == "UNAVAILABLE" and details.endswith("Socket closed"):
+        # What a plaintext client sees of a TLS server, among other closed connections.
+        return CliError(f"{describe_rpc_error(err)} (if the server serves TLS, pass --tls)")
     return CliError(describe_rpc_error(err))
