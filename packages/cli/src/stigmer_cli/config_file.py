@@ -210,7 +210,8 @@ def _parse(path: Path, data: Any) -> CliConfig:
     current = data.get("current-context")
     if current is not None and not isinstance(current, str):
         raise UsageError(f"{path}: current-context must be a string")
-    raw = data.get("contexts") or []
+    raw = data.get("contexts")
+    raw = [] if raw is None else raw
     if not isinstance(raw, list):
         raise UsageError(f"{path}: contexts must be a list")
     contexts = [_parse_context(path, i, entry) for i, entry in enumerate(raw)]
