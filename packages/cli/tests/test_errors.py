@@ -65,7 +65,8 @@ _ADDRESS = "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.
             grpc.StatusCode.UNAVAILABLE,
             _ADDRESS + "Socket closed",
             EXIT_FAILED,
-            f"UNAVAILABLE: {_ADDRESS}Socket closed (if the server serves TLS, pass --tls)",
+            f"UNAVAILABLE: {_ADDRESS}Socket closed (if the server serves TLS, pass --tls; "
+            "if it requires a client certificate, --cert and --key)",
         ),
         (
             grpc.StatusCode.UNAVAILABLE,

@@ -12,6 +12,8 @@ import datetime
 import ipaddress
 import json
 import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,6 +26,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from stigmer_cli.errors import CLOSED_HINT
+from stigmer_testing.services import stop_process, wait_grpc_serving
 from stigmer_testing.stack import run_services
 from stigmer_testing.stack import service_env as stack_env
 
@@ -361,10 +365,74 @@ def test_a_failed_tls_handshake_is_one_line(
 def test_plaintext_to_a_tls_server_suggests_tls(
     cli: Cli, secured: str, sources: dict[str, Source]
 ) -> None:
-    """A plaintext client sees the connection closed: the one line says to try --tls."""
+    """A plaintext client sees the connection closed: the one line suggests --tls."""
     plain = Source("plain", ("--endpoint", secured, "--api-key", API_KEY), sources["flag"].env)
     result = _stigmer(cli, plain, "list")
     assert result.code == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].endswith("(if the server serves TLS, pass --tls)"), lines
+    assert lines[0].endswith(f"({CLOSED_HINT})"), lines
+
+
+@pytest.fixture(scope="module")
+def mutual(
+    pki: Pki, redis_url: str, temporal_address: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """stigmer-server alone, requiring a client certificate and the key; yields its endpoint."""
+    env = {
+        **stack_env(redis_url, temporal_address, "cli-mtls"),
+        "STIGMER_API_KEYS": API_KEY,
+        "GRPC_TLS_CERT_FILE": str(pki.server_cert),
+        "GRPC_TLS_KEY_FILE": str(pki.server_key),
+        "GRPC_TLS_CLIENT_CA_FILE": str(pki.ca),
+        "TEMPORAL_DISABLED": "true",
+    }
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=pki.ca.read_bytes(),
+        private_key=pki.client_key.read_bytes(),
+        certificate_chain=pki.client_cert.read_bytes(),
+    )
+    log = tmp_path_factory.mktemp("mtls") / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "stigmer_server.main"], env=env, stdout=sink, stderr=sink
+        )
+    try:
+        endpoint = env["STIGMER_BACKEND_ENDPOINT"]
+        wait_grpc_serving(endpoint, server, credentials=credentials)
+        yield endpoint
+    finally:
+        stop_process(server)
+
+
+def test_mutual_tls_with_a_client_certificate_from_flags_and_env(
+    cli: Cli, mutual: str, pki: Pki, sources: dict[str, Source]
+) -> None:
+    """--cert/--key (or their variables) pass the handshake; without them one line says so."""
+    tls = ("--endpoint", mutual, "--api-key", API_KEY, "--ca", str(pki.ca))
+    clean = sources["flag"].env
+    by_flags = Source(
+        "mtls", (*tls, "--cert", str(pki.client_cert), "--key", str(pki.client_key)), clean
+    )
+    by_env = Source(
+        "mtls-env",
+        tls,
+        {
+            **clean,
+            "STIGMER_TLS_CERT_FILE": str(pki.client_cert),
+            "STIGMER_TLS_KEY_FILE": str(pki.client_key),
+        },
+    )
+    for source in (by_flags, by_env):
+        # Past the handshake and the key check, the server answers: no such execution.
+        missing = _stigmer(cli, source, "get", "wex-00000000000000000000000000")
+        assert missing.code == 1, missing.stderr
+        assert missing.stderr.startswith("stigmer: error: NOT_FOUND"), missing.stderr
+
+    # TLS 1.3: the client's handshake is over before the server checks for its certificate,
+    # so the client only sees the connection closed; the line says what to pass.
+    refused = _stigmer(cli, Source("no-cert", tls, clean), "get", "wex-00000000000000000000000000")
+    assert refused.code == 1, refused.stderr
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1, refused.stderr
+    assert lines[0].endswith(f"({CLOSED_HINT})"), lines

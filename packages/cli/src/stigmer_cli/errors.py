@@ -50,6 +50,9 @@ KEY_HINT = (
     "pass --api-key-file FILE (or --api-key KEY), set STIGMER_API_KEY or STIGMER_API_KEY_FILE, "
     "or select a context that has one (stigmer config set-context)"
 )
+CLOSED_HINT = (
+    "if the server serves TLS, pass --tls; if it requires a client certificate, --cert and --key"
+)
 # How gRPC's C core reports a failed TLS handshake in the details of an UNAVAILABLE call, and
 # the reasons worth naming (OpenSSL's names, or what gRPC's own check says).
 _HANDSHAKE_MARKS = ("handshake failed", "ssl_error", "tsi_", "verification check failed")
@@ -69,7 +72,8 @@ def rpc_failure(err: Any) -> CliError:
     A missing or wrong key (UNAUTHENTICATED), a key without the right (PERMISSION_DENIED) and a
     failed TLS handshake are the caller's setup, not the server's state: exit status 2, and a
     line that says what to change. Anything else is ``CODE: details``, exit status 1 (with a
-    hint when the server closed the connection, which is how a TLS server answers plaintext).
+    hint when the server closed the connection, which is how a TLS server answers plaintext and
+    an mTLS server a client without a certificate).
     """
     code = err.code() if callable(getattr(err, "code", None)) else None
     details = (err.details() if callable(getattr(err, "details", None)) else None) or ""
@@ -88,6 +92,7 @@ def rpc_failure(err: Any) -> CliError:
             "--cert/--key and --tls-server-name against the server's certificate"
         )
     if name == "UNAVAILABLE" and details.endswith("Socket closed"):
-        # What a plaintext client sees of a TLS server, among other closed connections.
-        return CliError(f"{describe_rpc_error(err)} (if the server serves TLS, pass --tls)")
+        # What a plaintext client sees of a TLS server, and a client without a certificate of
+        # a server requiring one (TLS 1.3 ends the handshake before the server checks it).
+        return CliError(f"{describe_rpc_error(err)} ({CLOSED_HINT})")
     return CliError(describe_rpc_error(err))
