@@ -35,6 +35,8 @@ _EXAMPLES = """examples:
   stigmer dev                                   keep a local stack running in the foreground
   stigmer run -f examples/hello.yaml -o json    machine-readable result
   stigmer list --phase failed                   what went wrong lately
+  stigmer config set-context prod --endpoint stigmer.example.com:443 --api-key-file prod.key --tls
+                                                a server with a key and TLS, for every command
 """
 
 
