@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from stigmer_cli.config_file import CliConfig, Context
-from stigmer_cli.connection import Connection, Flags, resolve
+from stigmer_cli.connection import Connection, Flags, connection_from, resolve
 from stigmer_cli.errors import UsageError
+from stigmer_cli.main import build_parser
 
 
 @pytest.fixture
@@ -199,3 +200,18 @@ def test_the_key_is_not_in_the_repr() -> None:
     assert "s3cret" not in repr(Connection(endpoint="e:1", api_key="s3cret"))
     assert "s3cret" not in repr(Context(name="c", api_key="s3cret"))
     assert "s3cret" not in repr(Flags(api_key="s3cret"))
+
+
+def test_the_config_file_is_read_only_when_a_context_can_apply(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "config.yaml"
+    broken.write_text("contexts: [\n")
+    monkeypatch.setenv("STIGMER_CONFIG", str(broken))
+    for name in ("STIGMER_ENDPOINT", "STIGMER_CONTEXT", "STIGMER_API_KEY", "STIGMER_TLS"):
+        monkeypatch.delenv(name, raising=False)
+    parser = build_parser()
+    assert connection_from(parser.parse_args(["list", "--endpoint", "e:1"])).endpoint == "e:1"
+    for argv in (["list"], ["list", "--endpoint", "e:1", "--context", "c"]):
+        with pytest.raises(UsageError, match="not valid YAML"):
+            connection_from(parser.parse_args(argv))

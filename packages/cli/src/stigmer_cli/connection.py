@@ -100,15 +100,11 @@ def connection_from(args: argparse.Namespace) -> Connection:
     Raises:
         UsageError: A bad setting, an unreadable key file or config file, an unknown context.
     """
-    environ = os.environ
     flags = Flags.of(args)
-    wants_context = bool(flags.context or environ.get(CONTEXT_ENV, "").strip())
-    explicit_endpoint = bool(flags.endpoint or environ.get(ENDPOINT_ENV, "").strip())
-    # The config file is read only when a context could apply.
-    path = config_path(environ)
-    needed = wants_context or not explicit_endpoint
-    config = load_config(path) if needed else CliConfig(path)
-    return resolve(flags, environ, config)
+    path = config_path(os.environ)
+    # The file is read only when a context can apply: --endpoint alone never depends on it.
+    needed = _context_applies(flags, _Env(os.environ))
+    return resolve(flags, os.environ, load_config(path) if needed else CliConfig(path))
 
 
 def resolve(flags: Flags, environ: Mapping[str, str], config: CliConfig) -> Connection:
@@ -129,12 +125,7 @@ def resolve(flags: Flags, environ: Mapping[str, str], config: CliConfig) -> Conn
     api_key = (
         _key("--api-key", flags.api_key, "--api-key-file", flags.api_key_file)
         or _key(API_KEY_ENV, env.get(API_KEY_ENV), API_KEY_FILE_ENV, env.get(API_KEY_FILE_ENV))
-        or _key(
-            f"context {context.name} api-key",
-            context.api_key,
-            "api-key-file",
-            context.api_key_file,
-        )
+        or _key("api-key", context.api_key, "api-key-file", context.api_key_file)
     )
     ca = flags.ca or env.get(CA_ENV) or context.ca
     cert = flags.cert or env.get(CERT_ENV) or context.cert
@@ -181,13 +172,16 @@ class _Env:
         return raw in _TRUE
 
 
-def _selected_context(flags: Flags, env: _Env, config: CliConfig) -> Context | None:
+def _context_applies(flags: Flags, env: _Env) -> bool:
     named = flags.context or env.get(CONTEXT_ENV)
-    if named:
-        return config.context(named)
-    if flags.endpoint or env.get(ENDPOINT_ENV) or config.current_context is None:
+    return bool(named) or not (flags.endpoint or env.get(ENDPOINT_ENV))
+
+
+def _selected_context(flags: Flags, env: _Env, config: CliConfig) -> Context | None:
+    if not _context_applies(flags, env):
         return None
-    return config.context(config.current_context)
+    named = flags.context or env.get(CONTEXT_ENV) or config.current_context
+    return config.context(named) if named else None
 
 
 def _key(inline_name: str, inline: str | None, file_name: str, file: str | None) -> str | None:
