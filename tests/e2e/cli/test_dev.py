@@ -85,6 +85,7 @@ def test_dev_starts_serves_and_stops_cleanly(cli: Any, tmp_path: Path) -> None:
         banner = "".join(seen)
         assert f"127.0.0.1:{ports['grpc']}" in banner
         assert f"http://127.0.0.1:{ports['ui']}" in banner
+        assert "listening on loopback only, no API key needed" in banner
         assert "server   |" in banner  # log lines carry the process prefix
         with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
             reply = health_pb2_grpc.HealthStub(channel).Check(

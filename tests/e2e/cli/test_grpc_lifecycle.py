@@ -16,6 +16,7 @@ from pathlib import Path
 import grpc
 import pytest
 from stigmer_cli.client import StigmerClient, metadata
+from stigmer_cli.connection import Connection
 from stigmer_cli.documents import read_workflow_file, to_workflow
 from stigmer_cli.follow import FollowTimeoutError, follow
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -43,7 +44,7 @@ def _threads() -> set[threading.Thread]:
 
 def test_follow_to_the_end_leaves_no_thread(endpoint: str) -> None:
     before = _threads()
-    with StigmerClient(endpoint) as client:
+    with StigmerClient(Connection(endpoint=endpoint)) as client:
         final = follow(client, _start(client, EXAMPLES / "hello.yaml"), None, 60.0)
     assert final.phase == "COMPLETED"
     assert _threads() <= before
@@ -53,7 +54,7 @@ def test_follow_timeout_stops_the_stream_and_its_reader(endpoint: str, tmp_path:
     slow = tmp_path / "slow.yaml"
     slow.write_text(SLOW)
     before = _threads()
-    with StigmerClient(endpoint) as client:
+    with StigmerClient(Connection(endpoint=endpoint)) as client:
         execution_id = _start(client, slow)
         with pytest.raises(FollowTimeoutError):
             follow(client, execution_id, None, 0.5)
@@ -70,7 +71,7 @@ def silent_endpoint() -> Iterator[str]:
 
 
 def test_subscribe_to_a_stalled_server_ends_at_its_deadline(silent_endpoint: str) -> None:
-    with StigmerClient(silent_endpoint) as client:
+    with StigmerClient(Connection(endpoint=silent_endpoint)) as client:
         call = client.subscribe("wex-stalled", 0.5)
         with pytest.raises(grpc.RpcError) as failed:
             next(call)

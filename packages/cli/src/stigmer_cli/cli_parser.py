@@ -29,12 +29,58 @@ def add_debug(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
     )
 
 
-def add_endpoint(parser: argparse.ArgumentParser) -> None:
-    """--endpoint HOST:PORT."""
-    parser.add_argument(
+def add_connection(parser: argparse.ArgumentParser) -> None:
+    """The server and credential flags: --endpoint, --context, --api-key(-file), TLS.
+
+    Each one overrides its environment variable, which overrides the selected context of the
+    config file (``stigmer config --help``).
+    """
+    group = parser.add_argument_group(
+        "connection",
+        "each flag overrides its environment variable, which overrides the context's setting",
+    )
+    group.add_argument(
         "--endpoint",
         metavar="HOST:PORT",
-        help="stigmer-server gRPC endpoint (default: $STIGMER_ENDPOINT, else localhost:7234)",
+        help="stigmer-server gRPC endpoint ($STIGMER_ENDPOINT; default localhost:7234)",
+    )
+    group.add_argument(
+        "--context",
+        metavar="NAME",
+        help="use this context of the config file ($STIGMER_CONTEXT; default: the current one)",
+    )
+    group.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="API key sent as a bearer token ($STIGMER_API_KEY); visible to other local "
+        "users in the process list: prefer --api-key-file",
+    )
+    group.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="file holding the API key ($STIGMER_API_KEY_FILE)",
+    )
+    group.add_argument(
+        "--tls",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="use TLS ($STIGMER_TLS; implied by --ca and --cert)",
+    )
+    group.add_argument(
+        "--ca",
+        metavar="FILE",
+        help="PEM CA certificates to verify the server ($STIGMER_TLS_CA_FILE)",
+    )
+    group.add_argument(
+        "--cert", metavar="FILE", help="PEM client certificate for mTLS ($STIGMER_TLS_CERT_FILE)"
+    )
+    group.add_argument(
+        "--key", metavar="FILE", help="private key of --cert ($STIGMER_TLS_KEY_FILE)"
+    )
+    group.add_argument(
+        "--tls-server-name",
+        metavar="NAME",
+        help="name to check the server certificate against ($STIGMER_TLS_SERVER_NAME)",
     )
 
 

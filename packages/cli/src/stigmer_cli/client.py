@@ -16,8 +16,12 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.client_auth import bearer_metadata, tls_credentials, tls_options
 from stigmer_protos.google.protobuf import Struct
 from stigmer_protos.limits import CHANNEL_OPTIONS
+
+from stigmer_cli.connection import Connection
+from stigmer_cli.errors import UsageError
 
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
@@ -45,18 +49,34 @@ _CHANNEL_OPTIONS = (
 )
 
 
+def _open_channel(connection: Connection) -> grpc.Channel:
+    if not connection.tls:
+        return grpc.insecure_channel(connection.target, options=_CHANNEL_OPTIONS)
+    try:
+        credentials = tls_credentials(connection.ca_file, connection.cert_file, connection.key_file)
+    except OSError as err:
+        raise UsageError(f"cannot read {err.filename}: {err.strerror}") from None
+    options = (*_CHANNEL_OPTIONS, *tls_options(connection.server_name))
+    return grpc.secure_channel(connection.target, credentials, options=options)
+
+
 class StigmerClient:
-    """Calls over one insecure channel; errors surface as ``grpc.RpcError``.
+    """Calls over one channel, each with the connection's key; errors surface as ``grpc.RpcError``.
 
     Every call has a deadline except ``subscribe`` without a timeout. Close the client (or
     leave its ``with`` block) only after every ``subscribe`` stream has been cancelled and
     its reader has stopped.
     """
 
-    def __init__(self, endpoint: str) -> None:
-        """Open a channel to ``endpoint`` (``host:port``); no call is made yet."""
-        self.endpoint = endpoint
-        self._channel = grpc.insecure_channel(endpoint, options=_CHANNEL_OPTIONS)
+    def __init__(self, connection: Connection) -> None:
+        """Open a channel (TLS when the connection says so); no call is made yet.
+
+        Raises:
+            UsageError: A TLS file cannot be read.
+        """
+        self.endpoint = connection.target
+        self._md = bearer_metadata(connection.api_key)
+        self._channel = _open_channel(connection)
         self._wf_cmd = _stub(wf_cmd.WorkflowCommandControllerStub, self._channel)
         self._wf_qry = _stub(wf_qry.WorkflowQueryControllerStub, self._channel)
         self._wex_cmd = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, self._channel)
@@ -79,13 +99,15 @@ class StigmerClient:
 
     def apply_workflow(self, workflow: wf.Workflow) -> wf.Workflow:
         """Create or update a workflow by its slug (``WorkflowCommandController/apply``)."""
-        result: wf.Workflow = self._wf_cmd.apply(workflow, timeout=_CALL_TIMEOUT_S)
+        result: wf.Workflow = self._wf_cmd.apply(
+            workflow, timeout=_CALL_TIMEOUT_S, metadata=self._md
+        )
         return result
 
     def get_workflow(self, workflow_id: str) -> wf.Workflow:
         """Fetch a workflow by id."""
         result: wf.Workflow = self._wf_qry.get(
-            wf.WorkflowId(value=workflow_id), timeout=_QUERY_TIMEOUT_S
+            wf.WorkflowId(value=workflow_id), timeout=_QUERY_TIMEOUT_S, metadata=self._md
         )
         return result
 
@@ -96,7 +118,9 @@ class StigmerClient:
             org=LOCAL_ORG,
             slug=name,
         )
-        result: wf.Workflow = self._wf_qry.getByReference(ref, timeout=_QUERY_TIMEOUT_S)
+        result: wf.Workflow = self._wf_qry.getByReference(
+            ref, timeout=_QUERY_TIMEOUT_S, metadata=self._md
+        )
         return result
 
     def create_execution(
@@ -115,13 +139,15 @@ class StigmerClient:
             ),
             spec=spec,
         )
-        result: wex.WorkflowExecution = self._wex_cmd.create(execution, timeout=_CALL_TIMEOUT_S)
+        result: wex.WorkflowExecution = self._wex_cmd.create(
+            execution, timeout=_CALL_TIMEOUT_S, metadata=self._md
+        )
         return result
 
     def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
         """Fetch an execution by id."""
         result: wex.WorkflowExecution = self._wex_qry.get(
-            wex.WorkflowExecutionId(value=execution_id), timeout=_QUERY_TIMEOUT_S
+            wex.WorkflowExecutionId(value=execution_id), timeout=_QUERY_TIMEOUT_S, metadata=self._md
         )
         return result
 
@@ -145,6 +171,7 @@ class StigmerClient:
                         phase=phase or wex.ExecutionPhase(0),
                     ),
                     timeout=_QUERY_TIMEOUT_S,
+                    metadata=self._md,
                 )
             else:
                 page = self._wex_qry.list(
@@ -152,6 +179,7 @@ class StigmerClient:
                         page_size=size, page_token=token, phase=phase or wex.ExecutionPhase(0)
                     ),
                     timeout=_QUERY_TIMEOUT_S,
+                    metadata=self._md,
                 )
             found.extend(page.entries)
             token = page.next_page_token
@@ -171,7 +199,9 @@ class StigmerClient:
                 execution ends, however long that takes.
         """
         return self._wex_qry.subscribe(
-            wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id), timeout=timeout
+            wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id),
+            timeout=timeout,
+            metadata=self._md,
         )
 
     def signal(
@@ -183,6 +213,7 @@ class StigmerClient:
                 execution_id=execution_id, event=Struct.from_dict(event)
             ),
             timeout=timeout,
+            metadata=self._md,
         )
         return result
 
@@ -193,5 +224,6 @@ class StigmerClient:
         result: wex.WorkflowExecution = self._wex_cmd.cancel(
             wex.WorkflowExecutionCancelInput(execution_id=execution_id, reason=reason),
             timeout=timeout,
+            metadata=self._md,
         )
         return result

@@ -1,9 +1,8 @@
-"""Which stigmer-server to talk to: --endpoint, $STIGMER_ENDPOINT, the default, or an embedded stack."""
+"""Whether a stigmer-server answers, and the embedded stack ``stigmer run`` starts when none does."""
 
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import tempfile
 import time
@@ -12,15 +11,10 @@ from pathlib import Path
 
 from stigmer_devstack import Stack, StackConfig
 
+from stigmer_cli.connection import DEFAULT_ENDPOINT, Connection
 from stigmer_cli.errors import CliError
 
-DEFAULT_ENDPOINT = "localhost:7234"
-ENDPOINT_ENV = "STIGMER_ENDPOINT"
-
-
-def configured_endpoint(explicit: str | None) -> str | None:
-    """The endpoint the user asked for (--endpoint, then $STIGMER_ENDPOINT), if any."""
-    return explicit or os.environ.get(ENDPOINT_ENV) or None
+EMBEDDED_NOTE = "listening on loopback only, no API key needed"
 
 
 def is_listening(endpoint: str, timeout: float = 0.3) -> bool:
@@ -35,37 +29,34 @@ def is_listening(endpoint: str, timeout: float = 0.3) -> bool:
         return False
 
 
-def require_endpoint(explicit: str | None) -> str:
-    """The server endpoint for commands that never start a stack.
+def require_server(connection: Connection) -> Connection:
+    """The connection for commands that never start a stack.
 
     Raises:
         CliError: Nothing listens at the default endpoint and none was given.
     """
-    endpoint = configured_endpoint(explicit)
-    if endpoint is not None:
-        return endpoint
-    if not is_listening(DEFAULT_ENDPOINT):
+    if connection.endpoint is None and not is_listening(DEFAULT_ENDPOINT):
         raise CliError(
             f"no Stigmer server at {DEFAULT_ENDPOINT}: start one with `stigmer dev` "
-            "or pass --endpoint HOST:PORT"
+            "or pass --endpoint HOST:PORT (or --context NAME)"
         )
-    return DEFAULT_ENDPOINT
+    return connection
 
 
 @contextlib.contextmanager
-def endpoint_or_embedded_stack(explicit: str | None, *, quiet: bool) -> Iterator[str]:
-    """Yield the server endpoint, starting an embedded stack for the block when needed.
+def server_or_embedded_stack(connection: Connection, *, quiet: bool) -> Iterator[Connection]:
+    """Yield the connection, starting an embedded stack for the block when needed.
 
-    Without --endpoint (or $STIGMER_ENDPOINT) and with nothing listening on
-    ``localhost:7234``, a stack on free ports in a temporary directory runs for the block.
+    Without an endpoint (flag, $STIGMER_ENDPOINT or context) and with nothing listening on
+    ``localhost:7234``, a stack on free ports in a temporary directory runs for the block; it
+    listens on loopback only and needs no key, so the connection to it is plaintext, keyless.
 
     Args:
-        explicit: The --endpoint value.
+        connection: The resolved connection settings.
         quiet: Do not announce the embedded stack on stderr.
     """
-    endpoint = configured_endpoint(explicit)
-    if endpoint is not None or is_listening(DEFAULT_ENDPOINT):
-        yield endpoint or DEFAULT_ENDPOINT
+    if connection.endpoint is not None or is_listening(DEFAULT_ENDPOINT):
+        yield connection
         return
     with tempfile.TemporaryDirectory(prefix="stigmer-run-") as tmp:
         started = time.monotonic()
@@ -79,8 +70,8 @@ def endpoint_or_embedded_stack(explicit: str | None, *, quiet: bool) -> Iterator
         with Stack(StackConfig.ephemeral(Path(tmp))) as endpoints:
             if not quiet:
                 print(
-                    f"stack ready in {time.monotonic() - started:.1f}s",
+                    f"stack ready in {time.monotonic() - started:.1f}s ({EMBEDDED_NOTE})",
                     file=sys.stderr,
                     flush=True,
                 )
-            yield endpoints.grpc
+            yield Connection(endpoint=endpoints.grpc)

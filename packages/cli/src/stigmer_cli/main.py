@@ -17,6 +17,7 @@ from stigmer_cli.cli_parser import Parser, add_debug
 from stigmer_cli.commands import (
     apply,
     cancel,
+    config,
     dev,
     get,
     graph,
@@ -26,7 +27,7 @@ from stigmer_cli.commands import (
     validate,
     watch,
 )
-from stigmer_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, CliError, describe_rpc_error
+from stigmer_cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, CliError, rpc_failure
 from stigmer_cli.exit_guard import exit_within
 
 _EXAMPLES = """examples:
@@ -34,6 +35,8 @@ _EXAMPLES = """examples:
   stigmer dev                                   keep a local stack running in the foreground
   stigmer run -f examples/hello.yaml -o json    machine-readable result
   stigmer list --phase failed                   what went wrong lately
+  stigmer config set-context prod --endpoint stigmer.example.com:443 --api-key-file prod.key --tls
+                                                a server with a key and TLS, for every command
 """
 
 
@@ -48,7 +51,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"stigmer {__version__}")
     add_debug(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for command in (run, dev, apply, get, list_, watch, signal_, cancel, validate, graph):
+    for command in (run, dev, apply, get, list_, watch, signal_, cancel, validate, graph, config):
         command.register(sub)
     return parser
 
@@ -82,8 +85,9 @@ def execute(argv: Sequence[str] | None = None) -> int:
         _report(err.message, debug)
         return err.exit_code
     except grpc.RpcError as err:
-        _report(describe_rpc_error(err), debug)
-        return EXIT_FAILED
+        failure = rpc_failure(err)
+        _report(failure.message, debug)
+        return failure.exit_code
     except (StackError, BinaryNotFoundError) as err:
         _report(str(err) if debug else str(err).splitlines()[0], debug)
         return EXIT_FAILED

@@ -51,9 +51,22 @@ def wait_until(
         time.sleep(_POLL_S)
 
 
-def grpc_serving(target: str, service: str = "") -> bool:
-    """Return whether the gRPC health service at ``target`` reports SERVING for ``service``."""
-    with grpc.insecure_channel(target) as channel:
+def grpc_serving(
+    target: str, service: str = "", credentials: grpc.ChannelCredentials | None = None
+) -> bool:
+    """Return whether the gRPC health service at ``target`` reports SERVING for ``service``.
+
+    Args:
+        target: ``host:port``.
+        service: The health service name ("" for the server as a whole).
+        credentials: TLS credentials when the server serves TLS; plaintext otherwise.
+    """
+    channel = (
+        grpc.insecure_channel(target)
+        if credentials is None
+        else grpc.secure_channel(target, credentials)
+    )
+    with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=1.0)
         serving: bool = reply.status == health_pb2.HealthCheckResponse.SERVING

@@ -239,7 +239,11 @@ class Stack:
 
     def _service_env(self, redis_port: int) -> dict[str, str]:
         cfg = self.config
-        env = dict(os.environ)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in _NOT_INHERITED and not k.startswith(_NOT_INHERITED_PREFIXES)
+        }
         env.update(
             {
                 "PYTHONUNBUFFERED": "1",
@@ -256,13 +260,25 @@ class Stack:
                 "RUNNER_GRACEFUL_SHUTDOWN_SECONDS": "3",
             }
         )
-        for inherited in ("TEMPORAL_SERVICE_ADDRESS", "TEMPORAL_DISABLED", "TEMPORAL_TLS"):
-            env.pop(inherited, None)
         if not env.get(KEYS_SETTING) and not env.get(KEYS_FILE_SETTING):
             # Secret values are encrypted at rest; the key lives next to the data it protects.
             keys = ensure_keys_file(cfg.data_dir.resolve() / "secrets.keys")
             env[KEYS_FILE_SETTING] = str(keys)
         return env
+
+
+# The local stack listens on loopback only and is open there (no key, no TLS): settings of a
+# deployed stack in the user's shell must not turn that on, nor point the runner elsewhere.
+_NOT_INHERITED = (
+    "TEMPORAL_SERVICE_ADDRESS",
+    "TEMPORAL_DISABLED",
+    "TEMPORAL_TLS",
+    "STIGMER_API_KEYS",
+    "STIGMER_API_KEYS_FILE",
+    "STIGMER_API_KEY",
+    "STIGMER_API_KEY_FILE",
+)
+_NOT_INHERITED_PREFIXES = ("GRPC_TLS_", "STIGMER_SERVICE_")
 
 
 def _stop_all(procs: Sequence[ManagedProcess], timeout: float) -> None:

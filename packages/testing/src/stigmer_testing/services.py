@@ -5,15 +5,22 @@ from __future__ import annotations
 import subprocess
 import time
 
+import grpc
 from stigmer_devstack.health import grpc_serving
 from stigmer_devstack.redis_server import stop_pid
 
 
-def wait_grpc_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+def wait_grpc_serving(
+    endpoint: str,
+    proc: subprocess.Popen[bytes],
+    timeout: float = 120.0,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
     """Wait until the gRPC health service at ``endpoint`` is SERVING.
 
     The bound is generous: on a loaded two-core machine a cold start can take over 30 s, and
-    a process that dies is noticed at once anyway.
+    a process that dies is noticed at once anyway. ``credentials``: the TLS credentials of a
+    server that serves TLS.
 
     Raises:
         RuntimeError: ``proc`` exited first.
@@ -24,7 +31,7 @@ def wait_grpc_serving(endpoint: str, proc: subprocess.Popen[bytes], timeout: flo
         if proc.poll() is not None:
             raise RuntimeError(f"the server process exited with {proc.returncode}")
         try:
-            if grpc_serving(endpoint):
+            if grpc_serving(endpoint, credentials=credentials):
                 return
         except Exception:  # not listening yet
             pass

@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
 from stigmer_devstack.ports import free_port
 from stigmer_devstack.secrets_key import KEYS_SETTING, new_secrets_key
 
@@ -76,6 +77,7 @@ def run_services(
     spans: bool = False,
     metrics: bool = False,
     timeout: float = 120.0,
+    credentials: grpc.ChannelCredentials | None = None,
 ) -> Iterator[Services]:
     """Start stigmer-server and workflow-runner with ``env``; stop both on exit.
 
@@ -85,6 +87,7 @@ def run_services(
         spans: Each service also writes spans to ``out/<name>.spans.jsonl``.
         metrics: Each service also writes metrics to ``out/<name>.metrics.jsonl``.
         timeout: How long the server may take to serve.
+        credentials: TLS credentials to check the server's health with, when it serves TLS.
 
     Yields:
         The services, once the server is SERVING.
@@ -108,7 +111,7 @@ def run_services(
                 )
             server, runner = procs
             endpoint = env["STIGMER_BACKEND_ENDPOINT"]
-            wait_grpc_serving(endpoint, server, timeout)
+            wait_grpc_serving(endpoint, server, timeout, credentials)
             yield Services(endpoint, out, server, runner)
         finally:
             for proc in reversed(procs):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient, metadata
+from stigmer_cli.connection import connection_from
 from stigmer_cli.documents import read_workflow_file, to_workflow
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.render.json_output import dumps
 
 
@@ -20,7 +21,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         example="stigmer apply -f examples/hello.yaml",
     )
     parser.add_argument("-f", "--file", required=True, help="DSL workflow (or Workflow resource)")
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
 
@@ -28,7 +29,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
     workflow = to_workflow(read_workflow_file(args.file))
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         applied = client.apply_workflow(workflow)
     md = metadata(applied)
     if args.output == "json":

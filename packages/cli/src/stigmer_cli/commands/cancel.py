@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.connection import connection_from
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
 
@@ -21,14 +22,14 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     )
     parser.add_argument("id", help="execution id (wex-...)")
     parser.add_argument("--reason", default="cancelled with the stigmer CLI")
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         view = ExecutionView.of(client.cancel(args.id, args.reason))
     if args.output == "json":
         print(dumps(execution_json(view)))

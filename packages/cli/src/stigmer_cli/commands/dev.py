@@ -19,6 +19,7 @@ from stigmer_devstack import (
 )
 
 from stigmer_cli.cli_parser import Parser, command_parser
+from stigmer_cli.endpoint import EMBEDDED_NOTE
 from stigmer_cli.errors import CliError
 
 _COLORS = {"temporal": "35", "redis": "31", "server": "36", "runner": "32"}
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             "\n".join(
                 [
-                    f"Stigmer stack ready in {time.monotonic() - started:.1f}s",
+                    f"Stigmer stack ready in {time.monotonic() - started:.1f}s ({EMBEDDED_NOTE})",
                     f"  stigmer-server  {endpoints.grpc}   (stigmer run --endpoint {endpoints.grpc})",
                     f"  Temporal        {endpoints.temporal}",
                     f"  Temporal UI     {endpoints.ui_url or '-'}",

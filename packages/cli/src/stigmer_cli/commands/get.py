@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.connection import connection_from
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
 from stigmer_cli.render.text_output import execution_text
@@ -21,14 +22,14 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         example="stigmer get wex-01j9zq4v6m8n2p3r5s7t9v1x3z",
     )
     parser.add_argument("id", help="execution id (wex-...) or workflow id (wfl-...)")
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         if args.id.startswith("wfl-"):
             workflow = client.get_workflow(args.id)
             print(dumps(workflow.to_dict()))

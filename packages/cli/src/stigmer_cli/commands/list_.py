@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient, metadata
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.connection import connection_from
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.errors import UsageError
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView, parse_phase
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser.add_argument("--phase", help="pending, in_progress, completed, failed or cancelled")
     parser.add_argument("--workflow", metavar="W", help="workflow id (wfl-...) or name")
     parser.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--phase: {err}") from None
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         workflow_id = args.workflow
         if workflow_id and not workflow_id.startswith("wfl-"):
             workflow_id = metadata(client.workflow_by_name(workflow_id)).id

@@ -9,15 +9,11 @@ import grpc
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient, metadata
+from stigmer_cli.connection import DEFAULT_ENDPOINT, connection_from
 from stigmer_cli.documents import read_workflow_file, to_workflow
-from stigmer_cli.endpoint import (
-    DEFAULT_ENDPOINT,
-    configured_endpoint,
-    endpoint_or_embedded_stack,
-    is_listening,
-)
+from stigmer_cli.endpoint import is_listening, server_or_embedded_stack
 from stigmer_cli.errors import EXIT_INTERRUPTED, CliError, UsageError
 from stigmer_cli.follow import FollowTimeoutError, follow
 from stigmer_cli.inputs import parse_input, runtime_env
@@ -46,7 +42,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         metavar="K=V",
         help="secret runtime value, never logged or shown (repeatable)",
     )
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.add_argument(
         "--no-follow", action="store_true", help="print the execution id and return at once"
@@ -66,18 +62,15 @@ def run(args: argparse.Namespace) -> int:
     payload = parse_input(args.input)
     if payload is not None:
         spec.input = wkt.Struct.from_dict(payload)
-    if (
-        args.no_follow
-        and configured_endpoint(args.endpoint) is None
-        and not is_listening(DEFAULT_ENDPOINT)
-    ):
+    connection = connection_from(args)
+    if args.no_follow and connection.endpoint is None and not is_listening(DEFAULT_ENDPOINT):
         raise UsageError(
             "--no-follow needs a running server: start `stigmer dev` or pass --endpoint"
         )
     quiet = args.output == "json"
     with (
-        endpoint_or_embedded_stack(args.endpoint, quiet=quiet) as endpoint,
-        StigmerClient(endpoint) as client,
+        server_or_embedded_stack(connection, quiet=quiet) as server,
+        StigmerClient(server) as client,
     ):
         applied = client.apply_workflow(workflow)
         spec.workflow_id = metadata(applied).id

@@ -6,9 +6,10 @@ import argparse
 import uuid
 from datetime import UTC, datetime
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.connection import connection_from
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.inputs import parse_input
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     parser.add_argument(
         "--source", default="stigmer-cli", help="the event source (default: %(default)s)"
     )
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if data is not None:
         event["datacontenttype"] = "application/json"
         event["data"] = data
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         view = ExecutionView.of(client.signal(args.id, event))
     if args.output == "json":
         print(dumps(execution_json(view)))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from stigmer_cli.cli_parser import Parser, add_endpoint, add_output, command_parser
+from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient
-from stigmer_cli.endpoint import require_endpoint
+from stigmer_cli.connection import connection_from
+from stigmer_cli.endpoint import require_server
 from stigmer_cli.errors import EXIT_INTERRUPTED
 from stigmer_cli.follow import follow
 from stigmer_cli.outcome import exit_code_for, pick_view, print_result
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         example="stigmer watch wex-01j9zq4v6m8n2p3r5s7t9v1x3z",
     )
     parser.add_argument("id", help="execution id (wex-...)")
-    add_endpoint(parser)
+    add_connection(parser)
     add_output(parser)
     parser.add_argument("--timeout", type=float, metavar="S", help="give up after S seconds")
     parser.set_defaults(func=run)
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    with StigmerClient(require_endpoint(args.endpoint)) as client:
+    with StigmerClient(require_server(connection_from(args))) as client:
         view = None if args.output == "json" else pick_view(sys.stderr)
         try:
             final = follow(client, args.id, view, args.timeout)

@@ -47,6 +47,11 @@ def executions_table(views: Sequence[ExecutionView]) -> str:
         (v.id, v.workflow_id, v.phase, v.started_at or "-", format_seconds(v.seconds(now)))
         for v in views
     ]
+    return columns(rows)
+
+
+def columns(rows: Sequence[Sequence[str]]) -> str:
+    """Rows (the header first) as left-aligned columns two spaces apart."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows

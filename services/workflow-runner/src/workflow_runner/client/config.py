@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
+from stigmer_protos.client_auth import tls_credentials
 
 DEFAULT_ENDPOINT = "localhost:7234"
 
@@ -103,12 +103,7 @@ class ClientConfig:
         Raises:
             OSError: A configured file cannot be read.
         """
-        roots = Path(self.ca_file).read_bytes() if self.ca_file else None
-        key = Path(self.client_key_file).read_bytes() if self.client_key_file else None
-        chain = Path(self.client_cert_file).read_bytes() if self.client_cert_file else None
-        return grpc.ssl_channel_credentials(
-            root_certificates=roots, private_key=key, certificate_chain=chain
-        )
+        return tls_credentials(self.ca_file, self.client_cert_file, self.client_key_file)
 
     def __repr__(self) -> str:
         # Never print the key.

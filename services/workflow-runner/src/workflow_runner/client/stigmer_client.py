@@ -20,6 +20,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as instance_v1
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import (
     query_pb2_grpc as instance_query,
 )
+from stigmer_protos.client_auth import bearer_metadata, tls_options
 from stigmer_protos.limits import CHANNEL_OPTIONS
 
 from workflow_runner.client.config import ClientConfig
@@ -72,9 +73,7 @@ class StigmerClient:
         self._sleep = sleep
         self._channel: Any = None
         self._stubs: dict[str, Any] = {}
-        self._metadata: tuple[tuple[str, str], ...] = (
-            (("authorization", f"Bearer {self.config.api_key}"),) if self.config.api_key else ()
-        )
+        self._metadata = bearer_metadata(self.config.api_key)
 
     def _stub(self, name: str) -> Any:
         if self._channel is None:
@@ -86,8 +85,7 @@ class StigmerClient:
                 *CHANNEL_OPTIONS,
             ]
             if self.config.use_tls:
-                if self.config.server_name:
-                    options.append(("grpc.ssl_target_name_override", self.config.server_name))
+                options.extend(tls_options(self.config.server_name))
                 self._channel = grpc.aio.secure_channel(
                     self.config.endpoint, self.config.channel_credentials(), options=options
                 )
