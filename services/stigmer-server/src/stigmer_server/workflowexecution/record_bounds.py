@@ -65,8 +65,8 @@ def marker(size: int) -> wkt.Struct:
     return wkt.Struct.from_dict({TRUNCATED_KEY: True, "bytes": size})
 
 
-def _is_marker(value: wkt.Struct | None) -> bool:
-    return value is not None and TRUNCATED_KEY in value.fields
+def _is_marker(value: wkt.Struct | wkt.Value | None) -> bool:
+    return isinstance(value, wkt.Struct) and TRUNCATED_KEY in value.fields
 
 
 def _cut(text: str, limit: int = limits.MAX_ERROR_CHARS) -> str:
@@ -185,7 +185,7 @@ def _mark(message: Any, pair: tuple[str, str], size: int) -> None:
 def _bound_pair(message: Any, pair: tuple[str, str], limit: int) -> None:
     """Bound the JSON value of ``pair`` on ``message`` (modified) as :func:`_bounded_value`."""
     held = _held(message, pair)
-    if held is None or (isinstance(held, wkt.Struct) and _is_marker(held)):
+    if held is None or _is_marker(held):
         return
     size = _size(held)
     if size > limit:
@@ -290,16 +290,14 @@ def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int)
         slim = _copy(task, deep=False)
         for pair in TASK_VALUES:
             value = _held(task, pair)
-            if value is None or (isinstance(value, wkt.Struct) and _is_marker(value)):
-                continue
-            if _size(value) > _SMALL_VALUE:
+            if value is not None and not _is_marker(value) and _size(value) > _SMALL_VALUE:
                 _mark(slim, pair, _size(value))
         tasks[at] = slim
         slim_size = _size(slim)
         size -= sizes[at] - slim_size
         sizes[at] = slim_size
     output = _held(status, OUTPUT_VALUE)
-    if size > budget and output is not None and not _is_marker(status.output):
+    if size > budget and output is not None and not _is_marker(output):
         before = _size(output)
         _mark(status, OUTPUT_VALUE, before)
         size -= before - _size(status.output)
