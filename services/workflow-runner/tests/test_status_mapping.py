@@ -1,7 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from stigmer_protos.json_values import from_fields
 from workflow_runner.engine import ProgressBatch, TaskProgress
-from workflow_runner.status_mapping import MAX_REPORT_BYTES, progress_statuses
+from workflow_runner.status_mapping import (
+    MAX_REPORT_BYTES,
+    completed_status,
+    progress_statuses,
+    task_row,
+)
 
 
 def _batch(rows: int, text: str) -> ProgressBatch:
@@ -33,3 +42,30 @@ def test_a_small_batch_is_one_update_and_an_empty_one_none() -> None:
 def test_a_row_larger_than_the_bound_is_sent_alone() -> None:
     parts = progress_statuses(_batch(3, "y" * 5000), max_bytes=4000)
     assert [len(p.tasks) for p in parts] == [1, 1, 1]
+
+
+EVERY_TYPE: list[Any] = [{"value": 1}, {}, [1, None], "s", 2, 1.5, True, None]
+
+
+@pytest.mark.parametrize("value", EVERY_TYPE, ids=repr)
+def test_outputs_of_every_json_type_are_reported_as_themselves(value: Any) -> None:
+    done = task_row(
+        TaskProgress("/do/0/a", "a", "set", "COMPLETED", "t0", "t1", input=value, output=value)
+    )
+    assert (done.output is not None) == isinstance(value, dict)
+    assert from_fields(done.output, done.output_value) == value
+    assert from_fields(done.input, done.input_value) == value
+    status = completed_status(value)
+    assert (status.output is not None) == isinstance(value, dict)
+    assert (status.output_value is None) == isinstance(value, dict)
+    assert from_fields(status.output, status.output_value) == value
+
+
+def test_rows_without_a_result_carry_no_output() -> None:
+    running = task_row(TaskProgress("/do/0/a", "a", "set", "IN_PROGRESS", "t0"))
+    assert running.output is None and running.output_value is None
+    assert running.input_value is not None  # started: its input is null
+    failed = task_row(TaskProgress("/do/0/a", "a", "set", "FAILED", "t0", "t1", error="e"))
+    assert failed.output is None and failed.output_value is None
+    unknown_start = task_row(TaskProgress("/do/0/a", "", "", "COMPLETED", None, "t1"))
+    assert unknown_start.input is None and unknown_start.input_value is None

@@ -7,6 +7,7 @@ from typing import Any
 from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.json_values import to_fields
 
 from workflow_runner.engine import ProgressBatch, TaskProgress
 from workflow_runner.task_types import task_type_for
@@ -19,29 +20,32 @@ _TASK_STATUS = {
 }
 
 
-def to_struct(value: Any) -> wkt.Struct | None:
-    """Wrap any JSON value as a Struct: objects as they are, anything else as ``{"value": v}``."""
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return wkt.Struct.from_dict(value)
-    return wkt.Struct.from_dict({"value": value})
+_WITH_OUTPUT = frozenset({"COMPLETED", "SKIPPED"})
+"""Row statuses whose ``output`` is the task's output (``None`` there is JSON null)."""
 
 
 def task_row(row: TaskProgress) -> wex.WorkflowTask:
-    """Convert one engine progress row into a runtime ``WorkflowTask``."""
-    return wex.WorkflowTask(
+    """Convert one engine progress row into a runtime ``WorkflowTask``.
+
+    Input and output may be any JSON value: an object goes in ``input`` / ``output``, anything
+    else in ``input_value`` / ``output_value`` (:func:`~stigmer_protos.json_values.to_fields`).
+    A started row has an input, a COMPLETED or SKIPPED row an output, even when it is null.
+    """
+    task = wex.WorkflowTask(
         task_id=row.task_id,
         task_name=row.task_name,
         task_type=task_type_for(row.task_kind),
         status=_TASK_STATUS[row.status],
         started_at=row.started_at or "",
         completed_at=row.completed_at or "",
-        input=to_struct(row.input),
-        output=to_struct(row.output),
         error=row.error or "",
         metadata=wkt.Struct.from_dict({"kind": row.task_kind}),
     )
+    if row.started_at:
+        task.input, task.input_value = to_fields(row.input)
+    if row.status in _WITH_OUTPUT:
+        task.output, task.output_value = to_fields(row.output)
+    return task
 
 
 MAX_REPORT_BYTES = limits.MAX_REPORT_BYTES
@@ -76,8 +80,9 @@ def progress_statuses(
 
 def completed_status(output: Any) -> wex.WorkflowExecutionStatus:
     """The terminal status of a successful run."""
+    struct, value = to_fields(output)
     return wex.WorkflowExecutionStatus(
-        phase=wex.ExecutionPhase.EXECUTION_COMPLETED, output=to_struct(output) or wkt.Struct()
+        phase=wex.ExecutionPhase.EXECUTION_COMPLETED, output=struct, output_value=value
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.json_values import whole_numbers
+from stigmer_protos.json_values import from_fields, whole_numbers
 
 TERMINAL_PHASES = frozenset(
     {
@@ -45,6 +45,11 @@ def plain_json(value: Any) -> Any:
 
 def _struct(value: Any) -> Any:
     return plain_json(value.to_dict()) if value is not None else None
+
+
+def _json(struct: Any, value: Any) -> Any:
+    """The JSON value of a ``(Struct, Value)`` field pair (any JSON type; ``None`` when unset)."""
+    return plain_json(from_fields(struct, value))
 
 
 def _status_name(status: wex.WorkflowTaskStatus | int) -> str:
@@ -96,7 +101,7 @@ class TaskRow:
         started_at: ISO-8601 instant or empty.
         completed_at: ISO-8601 instant or empty.
         error: Error text of a failed task.
-        output: Task output, when reported.
+        output: Task output (any JSON value), when reported.
     """
 
     task_id: str
@@ -127,7 +132,7 @@ class TaskRow:
             started_at=task.started_at,
             completed_at=task.completed_at,
             error=task.error,
-            output=_struct(task.output),
+            output=_json(task.output, task.output_value),
         )
 
     def seconds(self, now: datetime) -> float | None:
@@ -144,7 +149,7 @@ class ExecutionView:
         workflow_id: The workflow it runs.
         phase: ``PENDING``, ``IN_PROGRESS``, ``COMPLETED``, ``FAILED``, ``CANCELLED``.
         terminal: Whether the phase is final.
-        output: Final output (a JSON object) or ``None``.
+        output: Final output (any JSON value; ``None`` also when not reported).
         error: Error text of a failed execution.
         error_details: RFC 7807 error object, when reported.
         started_at: ISO-8601 instant or empty.
@@ -173,7 +178,7 @@ class ExecutionView:
             workflow_id=spec.workflow_id,
             phase=phase_name(status.phase),
             terminal=status.phase in TERMINAL_PHASES,
-            output=_struct(status.output),
+            output=_json(status.output, status.output_value),
             error=status.error,
             error_details=_struct(status.error_details),
             started_at=status.started_at,

@@ -15,7 +15,7 @@ def result_text(view: ExecutionView) -> str:
     took = format_seconds(view.seconds(datetime.now(UTC)))
     head = f"{view.id} {view.phase}" + (f" in {took}" if took else "")
     if view.phase == "COMPLETED":
-        return f"{head}\n{dumps(view.output if view.output is not None else {})}"
+        return f"{head}\n{dumps(view.output)}"
     if view.error:
         return f"{head}: {view.error}"
     return head
@@ -32,7 +32,7 @@ def execution_text(view: ExecutionView) -> str:
     ]
     if view.tasks:
         lines += ["", *task_table(view.tasks, datetime.now(UTC), color=False)]
-    if view.output is not None and view.phase == "COMPLETED":
+    if view.phase == "COMPLETED":
         lines += ["", "output", dumps(view.output)]
     if view.error:
         lines += ["", f"error      {view.error}"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.dsl_version import dsl_version_problem
 
 from stigmer_server.domain.validation import check_enum
 from stigmer_server.errors import InvalidArgumentError
-
-_DSL = re.compile(r"^1\.0\.\d+$")
-
 
 MAX_TASKS = 1000
 """Top-level tasks per workflow; nested task lists are bounded by the runner's loader."""
@@ -28,8 +24,9 @@ def check_spec(spec: wf.WorkflowSpec | None) -> wf.WorkflowSpec:
     doc = spec.document
     if doc is None:
         raise InvalidArgumentError("spec.document", "required")
-    if doc.dsl and not _DSL.match(doc.dsl):
-        raise InvalidArgumentError("spec.document.dsl", "must be a 1.0.x DSL version")
+    dsl_problem = dsl_version_problem(doc.dsl) if doc.dsl else None  # empty: the default, 1.0.0
+    if dsl_problem:
+        raise InvalidArgumentError("spec.document.dsl", dsl_problem)
     for name in ("namespace", "name", "version"):
         if not getattr(doc, name):
             raise InvalidArgumentError(f"spec.document.{name}", "required")

@@ -6,6 +6,8 @@ Applied after every merge (see :func:`bound_status`), in this order:
    :data:`~stigmer_protos.limits.MAX_VALUE_BYTES` encoded, and the execution's ``output`` or
    ``error_details`` larger than :data:`~stigmer_protos.limits.MAX_OUTPUT_BYTES`, become the marker
    ``{"_truncated": true, "bytes": <encoded size>}`` (the runner's marker for values it caps);
+   an input or output held in its ``*_value`` field (a non-object JSON value) is bounded the same
+   way and its marker goes in the Struct field, the ``*_value`` field cleared;
    error messages are cut at :data:`~stigmer_protos.limits.MAX_ERROR_CHARS` characters.
 2. Rows: beyond :data:`~stigmer_protos.limits.MAX_TASK_ROWS`, the oldest finished rows of loops are
    folded. A loop row's ``task_id`` ends in iteration indexes (``/do/0/loop[7]``,
@@ -30,7 +32,12 @@ from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
-from stigmer_server.workflowexecution.status_merge import TERMINAL_TASK_STATUSES, _copy
+from stigmer_server.workflowexecution.status_merge import (
+    OUTPUT_VALUE,
+    TASK_VALUES,
+    TERMINAL_TASK_STATUSES,
+    _copy,
+)
 
 TaskStatus = wex.WorkflowTaskStatus
 
@@ -58,8 +65,8 @@ def marker(size: int) -> wkt.Struct:
     return wkt.Struct.from_dict({TRUNCATED_KEY: True, "bytes": size})
 
 
-def _is_marker(value: wkt.Struct | None) -> bool:
-    return value is not None and TRUNCATED_KEY in value.fields
+def _is_marker(value: wkt.Struct | wkt.Value | None) -> bool:
+    return isinstance(value, wkt.Struct) and TRUNCATED_KEY in value.fields
 
 
 def _cut(text: str, limit: int = limits.MAX_ERROR_CHARS) -> str:
@@ -161,14 +168,40 @@ def _bounded_value(value: wkt.Struct | None, limit: int) -> wkt.Struct | None:
     return marker(size) if size > limit else value
 
 
+def _held(message: Any, pair: tuple[str, str]) -> wkt.Struct | wkt.Value | None:
+    """The field of a ``(Struct, Value)`` pair holding its JSON value (the Value when set)."""
+    struct_name, value_name = pair
+    held: wkt.Struct | wkt.Value | None = getattr(message, value_name)
+    return held if held is not None else getattr(message, struct_name)
+
+
+def _mark(message: Any, pair: tuple[str, str], size: int) -> None:
+    """Replace the JSON value of ``pair`` by the marker of ``size`` bytes (always in the Struct)."""
+    struct_name, value_name = pair
+    setattr(message, struct_name, marker(size))
+    setattr(message, value_name, None)
+
+
+def _bound_pair(message: Any, pair: tuple[str, str], limit: int) -> None:
+    """Bound the JSON value of ``pair`` on ``message`` (modified) as :func:`_bounded_value`."""
+    held = _held(message, pair)
+    if held is None or _is_marker(held):
+        return
+    size = _size(held)
+    if size > limit:
+        _mark(message, pair, size)
+
+
 def _bounded_row(row: wex.WorkflowTask) -> tuple[wex.WorkflowTask, int]:
     """The row with its values and error within bounds, and its encoded size."""
     size = _size(row)
     if size <= limits.MAX_VALUE_BYTES and len(row.error) <= limits.MAX_ERROR_CHARS:
         return row, size  # no value of it can be over the bound
     bounded = _copy(row, deep=False)
-    for name in ("input", "output") if _is_summary(row) else ("input", "output", "metadata"):
-        setattr(bounded, name, _bounded_value(getattr(row, name), limits.MAX_VALUE_BYTES))
+    for pair in TASK_VALUES:
+        _bound_pair(bounded, pair, limits.MAX_VALUE_BYTES)
+    if not _is_summary(row):
+        bounded.metadata = _bounded_value(row.metadata, limits.MAX_VALUE_BYTES)
     bounded.error = _cut(row.error)
     return bounded, _size(bounded)
 
@@ -255,17 +288,18 @@ def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int)
         if _is_summary(task):
             continue
         slim = _copy(task, deep=False)
-        for name in ("input", "output"):
-            value = getattr(task, name)
+        for pair in TASK_VALUES:
+            value = _held(task, pair)
             if value is not None and not _is_marker(value) and _size(value) > _SMALL_VALUE:
-                setattr(slim, name, marker(_size(value)))
+                _mark(slim, pair, _size(value))
         tasks[at] = slim
         slim_size = _size(slim)
         size -= sizes[at] - slim_size
         sizes[at] = slim_size
-    if size > budget and status.output is not None and not _is_marker(status.output):
-        before = _size(status.output)
-        status.output = marker(before)
+    output = _held(status, OUTPUT_VALUE)
+    if size > budget and output is not None and not _is_marker(output):
+        before = _size(output)
+        _mark(status, OUTPUT_VALUE, before)
         size -= before - _size(status.output)
     if size <= budget:
         return
@@ -309,7 +343,7 @@ def bound_status(
         rows.fold(limits.MAX_TASK_ROWS)
     sized = [_bounded_row(t) for t in rows.result()]
     bounded.tasks = [task for task, _ in sized]
-    bounded.output = _bounded_value(status.output, limits.MAX_OUTPUT_BYTES)
+    _bound_pair(bounded, OUTPUT_VALUE, limits.MAX_OUTPUT_BYTES)
     bounded.error_details = _bounded_value(status.error_details, limits.MAX_OUTPUT_BYTES)
     bounded.error = _cut(status.error)
     _squeeze(bounded, [size for _, size in sized], min(budget, limits.MAX_STATUS_BYTES))

@@ -34,6 +34,23 @@ _RANK = {
 }
 
 
+_Message = TypeVar("_Message", wex.WorkflowExecutionStatus, wex.WorkflowTask)
+
+TASK_VALUES = (("input", "input_value"), ("output", "output_value"))
+"""A task row's JSON values, each a ``(Struct, Value)`` field pair: an object in the Struct, any
+other JSON value in the Value (``stigmer_protos.json_values.to_fields``). A pair is one value."""
+
+OUTPUT_VALUE = ("output", "output_value")
+"""The execution's output, a ``(Struct, Value)`` field pair like :data:`TASK_VALUES`."""
+
+
+def _replace_value(target: _Message, update: _Message, pair: tuple[str, str]) -> None:
+    """Set ``target``'s value pair from ``update``'s when the update holds one (either field)."""
+    if any(getattr(update, name) is not None for name in pair):
+        for name in pair:
+            setattr(target, name, copy.deepcopy(getattr(update, name)))
+
+
 class IllegalTransitionError(FailedPreconditionError):
     """The update would move the execution's phase backwards or out of a terminal phase."""
 
@@ -60,9 +77,6 @@ def _next_phase(current: Phase, update: Phase) -> Phase:
     return update
 
 
-_Message = TypeVar("_Message", wex.WorkflowExecutionStatus, wex.WorkflowTask)
-
-
 def _copy(message: _Message, *, deep: bool) -> _Message:
     """Copy ``message`` keeping the fields this version does not know.
 
@@ -86,9 +100,10 @@ def _merge_task(
         task.task_name = update.task_name
     if update.task_type != wex.WorkflowTaskType.WORKFLOW_TASK_TYPE_UNSPECIFIED:
         task.task_type = update.task_type
-    for name in ("input", "output", "metadata"):
-        if getattr(update, name) is not None:
-            setattr(task, name, copy.deepcopy(getattr(update, name)))
+    for pair in TASK_VALUES:
+        _replace_value(task, update, pair)
+    if update.metadata is not None:
+        task.metadata = copy.deepcopy(update.metadata)
     if update.error:
         task.error = update.error
     frozen = task.status in TERMINAL_TASK_STATUSES
@@ -123,7 +138,11 @@ def merge_status(
         phase (also a terminal one) is accepted.
       - ``started_at`` is stamped when the phase enters IN_PROGRESS, ``completed_at`` when it
         enters a terminal phase, unless the caller (or an earlier update) set them.
-      - ``output`` / ``error_details`` replace when present; ``error`` and
+      - A JSON value held in a ``(Struct, Value)`` pair (a task's ``input`` /
+        ``input_value`` and ``output`` / ``output_value``, the execution's ``output`` /
+        ``output_value``) is replaced as a whole when the update sets either field of the
+        pair, so an object never stays beside a later non-object value.
+      - ``error_details`` replaces when present; ``error`` and
         ``temporal_workflow_id`` when non-empty. ``audit`` is left to the caller.
 
     Args:
@@ -155,8 +174,7 @@ def merge_status(
         else:
             merged.tasks[at] = _merge_task(merged.tasks[at], task, stamp)
 
-    if update.output is not None:
-        merged.output = copy.deepcopy(update.output)
+    _replace_value(merged, update, OUTPUT_VALUE)
     if update.error_details is not None:
         merged.error_details = copy.deepcopy(update.error_details)
     if update.error:

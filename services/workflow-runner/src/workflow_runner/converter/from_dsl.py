@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
+from stigmer_protos.dsl_version import dsl_version_problem
 
 from workflow_runner.converter.errors import ConversionError
 from workflow_runner.converter.kinds import COMMON_FIELDS, spec_for_dsl_task
@@ -15,7 +16,7 @@ from workflow_runner.converter.task_json import task_to_json
 from workflow_runner.converter.values import to_struct, to_value
 from workflow_runner.converter.yaml_io import load_yaml
 
-_TOP_LEVEL = ("document", "input", "use", "do", "timeout", "output", "schedule")
+_TOP_LEVEL = ("document", "input", "use", "do", "timeout", "output", "schedule", "evaluate")
 _DOCUMENT = ("dsl", "namespace", "name", "version", "title", "summary", "tags", "metadata")
 
 
@@ -49,7 +50,7 @@ def dsl_to_workflow_spec(doc: Mapping[str, Any] | str) -> wf.WorkflowSpec:
     if "do" not in doc:
         raise ConversionError("workflow", "do", "required")
     spec.tasks = dsl_tasks_to_proto(doc["do"], "do")
-    for key in ("input", "output", "use", "schedule"):
+    for key in ("input", "output", "use", "schedule", "evaluate"):
         if key in doc:
             setattr(spec, key, to_struct(doc[key], "workflow", key))
     if "timeout" in doc:
@@ -155,5 +156,7 @@ def _document(document: Any) -> wf.WorkflowDocument:
         else:
             if not isinstance(value, str):
                 raise ConversionError("document", key, "must be a string")
+            if key == "dsl" and (problem := dsl_version_problem(value)):
+                raise ConversionError("document", key, problem)
             setattr(result, key, value)
     return result

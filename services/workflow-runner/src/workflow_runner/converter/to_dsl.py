@@ -28,7 +28,7 @@ def workflow_to_dsl(spec: wf.WorkflowSpec) -> dict[str, Any]:
     """Convert a ``WorkflowSpec`` to a DSL 1.0 document (a plain dict).
 
     Keys come in a readable order: ``document``, ``use``, ``schedule``, ``timeout``,
-    ``input``, ``do``, ``output``.
+    ``input``, ``do``, ``output``, ``evaluate``.
 
     Args:
         spec: The workflow spec, with canonical or Stigmer typed task configs.
@@ -59,6 +59,9 @@ def workflow_to_dsl(spec: wf.WorkflowSpec) -> dict[str, Any]:
     output = struct_to_dict(spec.output)
     if output is not None:
         result["output"] = output
+    evaluate = struct_to_dict(spec.evaluate)
+    if evaluate is not None:
+        result["evaluate"] = evaluate
     return result
 
 

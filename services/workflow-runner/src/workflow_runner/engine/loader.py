@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stigmer_protos.dsl_version import dsl_version_problem
+
 from workflow_runner.engine import expressions, filter_patterns, limits, secrets
 from workflow_runner.engine.activity_policy import ActivityNotAllowedError, task_queue_for
 from workflow_runner.engine.authoring import FLOW_KEYWORDS, unknown_flow_target
@@ -175,6 +177,12 @@ class _Checker:
                 )
 
     def workflow_level(self) -> None:
+        document = self.raw.get("document")
+        dsl_problem = dsl_version_problem(
+            document.get("dsl") if isinstance(document, dict) else None
+        )
+        if dsl_problem:
+            self.problem("/document/dsl", dsl_problem)
         evaluate = self.raw.get("evaluate") or {}
         if evaluate.get("language", "jq") != "jq":
             self.problem("/evaluate/language", "only jq runtime expressions are supported")
