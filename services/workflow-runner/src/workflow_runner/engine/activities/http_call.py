@@ -16,6 +16,7 @@ from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.http_values import text_values
 from workflow_runner.engine.network_policy import NetworkPolicy
 from workflow_runner.engine.secrets import SecretSite
 
@@ -189,8 +190,8 @@ async def perform(
         )
 
     uri = str(resolved(request.uri, "uri"))
-    headers = {str(k): str(v) for k, v in resolved(request.headers, "headers").items()}
-    query = {str(k): str(v) for k, v in resolved(request.query, "query").items()}
+    headers = text_values(resolved(request.headers, "headers"))
+    query = text_values(resolved(request.query, "query"))
     authorization = authorization_header(resolved(request.authentication, "authentication"))
     if authorization:
         headers.setdefault("Authorization", authorization)
