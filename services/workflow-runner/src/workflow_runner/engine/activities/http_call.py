@@ -98,42 +98,15 @@ def decode_content(content_type: str, raw: bytes) -> Any:
     return base64.b64encode(raw).decode()
 
 
-def _invalid_authentication(detail: str) -> ApplicationError:
-    return secret_values.to_application_error(
-        {
-            "type": error_type("configuration"),
-            "status": 400,
-            "title": "Invalid authentication",
-            "detail": detail,
-        }
-    )
-
-
 def authorization_header(auth: Any) -> str | None:
-    """Build the ``Authorization`` header of a resolved ``basic``/``bearer`` policy.
-
-    A scheme's ``use: <secret>`` has been replaced by the secret (see
-    :func:`~workflow_runner.engine.secrets.resolve`): an object with ``username``/``password``
-    (basic) or ``token`` (bearer), or a plain string token for bearer.
+    """The ``Authorization`` header of a resolved ``basic``/``bearer`` policy, if any.
 
     Raises:
-        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape.
+        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape
+            (see :func:`~workflow_runner.engine.secrets.authorization_parts`).
     """
-    if not isinstance(auth, dict):
-        return None
-    if "basic" in auth:
-        basic = auth["basic"]
-        if not isinstance(basic, dict) or not {"username", "password"} <= set(basic):
-            raise _invalid_authentication("basic authentication needs a username and a password")
-        token = base64.b64encode(f"{basic['username']}:{basic['password']}".encode()).decode()
-        return f"Basic {token}"
-    if "bearer" in auth:
-        bearer = auth["bearer"]
-        value = bearer.get("token") if isinstance(bearer, dict) else bearer
-        if not isinstance(value, str):
-            raise _invalid_authentication("bearer authentication needs a token (a string)")
-        return f"Bearer {value}"
-    return None
+    parts = secret_values.authorization_parts(auth)
+    return None if parts is None else f"{parts[0]} {parts[1]}"
 
 
 def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
@@ -141,7 +114,12 @@ def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
     paths = [s.path for s in request.secret_sites if s.path and s.path[0] == "headers"]
     if any(len(path) == 1 for path in paths):  # headers: ${ ... $secrets ... } as a whole
         return list(headers)
-    return [str(path[1]) for path in paths]
+    referenced = [  # values holding secret references
+        str(name)
+        for name, value in (request.headers or {}).items()
+        if any(secret_values.tokens_in(value))
+    ]
+    return [str(path[1]) for path in paths] + referenced
 
 
 def check_header_values(headers: dict[str, str]) -> None:

@@ -162,7 +162,9 @@ def build_http_request(
         secret_scope=request.secret_scope,
         execution_id=request.execution_id,
         secret_names=request.secret_names,
-        secret_sites=[s for s in request.secret_sites if s.path[:1] == ["authentication"]],
+        secret_sites=[
+            s for s in request.secret_sites if not s.path or s.path[:1] == ["authentication"]
+        ],
     )
     return http, url, headers
 

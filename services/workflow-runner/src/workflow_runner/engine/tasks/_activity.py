@@ -70,6 +70,18 @@ def secret_evaluated(
     )
 
 
+def authorization(ex: Executor, request: Any) -> dict[str, str] | None:
+    """``$authorization`` of a request with an ``authentication`` policy (else None).
+
+    The parameter is a secret reference when it comes from a secret (ADR 0029).
+    """
+    if request.authentication is None:
+        return None
+    return ex.references.authorization(
+        request.authentication, request.secret_sites, request.secret_scope
+    )
+
+
 def secret_names(ex: Executor) -> list[str] | None:
     """``use.secrets`` as a list, or None when the document does not declare it."""
     declared = ex.definition.use.get("secrets")
@@ -103,7 +115,7 @@ async def execute(
     try:
         return await workflow.execute_activity(
             name,
-            argument,
+            ex.references.attach(argument),
             result_type=result_type,
             start_to_close_timeout=start_to_close,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,

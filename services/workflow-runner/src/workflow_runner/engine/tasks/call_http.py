@@ -12,6 +12,7 @@ from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.http_values import expand_uri_template
 from workflow_runner.engine.tasks._activity import (
+    authorization,
     execute,
     secret_evaluated,
     secret_names,
@@ -122,4 +123,5 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         ex, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
     )
     check_status(request, response)
-    return Outcome(response_output(request, response, str(args.get("output", "content"))))
+    output = response_output(request, response, str(args.get("output", "content")))
+    return Outcome(output, authorization=authorization(ex, request))

@@ -113,7 +113,8 @@ def _filters_pass(
     if "when" in spec and not expressions.truthy(ex.field(spec["when"], subject, variables)):
         return False
     return not (
-        "exceptWhen" in spec and expressions.truthy(ex.field(spec["exceptWhen"], subject, variables))
+        "exceptWhen" in spec
+        and expressions.truthy(ex.field(spec["exceptWhen"], subject, variables))
     )
 
 
