@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -268,3 +270,44 @@ async def test_no_authorization_descriptor_without_authentication(
 """),
     )
     assert run.output == {"auth": None}, run.error
+
+
+# Recorded by the code before `$authorization` was filled (it was null): the replay of
+# `authorization_before_patch.json` (test_replay.py) checks the `authorization-descriptor`
+# patch keeps such executions on their path (a timer only when the descriptor is null).
+BEFORE_PATCH = """
+document: {dsl: '1.0.3', namespace: replay, name: authorization, version: '1.0.0'}
+use:
+  secrets: [apiKey]
+do:
+  - login:
+      call: http
+      with:
+        method: get
+        endpoint:
+          uri: URL/replay-auth
+          authentication:
+            bearer:
+              use: apiKey
+      output:
+        as: '${ {auth: $authorization} }'
+  - route:
+      switch:
+        - none: {when: '${ .auth == null }', then: pause}
+        - some: {then: end}
+  - pause:
+      wait: {milliseconds: 10}
+"""
+
+
+@pytest.mark.skipif(
+    os.environ.get("STIGMER_RECORD_HISTORIES") != "1", reason="records histories on demand"
+)
+async def test_record_before_patch(engine: Any, recorder: str, temporal_client: Client) -> None:
+    run = await engine(BEFORE_PATCH.replace("URL", recorder), {}, config=CONFIG)
+    assert run.error is None, run.error
+    history = await _history(temporal_client, run.workflow_id)
+    assert TOKEN not in history
+    (Path(__file__).parent / "histories" / "authorization_before_patch.json").write_text(
+        json.dumps(json.loads(history), indent=1) + "\n"
+    )

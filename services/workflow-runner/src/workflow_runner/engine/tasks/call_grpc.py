@@ -58,4 +58,4 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     result: GrpcResponse = await execute(
         ex, GRPC_CALL_ACTIVITY, request, GrpcResponse, title="gRPC call failed"
     )
-    return Outcome(result.response, authorization=authorization(ex, request))
+    return Outcome(result.response, authorization=authorization(ex, run, request))

@@ -124,4 +124,4 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     )
     check_status(request, response)
     output = response_output(request, response, str(args.get("output", "content")))
-    return Outcome(output, authorization=authorization(ex, request))
+    return Outcome(output, authorization=authorization(ex, run, request))

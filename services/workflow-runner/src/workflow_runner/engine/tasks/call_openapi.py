@@ -59,4 +59,4 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     )
     check_status(sent, result.response)
     output = response_output(sent, result.response, str(args.get("output", "content")))
-    return Outcome(output, authorization=authorization(ex, request))
+    return Outcome(output, authorization=authorization(ex, run, request))
