@@ -311,3 +311,26 @@ async def test_record_before_patch(engine: Any, recorder: str, temporal_client: 
     (Path(__file__).parent / "histories" / "authorization_before_patch.json").write_text(
         json.dumps(json.loads(history), indent=1) + "\n"
     )
+
+
+async def test_references_survive_continue_as_new(engine: Any, recorder: str) -> None:
+    steps = "".join(f"  - step{i}:\n      set: {{key: '${{ .key }}'}}\n" for i in range(4))
+    run = await engine(
+        _doc(
+            steps
+            + f"""  - call:
+      call: http
+      with:
+        method: get
+        endpoint: {recorder}/after-can
+        headers:
+          X-Api-Key: ${{ .key }}
+""",
+            use="input:\n  from: '${ {key: $secrets.apiKey} }'\n",
+        ),
+        {},
+        config=CONFIG,
+        input_options={"tasks_per_run_limit": 2},
+    )
+    assert run.error is None, run.error
+    assert _sent("/after-can")["headers"]["X-Api-Key"] == TOKEN
