@@ -107,6 +107,8 @@ class ResumeState:
         event_numbers: Arrival numbers of ``events``.
         events_received: Events received so far.
         loop: Set when resuming inside the top-level ``for`` task at ``task_index``.
+        secret_references: Secret reference tokens minted so far, with what each stands for
+            (see :mod:`~workflow_runner.engine.secret_references`).
     """
 
     task_index: int
@@ -120,6 +122,7 @@ class ResumeState:
     event_numbers: list[int] = field(default_factory=list)
     events_received: int = 0
     loop: LoopResume | None = None
+    secret_references: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

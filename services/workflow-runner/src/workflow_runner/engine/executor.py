@@ -24,6 +24,8 @@ from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.loader import TaskNode, WorkflowDefinition
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.schema_validation import validate_data
+from workflow_runner.engine.secret_references import SecretReferences
+from workflow_runner.engine.secrets import secret_reads
 
 CONTINUE, EXIT, END = "continue", "exit", "end"
 
@@ -43,10 +45,15 @@ class Scope:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a task kind produced: its raw output and, optionally, the flow directive to follow."""
+    """What a task kind produced: its raw output and, optionally, the flow directive to follow.
+
+    ``authorization`` is ``$authorization`` of a task with authentication (for its
+    ``output.as`` and ``export.as``).
+    """
 
     output: Any
     directive: str | None = None
+    authorization: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class Executor:
         self.policy = policy or ContinuePolicy()
         self.allowed_activities = tuple(allowed_activities)
         self.pending_loop = resume.loop if resume is not None else None
+        self.references = SecretReferences(resume.secret_references if resume else None)
         self.steps = 0
         self.workflow_timeout: float | None = None
         self.context: Any = resume.context if resume is not None else {}
@@ -246,7 +254,9 @@ class Executor:
                 self.progress.finish(task_id, "COMPLETED", output=outcome.output)
                 return outcome.output, END
             descriptor = {**descriptor, "output": outcome.output}
-            variables = self.arguments(scope, input=task_input, task=descriptor)
+            variables = self.arguments(
+                scope, input=task_input, task=descriptor, authorization=outcome.authorization
+            )
             output = self.transform_output(spec, outcome.output, variables)
             self.export(spec, output, {**variables, "output": output})
         except WorkflowError as exc:
@@ -312,8 +322,28 @@ class Executor:
         if "schema" in conf:
             validate_data(conf["schema"], raw, "input")
         if "from" in conf:
-            return self.field(conf["from"], raw, variables)
+            return self.field(
+                conf["from"], raw, self._with_secret_references(conf["from"], variables)
+            )
         return raw
+
+    def _with_secret_references(
+        self, value: Any, variables: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """``variables`` with ``$secrets`` as references when ``value`` reads it (ADR 0029)."""
+        reads = [
+            secret_reads(expr)
+            for expr in expressions.expressions_in(value, whole=True)
+            if "secrets" in expressions.scan(expr).variables
+        ]
+        if not reads:
+            return variables
+        declared = self.definition.use.get("secrets")
+        names = None if declared is None else [str(name) for name in declared]
+        tree: dict[str, Any] = {}
+        for read in reads:
+            tree.update(self.references.secrets_argument(read, names))
+        return {**variables, "secrets": tree}
 
     def transform_output(
         self, spec: Mapping[str, Any], raw: Any, variables: Mapping[str, Any]
@@ -419,6 +449,7 @@ class Executor:
             event_numbers=[number for number, _ in buffered],
             events_received=self.events.received,
             loop=loop,
+            secret_references=self.references.minted,
         )
         await self.policy.continue_as_new(state)
 

@@ -84,8 +84,11 @@ def is_identifier(name: str) -> bool:
     return _IDENTIFIER.match(name) is not None
 
 
-def _code_only(expr: str) -> str:
-    """Blank out string literals and comments, keeping ``\\( ... )`` interpolations as code."""
+def code_only(expr: str) -> str:
+    """Blank out string literals and comments, keeping ``\\( ... )`` interpolations as code.
+
+    The result has the length of ``expr``: positions in it are positions in ``expr``.
+    """
     out: list[str] = []
     interpolations: list[int] = []
     depth = 0
@@ -183,7 +186,7 @@ class ExpressionScan:
 @functools.lru_cache(maxsize=4096)
 def scan(expr: str) -> ExpressionScan:
     """Scan a jq expression for variables and non-deterministic builtins (cached)."""
-    code = _code_only(expr)
+    code = code_only(expr)
     variables = frozenset(_VARIABLE.findall(code))
     forbidden: list[str] = []
     for name in sorted(variables):

@@ -199,7 +199,10 @@ class _Checker:
             if not isinstance(conf, dict):
                 continue
             if key in conf:
-                self.expression(f"{pointer}/{section}/{key}", conf[key], whole=True)
+                # input.from gets $secrets as references (engine/secret_references.py)
+                self.expression(
+                    f"{pointer}/{section}/{key}", conf[key], whole=True, secrets_ok=key == "from"
+                )
             schema = conf.get("schema")
             if isinstance(schema, dict):
                 at = f"{pointer}/{section}/schema"

@@ -15,9 +15,12 @@ literal data it is.
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from temporalio.exceptions import ApplicationError
@@ -25,12 +28,14 @@ from temporalio.exceptions import ApplicationError
 from workflow_runner.engine import expressions
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.errors import WorkflowError, error_type, short_type
+from workflow_runner.engine.http_values import json_text
 
 SECRET_SITES = (
     "call http: with.headers, with.query, with.body, with.endpoint (uri, authentication)",
     "call openapi: with.authentication",
     "call grpc: with.arguments, with.service.authentication",
     "run shell/script: environment, arguments, stdin",
+    "input.from (as secret references an activity resolves: ADR 0029)",
 )
 """Where ``$secrets`` may be used (values evaluated inside an activity)."""
 
@@ -39,25 +44,80 @@ AUTH_SCHEMES = ("basic", "bearer")
 
 SitePath = list[str | int]
 
+REFERENCE_PREFIX = "~stigmer-secret."
+"""Start of a secret reference token (see :mod:`~workflow_runner.engine.secret_references`);
+only URI-unreserved characters, so percent-encoding leaves a token intact."""
+
+_TOKEN = re.compile(re.escape(REFERENCE_PREFIX) + r"[0-9a-f]{32}~")
+
 
 @dataclass(frozen=True)
 class SecretSite:
     """One place of an activity request that the activity fills with a secret.
 
     Attributes:
-        path: Where in the request: the request field's name, then keys and list indexes.
+        path: Where in the request: the request field's name, then keys and list indexes;
+            empty for a site of ``references`` (every field).
         expression: The jq expression (reading ``$secrets``) to evaluate there, or ``""``.
         secret: The secret named by an authentication ``use: <secret>``, or ``""``.
+        references: Secret reference tokens the workflow minted, with what each stands for
+            (see :mod:`~workflow_runner.engine.secret_references`).
     """
 
     path: SitePath
     expression: str = ""
     secret: str = ""
+    references: dict[str, Any] = field(default_factory=dict)
+
+
+_SECRETS = re.compile(r"\$secrets\b")
+_STRING = r'"((?:[^"\\]|\\.)*)"'
+_STEP = re.compile(
+    r"\s*(?:\.\s*(?:([A-Za-z_][A-Za-z0-9_]*)|" + _STRING + r")|\[\s*" + _STRING + r"\s*\])"
+)
 
 
 def references_secrets(expr: str) -> bool:
     """Return True when a jq expression reads ``$secrets``."""
     return "secrets" in expressions.scan(expr).variables
+
+
+@dataclass(frozen=True)
+class SecretReads:
+    """The secrets a jq expression reads, as far as its text shows.
+
+    Attributes:
+        paths: Each ``$secrets.a.b`` / ``$secrets["a"]`` path (names, then keys), in order.
+        whole: ``$secrets`` is also read otherwise (whole, or with a computed key).
+    """
+
+    paths: tuple[tuple[str, ...], ...]
+    whole: bool
+
+    @property
+    def names(self) -> list[str]:
+        """The secret names of :attr:`paths` (first occurrence order, no repeats)."""
+        return list(dict.fromkeys(path[0] for path in self.paths))
+
+
+def secret_reads(expr: str) -> SecretReads:
+    """Find the literal paths read from ``$secrets`` in ``expr`` (string literals ignored)."""
+    text = expressions.normalize(expr)
+    code = expressions.code_only(text)  # same length: positions match ``text``
+    paths: list[tuple[str, ...]] = []
+    whole = False
+    for found in _SECRETS.finditer(code):
+        at, path = found.end(), []
+        while step := _STEP.match(text, at):
+            name = step.group(1)
+            literal = step.group(2) if step.group(2) is not None else step.group(3)
+            path.append(name if name is not None else json.loads(f'"{literal}"'))
+            at = step.end()
+        if path:
+            paths.append(tuple(path))
+        else:
+            whole = True
+    return SecretReads(tuple(paths), whole)
 
 
 def blank(template: Any, path: SitePath) -> tuple[Any, list[SecretSite]]:
@@ -145,7 +205,118 @@ def resolve(
     for site in sites:
         if site.path and site.path[0] == field:
             value = _put(value, site.path[1:], _site_value(site, scope, secrets))
+    for site in sites:
+        if site.references:
+            value = substitute(value, site.references, secrets)
     return value
+
+
+def tokens_in(value: Any) -> Iterator[str]:
+    """The secret reference tokens in the strings of ``value``."""
+    if isinstance(value, str):
+        if REFERENCE_PREFIX in value:
+            yield from _TOKEN.findall(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from tokens_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from tokens_in(item)
+
+
+def substitute(value: Any, references: Mapping[str, Any], secrets: Mapping[str, Any]) -> Any:
+    """Replace the tokens of ``references`` in ``value`` by what they stand for (activity side).
+
+    A string that is one token becomes the value (any JSON); a token inside a longer string
+    becomes its text (strings as is, other values as JSON). Other tokens stay literal text.
+
+    Raises:
+        ApplicationError: ``authorization`` (403) when a referenced secret is not available.
+    """
+    if isinstance(value, str):
+        if REFERENCE_PREFIX not in value:
+            return value
+        if value in references:
+            return _meaning_value(references[value], secrets)
+
+        def text(match: re.Match[str]) -> str:
+            token = match.group(0)
+            if token not in references:
+                return token
+            return json_text(_meaning_value(references[token], secrets)) or ""
+
+        return _TOKEN.sub(text, value)
+    if isinstance(value, Mapping):
+        return {key: substitute(item, references, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute(item, references, secrets) for item in value]
+    return value
+
+
+def _meaning_value(meaning: Mapping[str, Any], secrets: Mapping[str, Any]) -> Any:
+    if "secret" in meaning:
+        path = [str(key) for key in meaning["secret"]]
+        if not path or path[0] not in secrets:
+            raise missing_secret(path[0] if path else "")
+        value: Any = secrets[path[0]]
+        for key in path[1:]:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        return value
+    auth = meaning["authorization"]
+    sites = [SecretSite(**site) for site in auth.get("sites") or []]
+    policy = resolve(auth["policy"], "authentication", sites, auth.get("scope"), secrets)
+    policy = substitute(policy, auth.get("references") or {}, secrets)
+    parts = authorization_parts(policy)
+    if parts is None:
+        raise invalid_authentication("the policy has no basic or bearer scheme")
+    return parts[1]
+
+
+def authorization_scheme(policy: Any) -> str | None:
+    """``Basic`` or ``Bearer`` for a ``basic``/``bearer`` policy, else None."""
+    if isinstance(policy, Mapping):
+        for scheme in AUTH_SCHEMES:
+            if scheme in policy:
+                return scheme.capitalize()
+    return None
+
+
+def authorization_parts(policy: Any) -> tuple[str, str] | None:
+    """The scheme and parameter of a resolved ``basic``/``bearer`` policy (None: no scheme).
+
+    A scheme's ``use: <secret>`` has been replaced by the secret (see :func:`resolve`): an
+    object with ``username``/``password`` (basic) or ``token`` (bearer), or a plain string
+    token for bearer.
+
+    Raises:
+        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape.
+    """
+    scheme = authorization_scheme(policy)
+    if scheme == "Basic":
+        basic = policy["basic"]
+        if not isinstance(basic, Mapping) or not {"username", "password"} <= set(basic):
+            raise invalid_authentication("basic authentication needs a username and a password")
+        pair = f"{basic['username']}:{basic['password']}".encode()
+        return scheme, base64.b64encode(pair).decode()
+    if scheme == "Bearer":
+        bearer = policy["bearer"]
+        value = bearer.get("token") if isinstance(bearer, Mapping) else bearer
+        if not isinstance(value, str):
+            raise invalid_authentication("bearer authentication needs a token (a string)")
+        return scheme, value
+    return None
+
+
+def invalid_authentication(detail: str) -> ApplicationError:
+    """The ``configuration`` error (400) of an authentication policy of the wrong shape."""
+    return to_application_error(
+        {
+            "type": error_type("configuration"),
+            "status": 400,
+            "title": "Invalid authentication",
+            "detail": detail,
+        }
+    )
 
 
 def _site_value(
@@ -155,6 +326,9 @@ def _site_value(
         if site.secret not in secrets:
             raise missing_secret(site.secret)
         return secrets[site.secret]
+    for name in secret_reads(site.expression).names:
+        if name not in secrets:
+            raise missing_secret(name)
     scope = scope or {}
     variables = {**(scope.get("variables") or {}), "secrets": dict(secrets)}
     try:

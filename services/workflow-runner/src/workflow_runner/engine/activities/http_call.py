@@ -16,6 +16,7 @@ from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import error_type
+from workflow_runner.engine.http_values import text_values
 from workflow_runner.engine.network_policy import NetworkPolicy
 from workflow_runner.engine.secrets import SecretSite
 
@@ -97,42 +98,15 @@ def decode_content(content_type: str, raw: bytes) -> Any:
     return base64.b64encode(raw).decode()
 
 
-def _invalid_authentication(detail: str) -> ApplicationError:
-    return secret_values.to_application_error(
-        {
-            "type": error_type("configuration"),
-            "status": 400,
-            "title": "Invalid authentication",
-            "detail": detail,
-        }
-    )
-
-
 def authorization_header(auth: Any) -> str | None:
-    """Build the ``Authorization`` header of a resolved ``basic``/``bearer`` policy.
-
-    A scheme's ``use: <secret>`` has been replaced by the secret (see
-    :func:`~workflow_runner.engine.secrets.resolve`): an object with ``username``/``password``
-    (basic) or ``token`` (bearer), or a plain string token for bearer.
+    """The ``Authorization`` header of a resolved ``basic``/``bearer`` policy, if any.
 
     Raises:
-        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape.
+        ApplicationError: Non-retryable ``configuration`` error for a policy of another shape
+            (see :func:`~workflow_runner.engine.secrets.authorization_parts`).
     """
-    if not isinstance(auth, dict):
-        return None
-    if "basic" in auth:
-        basic = auth["basic"]
-        if not isinstance(basic, dict) or not {"username", "password"} <= set(basic):
-            raise _invalid_authentication("basic authentication needs a username and a password")
-        token = base64.b64encode(f"{basic['username']}:{basic['password']}".encode()).decode()
-        return f"Basic {token}"
-    if "bearer" in auth:
-        bearer = auth["bearer"]
-        value = bearer.get("token") if isinstance(bearer, dict) else bearer
-        if not isinstance(value, str):
-            raise _invalid_authentication("bearer authentication needs a token (a string)")
-        return f"Bearer {value}"
-    return None
+    parts = secret_values.authorization_parts(auth)
+    return None if parts is None else f"{parts[0]} {parts[1]}"
 
 
 def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
@@ -140,7 +114,12 @@ def secret_headers(request: HttpRequest, headers: dict[str, str]) -> list[str]:
     paths = [s.path for s in request.secret_sites if s.path and s.path[0] == "headers"]
     if any(len(path) == 1 for path in paths):  # headers: ${ ... $secrets ... } as a whole
         return list(headers)
-    return [str(path[1]) for path in paths]
+    referenced = [  # values holding secret references
+        str(name)
+        for name, value in (request.headers or {}).items()
+        if any(secret_values.tokens_in(value))
+    ]
+    return [str(path[1]) for path in paths] + referenced
 
 
 def check_header_values(headers: dict[str, str]) -> None:
@@ -189,8 +168,8 @@ async def perform(
         )
 
     uri = str(resolved(request.uri, "uri"))
-    headers = {str(k): str(v) for k, v in resolved(request.headers, "headers").items()}
-    query = {str(k): str(v) for k, v in resolved(request.query, "query").items()}
+    headers = text_values(resolved(request.headers, "headers"))
+    query = text_values(resolved(request.query, "query"))
     authorization = authorization_header(resolved(request.authentication, "authentication"))
     if authorization:
         headers.setdefault("Authorization", authorization)

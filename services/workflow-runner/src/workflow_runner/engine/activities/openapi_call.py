@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -13,6 +12,7 @@ from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse, perform
 from workflow_runner.engine.activities.resources import fetch_text
 from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.http_values import json_text
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.yaml_io import YamlLimitError, parse_yaml
 
@@ -112,14 +112,6 @@ def base_url(document: dict[str, Any], document_uri: str) -> str:
     return urljoin(document_uri, url).rstrip("/")
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
 def build_http_request(
     document: dict[str, Any], request: OpenApiRequest
 ) -> tuple[HttpRequest, str, dict[str, str]]:
@@ -141,15 +133,16 @@ def build_http_request(
                 raise _configuration(f"missing required path parameter {name!r}")
             continue
         value = remaining.pop(name)
+        text = json_text(value)
         if where == "path":
-            path = path.replace("{" + name + "}", quote(_text(value), safe=""))
+            path = path.replace("{" + name + "}", quote(text or "", safe=""))
         elif where == "query":
             values = value if isinstance(value, list) else [value]
-            query.extend((name, _text(v)) for v in values)
-        elif where == "header":
-            headers[name] = _text(value)
-        elif where == "cookie":
-            headers["Cookie"] = "; ".join(filter(None, [headers.get("Cookie"), f"{name}={value}"]))
+            query.extend((name, t) for t in map(json_text, values) if t is not None)
+        elif where == "header" and text is not None:
+            headers[name] = text
+        elif where == "cookie" and text is not None:
+            headers["Cookie"] = "; ".join(filter(None, [headers.get("Cookie"), f"{name}={text}"]))
     if "requestBody" in operation and not has_body:
         has_body = True
         body = remaining.pop("body", None) if "body" in remaining else (remaining or None)
@@ -169,7 +162,9 @@ def build_http_request(
         secret_scope=request.secret_scope,
         execution_id=request.execution_id,
         secret_names=request.secret_names,
-        secret_sites=[s for s in request.secret_sites if s.path[:1] == ["authentication"]],
+        secret_sites=[
+            s for s in request.secret_sites if not s.path or s.path[:1] == ["authentication"]
+        ],
     )
     return http, url, headers
 

@@ -10,9 +10,9 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflow_runner.engine import secrets
+from workflow_runner.engine import expressions, secrets
 from workflow_runner.engine.errors import WorkflowError, make_error
-from workflow_runner.engine.executor import Executor
+from workflow_runner.engine.executor import Executor, TaskRun
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)
 
@@ -70,6 +70,35 @@ def secret_evaluated(
     )
 
 
+AUTHORIZATION_PATCH = "authorization-descriptor"
+"""``workflow.patched`` id: ``$authorization`` is filled (executions started before see null)."""
+
+
+def authorization(ex: Executor, run: TaskRun, request: Any) -> dict[str, str] | None:
+    """``$authorization`` of a request with an ``authentication`` policy (else None).
+
+    The parameter is a secret reference when it comes from a secret (ADR 0029). Only built
+    when the task's ``output.as`` or ``export.as`` reads it.
+    """
+    if request.authentication is None or not _reads_authorization(run.node.spec):
+        return None
+    if not workflow.patched(AUTHORIZATION_PATCH):
+        return None
+    return ex.references.authorization(
+        request.authentication, request.secret_sites, request.secret_scope
+    )
+
+
+def _reads_authorization(spec: Mapping[str, Any]) -> bool:
+    for section in ("output", "export"):
+        conf = spec.get(section)
+        if isinstance(conf, Mapping) and "as" in conf:
+            for expr in expressions.expressions_in(conf["as"], whole=True):
+                if "authorization" in expressions.scan(expr).variables:
+                    return True
+    return False
+
+
 def secret_names(ex: Executor) -> list[str] | None:
     """``use.secrets`` as a list, or None when the document does not declare it."""
     declared = ex.definition.use.get("secrets")
@@ -103,7 +132,7 @@ async def execute(
     try:
         return await workflow.execute_activity(
             name,
-            argument,
+            ex.references.attach(argument),
             result_type=result_type,
             start_to_close_timeout=start_to_close,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,

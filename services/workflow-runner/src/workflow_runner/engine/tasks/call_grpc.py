@@ -9,6 +9,7 @@ from workflow_runner.engine.activities.resources import endpoint_uri
 from workflow_runner.engine.contract import GRPC_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import (
+    authorization,
     execute,
     secret_evaluated,
     secret_names,
@@ -57,4 +58,4 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     result: GrpcResponse = await execute(
         ex, GRPC_CALL_ACTIVITY, request, GrpcResponse, title="gRPC call failed"
     )
-    return Outcome(result.response)
+    return Outcome(result.response, authorization=authorization(ex, run, request))

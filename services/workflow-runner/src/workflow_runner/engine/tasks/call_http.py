@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,38 +10,14 @@ from workflow_runner.engine.activities.http_call import HttpRequest, HttpRespons
 from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
 from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.http_values import expand_uri_template
 from workflow_runner.engine.tasks._activity import (
+    authorization,
     execute,
     secret_evaluated,
     secret_names,
     secret_scope,
 )
-
-_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
-
-
-def expand_uri_template(uri: str, data: Any) -> str:
-    """Substitute ``{name}`` with top-level properties of ``data`` (RFC 6570 simple strings).
-
-    Raises:
-        WorkflowError: A referenced value is an object or array (expression error, 400).
-    """
-
-    def replace(match: re.Match[str]) -> str:
-        value = data.get(match.group(1)) if isinstance(data, dict) else None
-        if value is None:
-            return ""
-        if isinstance(value, dict | list):
-            raise make_error(
-                "expression",
-                f"URI template variable {match.group(1)!r} must be a scalar",
-                title="Invalid URI template value",
-            )
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        return str(value)
-
-    return _TEMPLATE_VARIABLE.sub(replace, uri)
 
 
 def authentication_policy(ex: Executor, auth: Any) -> Any:
@@ -79,9 +54,9 @@ def build_request(
         uri = expand_uri_template(str(raw_uri), data)
 
     def mapping(template: Any, name: str) -> dict[str, Any]:
+        # Values stay JSON here (secret sites None); the activity writes them as text.
         evaluated = field(template or {}, name)
-        blanked = {str(site.path[1]) for site in sites if site.path[0] == name}
-        return {str(k): None if k in blanked else str(v) for k, v in evaluated.items()}
+        return {str(k): v for k, v in evaluated.items()} if isinstance(evaluated, Mapping) else {}
 
     authentication = None
     if isinstance(endpoint, Mapping) and endpoint.get("authentication") is not None:
@@ -148,4 +123,5 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         ex, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
     )
     check_status(request, response)
-    return Outcome(response_output(request, response, str(args.get("output", "content"))))
+    output = response_output(request, response, str(args.get("output", "content")))
+    return Outcome(output, authorization=authorization(ex, run, request))

@@ -11,6 +11,7 @@ from workflow_runner.engine.contract import OPENAPI_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (
+    authorization,
     execute,
     secret_evaluated,
     secret_names,
@@ -57,4 +58,5 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         follow_redirects=request.follow_redirects,
     )
     check_status(sent, result.response)
-    return Outcome(response_output(sent, result.response, str(args.get("output", "content"))))
+    output = response_output(sent, result.response, str(args.get("output", "content")))
+    return Outcome(output, authorization=authorization(ex, run, request))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -13,6 +13,14 @@ from workflow_runner.engine.errors import WorkflowError, short_type
 from workflow_runner.engine.executor import END, Executor, Outcome, TaskRun
 
 _STANDARD_HOST = "serverlessworkflow.io"
+
+ERROR_SCOPE_PATCH = "catch-when-on-error"
+"""``workflow.patched`` id: ``when``/``exceptWhen`` of ``catch`` and ``retry`` evaluate on the
+caught error (executions started before evaluate them on the task input)."""
+
+ATTEMPT_DURATION_PATCH = "retry-attempt-duration"
+"""``workflow.patched`` id: ``retry.limit.attempt.duration`` stops the retries (executions
+started before ignore it)."""
 
 
 def type_matches(expected: str, actual: str) -> bool:
@@ -60,7 +68,7 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
             if not _caught(ex, catch, error, data, variables):
                 raise
             attempt += 1
-            delay = _retry_delay(ex, policy, attempt, first_start, data, variables)
+            delay = _retry_delay(ex, policy, attempt, first_start, error, data, variables)
             if delay is not None:
                 await ex.progress.flush()
                 if delay > timedelta(0):
@@ -84,10 +92,29 @@ def _caught(
     criteria = (catch.get("errors") or {}).get("with") or {}
     if not filter_matches(criteria, error):
         return False
-    if "when" in catch and not expressions.truthy(ex.field(catch["when"], data, variables)):
+    return _filters_pass(ex, catch, error, data, variables)
+
+
+def _filters_pass(
+    ex: Executor,
+    spec: Mapping[str, Any],
+    error: Mapping[str, Any],
+    data: Any,
+    variables: Mapping[str, Any],
+) -> bool:
+    """``when`` holds and ``exceptWhen`` does not, evaluated with the caught error as ``.``.
+
+    As serverlessworkflow/sdk-java's ``TryExecutor`` does (the spec is silent; see
+    docs/spec-ambiguities.md); the ``catch.as`` variable and ``$input`` stay available.
+    """
+    if "when" not in spec and "exceptWhen" not in spec:
+        return True
+    subject = error if workflow.patched(ERROR_SCOPE_PATCH) else data
+    if "when" in spec and not expressions.truthy(ex.field(spec["when"], subject, variables)):
         return False
     return not (
-        "exceptWhen" in catch and expressions.truthy(ex.field(catch["exceptWhen"], data, variables))
+        "exceptWhen" in spec
+        and expressions.truthy(ex.field(spec["exceptWhen"], subject, variables))
     )
 
 
@@ -95,23 +122,29 @@ def _retry_delay(
     ex: Executor,
     policy: Mapping[str, Any] | None,
     attempt: int,
-    first_start: Any,
+    first_start: datetime,
+    error: Mapping[str, Any],
     data: Any,
     variables: Mapping[str, Any],
 ) -> timedelta | None:
-    """Delay before retry ``attempt`` (1-based), or None when the policy does not allow it."""
+    """Delay before retry ``attempt`` (1-based), or None when the policy does not allow it.
+
+    ``limit.attempt.duration`` bounds the time from the first attempt's start to the error
+    that would be retried (workflow time); ``limit.duration`` the time to the next attempt.
+    """
     if not policy:
         return None
-    if "when" in policy and not expressions.truthy(ex.field(policy["when"], data, variables)):
-        return None
-    if "exceptWhen" in policy and expressions.truthy(
-        ex.field(policy["exceptWhen"], data, variables)
-    ):
+    if not _filters_pass(ex, policy, error, data, variables):
         return None
     limit = policy.get("limit") or {}
     count = (limit.get("attempt") or {}).get("count")
     if count is not None and attempt > int(count):
         return None
+    attempts_for = (limit.get("attempt") or {}).get("duration")
+    if attempts_for is not None:
+        window = ex.duration(attempts_for, data, variables)
+        if workflow.now() - first_start > window and workflow.patched(ATTEMPT_DURATION_PATCH):
+            return None
     base: timedelta = (
         ex.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
     )
