@@ -31,6 +31,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.json_values import from_fields
 from stigmer_protos.limits import CHANNEL_OPTIONS
 from workflow_runner.client import ClientConfig
 from workflow_runner.converter import dsl_to_workflow_spec
@@ -96,7 +97,7 @@ async def run(
     for task in status.tasks:
         print(f"  task {task.task_id} {task.status.name}")
     if status.phase == wex.ExecutionPhase.EXECUTION_COMPLETED:
-        output = status.output.to_dict() if status.output else {}
+        output = from_fields(status.output, status.output_value)
         print(json.dumps({"phase": status.phase.name, "output": output}, indent=2))
         return 0
     print(json.dumps({"phase": status.phase.name, "error": status.error}, indent=2))

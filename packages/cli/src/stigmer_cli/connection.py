@@ -13,7 +13,8 @@ import argparse
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from stigmer_protos.client_auth import ApiKeyError, read_api_key
 
 from stigmer_cli.config_file import CliConfig, Context, config_path, load_config
 from stigmer_cli.errors import UsageError
@@ -185,31 +186,10 @@ def _selected_context(flags: Flags, env: _Env, config: CliConfig) -> Context | N
 
 
 def _key(inline_name: str, inline: str | None, file_name: str, file: str | None) -> str | None:
-    if inline is not None and file is not None:
-        raise UsageError(f"set {inline_name} or {file_name}, not both")
-    if inline is not None:
-        key = inline.strip()
-        if not key:
-            raise UsageError(f"{inline_name} is empty")
-        return _header_safe(inline_name, key)
-    if file is None:
-        return None
     try:
-        key = Path(file).expanduser().read_text().strip()
-    except OSError as err:
-        raise UsageError(f"{file_name}: cannot read {file}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{file_name}: {file} is not text") from None
-    if not key:
-        raise UsageError(f"{file_name}: {file} is empty")
-    return _header_safe(file_name, key)
-
-
-def _header_safe(name: str, key: str) -> str:
-    # gRPC would refuse the header with a message quoting it; the key is never shown.
-    if not all("!" <= c <= "~" for c in key):
-        raise UsageError(f"{name}: the key has spaces or characters a header cannot carry")
-    return key
+        return read_api_key(inline_name, inline, file_name, file)
+    except ApiKeyError as err:
+        raise UsageError(str(err)) from None
 
 
 def _tls_of(explicit: bool | None, ca: str | None, cert: str | None) -> bool | None:

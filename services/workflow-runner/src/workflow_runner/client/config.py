@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import grpc
-from stigmer_protos.client_auth import tls_credentials
+from stigmer_protos.client_auth import read_api_key, tls_credentials
 
 DEFAULT_ENDPOINT = "localhost:7234"
 
@@ -116,20 +116,9 @@ class ClientConfig:
 
 
 def _api_key(env: Mapping[str, str]) -> str | None:
-    inline = env.get("STIGMER_API_KEY", "").strip()
-    path = env.get("STIGMER_API_KEY_FILE", "").strip()
-    if inline and path:
-        # As the CLI: two sources of one key is a mistake, not a precedence question.
-        raise ValueError("set STIGMER_API_KEY or STIGMER_API_KEY_FILE, not both")
-    if not path:
-        return inline or None
-    try:
-        key = Path(path).read_text().strip()
-    except OSError as err:
-        raise ValueError(f"STIGMER_API_KEY_FILE: {err}") from None
-    if not key:
-        raise ValueError(f"STIGMER_API_KEY_FILE: {path!r} is empty")
-    return key
+    inline = env.get("STIGMER_API_KEY", "").strip() or None
+    path = env.get("STIGMER_API_KEY_FILE", "").strip() or None
+    return read_api_key("STIGMER_API_KEY", inline, "STIGMER_API_KEY_FILE", path)
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
