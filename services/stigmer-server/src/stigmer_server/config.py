@@ -92,6 +92,14 @@ class Config:
             ``STIGMER_API_KEYS_RELOAD_SECONDS``, default 5; a bad new file keeps the keys in
             force and logs an error). Neither set: no authentication. What each scope may
             call: ``access/rpc_scopes.py`` and ``docs/adr/0026-scoped-api-keys.md``.
+        reconcile_interval_seconds: Seconds between reconciler passes
+            (``STIGMER_RECONCILE_INTERVAL_SECONDS``, default 60; 0 turns it off): stranded
+            PENDING executions are started, those whose Temporal workflow is gone are FAILED
+            (``workflowexecution/reconciler.py``, ADR 0032).
+        reconcile_min_age_seconds: Executions younger than this are left to their ``create``
+            (``STIGMER_RECONCILE_MIN_AGE_SECONDS``, default 30).
+        request_id_ttl_seconds: How long a create's ``x-request-id`` keeps naming its execution
+            (``STIGMER_REQUEST_ID_TTL_SECONDS``, default 86400).
         temporal: Temporal connection, queues and timeouts (see
             ``workflowexecution/temporal/README.md``).
         tls: TLS of the gRPC port (``GRPC_TLS_CERT_FILE``, ``GRPC_TLS_KEY_FILE``, and
@@ -114,6 +122,9 @@ class Config:
     max_subscriptions: int = 384
     log_level: str = "INFO"
     temporal_disabled: bool = False
+    reconcile_interval_seconds: float = 60.0
+    reconcile_min_age_seconds: float = 30.0
+    request_id_ttl_seconds: int = 86_400
     api_keys: ApiKeySettings = field(default_factory=ApiKeySettings, repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
     tls: TlsConfig | None = None
@@ -129,6 +140,13 @@ class Config:
                 f"GRPC_MAX_MESSAGE_BYTES must be positive and at most {MAX_MESSAGE_BYTES} "
                 "(the message limit of Temporal and of Stigmer's clients, docs/limits.md)"
             )
+        if self.reconcile_interval_seconds < 0 or self.reconcile_min_age_seconds < 0:
+            raise ConfigError(
+                "STIGMER_RECONCILE_INTERVAL_SECONDS and STIGMER_RECONCILE_MIN_AGE_SECONDS"
+                " must not be negative"
+            )
+        if self.request_id_ttl_seconds <= 0:
+            raise ConfigError("STIGMER_REQUEST_ID_TTL_SECONDS must be positive")
         if not 0 < self.max_subscriptions < self.redis_max_connections:
             raise ConfigError(
                 "STIGMER_MAX_SUBSCRIPTIONS must be positive and below STIGMER_REDIS_MAX_CONNECTIONS "
@@ -167,6 +185,15 @@ class Config:
             max_subscriptions=_int(src, "STIGMER_MAX_SUBSCRIPTIONS", d.max_subscriptions),
             log_level=src.get("LOG_LEVEL", d.log_level).upper(),
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
+            reconcile_interval_seconds=_float(
+                src, "STIGMER_RECONCILE_INTERVAL_SECONDS", d.reconcile_interval_seconds
+            ),
+            reconcile_min_age_seconds=_float(
+                src, "STIGMER_RECONCILE_MIN_AGE_SECONDS", d.reconcile_min_age_seconds
+            ),
+            request_id_ttl_seconds=_int(
+                src, "STIGMER_REQUEST_ID_TTL_SECONDS", d.request_id_ttl_seconds
+            ),
             api_keys=_api_keys(src),
             temporal=_temporal(src),
             tls=_tls(src),

@@ -12,6 +12,7 @@ from stigmer_telemetry import TelemetryConfigError, configure_telemetry, install
 from stigmer_server.config import Config, ConfigError
 from stigmer_server.logging import configure_logging
 from stigmer_server.server import build_server
+from stigmer_server.workflowexecution.reconciler import ReconcilerSettings
 from stigmer_server.workflowexecution.temporal.orchestrator import Orchestrator
 
 _log = logging.getLogger(__name__)
@@ -27,7 +28,16 @@ async def run(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    orchestrator = None if config.temporal_disabled else Orchestrator(config.temporal)
+    orchestrator = (
+        None
+        if config.temporal_disabled
+        else Orchestrator(
+            config.temporal,
+            reconciler=ReconcilerSettings(
+                config.reconcile_interval_seconds, config.reconcile_min_age_seconds
+            ),
+        )
+    )
     running = await build_server(
         config, before_serving=orchestrator.attach if orchestrator is not None else None
     )

@@ -28,6 +28,7 @@ from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.interceptor import RpcInterceptor
 from stigmer_server.secrets.keyring import Keyring
 from stigmer_server.store.base import ResourceStore
+from stigmer_server.store.claims import Claims, RedisClaims
 from stigmer_server.store.connection import connect
 from stigmer_server.store.redis_store import RedisStore
 from stigmer_server.workflow.command import WorkflowCommandController
@@ -77,6 +78,8 @@ def build_services(
     max_subscriptions: int = 384,
     clock: Clock = utc_now,
     keyring: Keyring | None = None,
+    claims: Claims | None = None,
+    request_id_ttl_s: int = 86_400,
 ) -> Services:
     """Wire the services on ``store``.
 
@@ -86,10 +89,21 @@ def build_services(
         subscribe_block_ms: Blocking read time of subscriptions.
         clock: Source of "now".
         keyring: Encrypts secret values at rest; ``None`` refuses secret values.
+        claims: Reserves client request ids of ``create``; ``None`` refuses request ids.
+        request_id_ttl_s: How long a request id keeps naming its execution.
     """
     instances = InstanceService(store, clock)
     workflows = WorkflowService(store, instances, clock, keyring)
-    executions = ExecutionService(store, workflows, instances, launcher, clock, keyring)
+    executions = ExecutionService(
+        store,
+        workflows,
+        instances,
+        launcher,
+        clock,
+        keyring,
+        claims=claims,
+        request_id_ttl_s=request_id_ttl_s,
+    )
     return Services(
         workflows,
         instances,
@@ -184,6 +198,8 @@ async def build_server(
         max_subscriptions=config.max_subscriptions,
         clock=clock,
         keyring=config.secrets_keyring,
+        claims=RedisClaims(client, config.redis_key_prefix),
+        request_id_ttl_s=config.request_id_ttl_seconds,
     )
     if config.secrets_keyring is None:
         _log.warning(

@@ -37,3 +37,14 @@ def new_id(prefix: str) -> str:
         prefix: The kind's id prefix (``wfl``, ``win``, ``wex``).
     """
     return f"{prefix}-{ulid()}"
+
+
+def created_ms(resource_id: str) -> int | None:
+    """Milliseconds since the epoch at which ``resource_id`` was made; ``None`` if not a ULID id."""
+    _, _, text = resource_id.rpartition("-")
+    if len(text) != 26 or any(c not in _CROCKFORD for c in text):
+        return None
+    value = 0
+    for c in text[:10]:
+        value = value * 32 + _CROCKFORD.index(c)
+    return value

@@ -9,7 +9,13 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_telemetry import execution_metrics, phase_label
 
+from stigmer_server.access.interceptor import presented_key
 from stigmer_server.secrets.redaction import redact_execution
+from stigmer_server.workflowexecution.request_ids import (
+    REQUEST_ID_METADATA,
+    CreateRequestId,
+    caller_digest,
+)
 from stigmer_server.workflowexecution.service import ExecutionService
 
 
@@ -23,8 +29,13 @@ class WorkflowExecutionCommandController(
         self._s = service
 
     async def create(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
-        """Create (PENDING) and start an execution."""
-        return redact_execution(await self._s.create(request))
+        """Create (PENDING) and start an execution; ``x-request-id`` makes a retry safe."""
+        metadata = tuple(context.invocation_metadata() or ())
+        request_id = CreateRequestId(
+            value=next((str(v) for k, v in metadata if k == REQUEST_ID_METADATA), ""),
+            caller=caller_digest(presented_key(metadata)),
+        )
+        return redact_execution(await self._s.create(request, request_id))
 
     async def update(self, request: wex.WorkflowExecution, context: Any) -> wex.WorkflowExecution:
         """Update spec/metadata."""

@@ -16,6 +16,7 @@ from stigmer_server.domain.ids import new_id
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.domain.validation import check_enum, check_envelope, require
 from stigmer_server.errors import (
+    AlreadyExistsError,
     DomainError,
     FailedPreconditionError,
     InternalError,
@@ -29,6 +30,7 @@ from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
+from stigmer_server.store.claims import Claims
 from stigmer_server.store.pagination import list_page, page_size_of
 from stigmer_server.store.repository import Repository
 from stigmer_server.workflow.service import WorkflowService
@@ -38,6 +40,12 @@ from stigmer_server.workflowexecution.launcher import (
     LauncherUnavailableError,
 )
 from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
+from stigmer_server.workflowexecution.request_ids import (
+    REQUEST_ID_METADATA,
+    CreateRequestId,
+    check_request_id,
+    fingerprint,
+)
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -83,6 +91,8 @@ class ExecutionService:
         launcher: ExecutionLauncher | None = None,
         clock: Clock = utc_now,
         keyring: Keyring | None = None,
+        claims: Claims | None = None,
+        request_id_ttl_s: int = 86_400,
     ) -> None:
         """Create the service.
 
@@ -93,6 +103,8 @@ class ExecutionService:
             launcher: Starts/cancels executions; ``None`` in API-only mode.
             clock: Source of "now".
             keyring: Encrypts secret ``runtime_env`` values at rest; ``None`` refuses them.
+            claims: Where client request ids are reserved; ``None`` refuses request ids.
+            request_id_ttl_s: How long a request id keeps naming its execution.
         """
         # Event-stream entries carry no secret material at all, not even sealed values.
         self.repo = Repository(
@@ -108,12 +120,22 @@ class ExecutionService:
         self._instances = instances
         self.launcher = launcher
         self._clock = clock
+        self.claims = claims
+        self.request_id_ttl_s = request_id_ttl_s
 
-    async def create(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
+    async def create(
+        self, execution: wex.WorkflowExecution, request_id: CreateRequestId | None = None
+    ) -> wex.WorkflowExecution:
         """Validate, resolve the instance, persist PENDING, then start it through the launcher.
 
+        With a client request id, the first create under (caller, org, id) reserves the
+        execution id for :attr:`request_id_ttl_s`; a retry returns that execution (starting it
+        if the first attempt died before it could), and the id sent with another request body
+        is refused.
+
         Raises:
-            InvalidArgumentError, NotFoundError, AlreadyExistsError: Bad request.
+            InvalidArgumentError, NotFoundError, AlreadyExistsError: Bad request;
+                AlreadyExistsError also for a request id reused with another request body.
             UnavailableError: The orchestrator is unreachable (execution marked FAILED).
             InternalError: The start failed otherwise (execution marked FAILED).
         """
@@ -133,6 +155,10 @@ class ExecutionService:
             workflow = await self._workflows.repo.require(spec.workflow_id)
             spec.workflow_instance_id = await self._workflows.ensure_default_instance(workflow)
         md.id = new_id(WORKFLOW_EXECUTION.id_prefix)
+        if request_id is not None and request_id.value:
+            md.id, earlier = await self._claim(execution, md.org, request_id, md.id)
+            if earlier is not None:
+                return await self.launch(earlier)
         self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
@@ -142,19 +168,74 @@ class ExecutionService:
                 self.launcher.check_ready()
             except LauncherUnavailableError as exc:
                 raise UnavailableError(f"{START_FAILED}: {exc}") from exc
-        await self.repo.create(new)
-        if self.launcher is None:
-            return new
         try:
-            temporal_id = await self.launcher.start(new)
+            await self.repo.create(new)
+        except AlreadyExistsError:
+            # A concurrent retry of the same request stored it first: answer with that one.
+            raced = None if request_id is None else await self.repo.get(md.id)
+            if raced is None:
+                raise
+            return await self.launch(raced)
+        return await self.launch(new)
+
+    async def _claim(
+        self, request: wex.WorkflowExecution, org: str, request_id: CreateRequestId, fresh_id: str
+    ) -> tuple[str, wex.WorkflowExecution | None]:
+        """Reserve ``fresh_id`` for the request id, or find what an earlier attempt reserved.
+
+        Returns:
+            The execution id to create under, and the stored execution when an earlier
+            attempt already stored it.
+        """
+        if self.claims is None:
+            raise FailedPreconditionError(f"{REQUEST_ID_METADATA} needs the Redis store's claims")
+        check_request_id(request_id.value)
+        digest = fingerprint(request)
+        earlier = await self.claims.claim(
+            WORKFLOW_EXECUTION,
+            ("create", request_id.caller, org, request_id.value),
+            f"{fresh_id} {digest}",
+            self.request_id_ttl_s,
+        )
+        if earlier is None:
+            return fresh_id, None
+        earlier_id, _, earlier_digest = earlier.partition(" ")
+        if earlier_digest != digest:
+            raise AlreadyExistsError(
+                f"{REQUEST_ID_METADATA} {request_id.value!r} was already used for another"
+                " create request; send a new request id for a new execution"
+            )
+        # The earlier attempt may have died before storing: finish its work under its id.
+        return earlier_id, await self.repo.get(earlier_id)
+
+    async def launch(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
+        """Start a stored PENDING execution that has no workflow recorded yet; else return it.
+
+        Starting is idempotent per execution id, so a retried create and the reconciler may
+        both call this for one execution.
+
+        Raises:
+            UnavailableError: The orchestrator is unreachable (execution marked FAILED).
+            InternalError: The start failed otherwise (execution marked FAILED).
+        """
+        status = execution.status or wex.WorkflowExecutionStatus()
+        if (
+            self.launcher is None
+            or status.phase != wex.ExecutionPhase.EXECUTION_PENDING
+            or status.temporal_workflow_id
+        ):
+            return execution
+        execution_id = execution.metadata.id if execution.metadata else ""
+        try:
+            temporal_id = await self.launcher.start(execution)
         except LauncherUnavailableError as exc:
-            await self._mark_start_failed(md.id, exc)
+            await self._mark_start_failed(execution_id, exc)
             raise UnavailableError(f"{START_FAILED}: {exc}") from exc
         except Exception as exc:
-            await self._mark_start_failed(md.id, exc)
+            await self._mark_start_failed(execution_id, exc)
             raise InternalError(f"{START_FAILED}: {exc}") from exc
         return await self.update_status(
-            md.id, wex.WorkflowExecutionStatus(temporal_workflow_id=temporal_id)
+            execution_id, wex.WorkflowExecutionStatus(temporal_workflow_id=temporal_id)
         )
 
     async def _mark_start_failed(self, execution_id: str, exc: BaseException) -> None:

@@ -44,6 +44,12 @@ class TemporalWorkflowCreator:
         """Raise LauncherUnavailableError while Temporal has not been reached."""
         self._client()
 
+    def _raise_if_unreachable(self, err: RPCError) -> None:
+        if err.status in _UNREACHABLE:
+            raise LauncherUnavailableError(
+                f"Temporal at {self._connection.address}: {err.message}"
+            ) from err
+
     def _client(self) -> Client:
         client = self._connection.client
         if client is None:
@@ -85,12 +91,26 @@ class TemporalWorkflowCreator:
         except WorkflowAlreadyStartedError:
             pass  # it ran before: never run an execution twice
         except RPCError as err:
-            if err.status in _UNREACHABLE:
-                raise LauncherUnavailableError(
-                    f"Temporal at {self._connection.address}: {err.message}"
-                ) from err
+            self._raise_if_unreachable(err)
             raise
         return wid
+
+    async def run_state(self, execution_id: str) -> str | None:
+        """The status name of the execution's orchestration workflow (e.g. ``RUNNING``,
+        ``TERMINATED``), or ``None`` when Temporal has no such workflow.
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+        """
+        handle = self._client().get_workflow_handle(workflow_id(execution_id))
+        try:
+            description = await handle.describe()
+        except RPCError as err:
+            self._raise_if_unreachable(err)
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        return description.status.name if description.status is not None else "UNSPECIFIED"
 
     async def cancel(self, execution_id: str, reason: str) -> None:
         """Request cancellation; the workflow records CANCELLED once the runner has stopped.
@@ -107,10 +127,7 @@ class TemporalWorkflowCreator:
             description = await handle.describe()
             running = description.status == WorkflowExecutionStatus.RUNNING
         except RPCError as err:
-            if err.status in _UNREACHABLE:
-                raise LauncherUnavailableError(
-                    f"Temporal at {self._connection.address}: {err.message}"
-                ) from err
+            self._raise_if_unreachable(err)
             if err.status != RPCStatusCode.NOT_FOUND:
                 raise
             running = False
@@ -119,10 +136,7 @@ class TemporalWorkflowCreator:
                 await handle.cancel()
                 return
             except RPCError as err:
-                if err.status in _UNREACHABLE:
-                    raise LauncherUnavailableError(
-                        f"Temporal at {self._connection.address}: {err.message}"
-                    ) from err
+                self._raise_if_unreachable(err)
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
                 # It completed between describe and cancel: fall through to the direct write,
@@ -151,10 +165,7 @@ class TemporalWorkflowCreator:
         try:
             await handle.signal(EVENT_SIGNAL, event)
         except RPCError as err:
-            if err.status in _UNREACHABLE:
-                raise LauncherUnavailableError(
-                    f"Temporal at {self._connection.address}: {err.message}"
-                ) from err
+            self._raise_if_unreachable(err)
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise LauncherNotRunningError(
                     "the execution is not running yet (or any longer); retry once it is IN_PROGRESS"

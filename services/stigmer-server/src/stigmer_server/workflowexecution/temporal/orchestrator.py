@@ -14,6 +14,7 @@ from stigmer_telemetry.metrics import duration_seconds, is_terminal
 from temporalio.worker import Worker
 
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
+from stigmer_server.workflowexecution.reconciler import Reconciler, ReconcilerSettings
 from stigmer_server.workflowexecution.temporal.activities import StatusWriter
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
@@ -35,10 +36,22 @@ class Orchestrator:
     """
 
     def __init__(
-        self, config: TemporalConfig, startup_wait: timedelta = timedelta(seconds=10)
+        self,
+        config: TemporalConfig,
+        startup_wait: timedelta = timedelta(seconds=10),
+        reconciler: ReconcilerSettings | None = None,
     ) -> None:
-        """Prepare (nothing connects until :meth:`attach`)."""
+        """Prepare (nothing connects until :meth:`attach`).
+
+        Args:
+            config: Temporal settings.
+            startup_wait: How long :meth:`attach` waits for Temporal before serving anyway.
+            reconciler: When and what the reconciler examines; ``None`` or a zero interval:
+                no reconciler.
+        """
         self._config = config
+        self._reconciler = reconciler
+        self._reconcile: asyncio.Task[None] | None = None
         self._startup_wait = startup_wait
         self._connection = TemporalConnection(config)
         self._connect: asyncio.Task[object] | None = None
@@ -50,9 +63,13 @@ class Orchestrator:
         """Install the launcher on ``services`` and start connecting (and the worker)."""
         metrics = execution_metrics()
         self._writer = MeteredStatusWriter(services.executions, metrics)
-        services.executions.launcher = MeteredLauncher(
-            TemporalWorkflowCreator(self._config, self._connection, self._writer), metrics
-        )
+        creator = TemporalWorkflowCreator(self._config, self._connection, self._writer)
+        services.executions.launcher = MeteredLauncher(creator, metrics)
+        if self._reconciler is not None and self._reconciler.interval_s > 0:
+            reconciler = Reconciler(
+                services.executions, creator, self._reconciler, services.executions.claims
+            )
+            self._reconcile = asyncio.create_task(self._reconcile_when_connected(reconciler))
         self._connect = asyncio.create_task(self._connection.connect_with_backoff())
         try:
             await asyncio.wait_for(
@@ -75,8 +92,16 @@ class Orchestrator:
         _log.info("worker polling %s", self._config.stigmer_task_queue)
         await self._worker.run()
 
+    async def _reconcile_when_connected(self, reconciler: Reconciler) -> None:
+        await self._connection.wait_connected()
+        await reconciler.run_forever()
+
     async def close(self) -> None:
-        """Stop the worker (finishing in-flight tasks) and the reconnect loop."""
+        """Stop the reconciler, the worker (finishing in-flight tasks) and the reconnect loop."""
+        if self._reconcile is not None:
+            self._reconcile.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconcile
         if self._worker is not None:
             await self._worker.shutdown()
         for task in (self._run, self._connect):
