@@ -10,9 +10,9 @@ from typing import Any
 
 import grpc
 import pytest_asyncio
-import redis.asyncio as aioredis
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
+from stigmer_server.store.connection import connect
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
@@ -35,7 +35,7 @@ class Api:
 
 async def dump_keys(redis_url: str, prefix: str) -> dict[str, Any]:
     """Read every key of ``prefix`` with its content."""
-    client = aioredis.from_url(redis_url, protocol=3)
+    client = connect(redis_url, max_connections=4)
     out: dict[str, Any] = {}
     try:
         async for key in client.scan_iter(match=f"{{{prefix}:*"):

@@ -12,7 +12,26 @@ from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from stigmer_testing.redis_topologies import (
+    RedisClusterGroup,
+    SentinelGroup,
+    start_cluster,
+    start_sentinel_group,
+)
 from stigmer_testing.temporal_servers import shutdown, start_dev_server, start_time_skipping
+
+TOPOLOGIES = ("single", "cluster", "sentinel")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--redis-topology``: what ``redis_url`` points the tests at."""
+    parser.addoption(
+        "--redis-topology",
+        choices=TOPOLOGIES,
+        default="single",
+        help="run the redis_url tests against one server (default), a 3-master Redis Cluster"
+        " or a Sentinel group",
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -38,9 +57,37 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture(scope="session")
-def redis_url(redis_server: RedisServer) -> str:
-    """The URL of the session's Redis server."""
-    return redis_server.url
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """The URL of the session's Redis: one server, or the topology ``--redis-topology`` names."""
+    topology = request.config.getoption("--redis-topology")
+    if topology == "cluster":
+        return str(request.getfixturevalue("redis_cluster").url)
+    if topology == "sentinel":
+        return str(request.getfixturevalue("redis_sentinel").url)
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterGroup]:
+    """A real 3-master Redis Cluster on loopback ports (``redis+cluster://`` URL)."""
+    try:
+        group = start_cluster(tmp_path_factory.mktemp("redis-cluster"))
+    except BinaryNotFoundError as exc:
+        pytest.exit(str(exc), returncode=4)
+    yield group
+    group.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelGroup]:
+    """A real Sentinel group: a master, a replica and three sentinels (quorum 2)."""
+    try:
+        group = start_sentinel_group(tmp_path_factory.mktemp("redis-sentinel"))
+    except BinaryNotFoundError as exc:
+        pytest.exit(str(exc), returncode=4)
+    yield group
+    group.stop()
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -72,7 +72,8 @@ class Config:
             at most ``MAX_MESSAGE_BYTES`` (``docs/limits.md``), what Temporal and the clients carry.
         shutdown_grace_seconds: How long SIGTERM waits for in-flight calls
             (``STIGMER_SHUTDOWN_GRACE_SECONDS``).
-        redis_url: ``redis://``, ``rediss://`` (TLS) or ``redis+sentinel://`` URL (``REDIS_URL``).
+        redis_url: ``redis://``, ``rediss://`` (TLS), ``redis+sentinel://`` or ``redis+cluster://``
+            URL (``REDIS_URL``; ``store/connection.py``).
         redis_key_prefix: Prefix of every key (``STIGMER_REDIS_KEY_PREFIX``); no ``{`` or ``}``.
         redis_max_connections: Pool size (``STIGMER_REDIS_MAX_CONNECTIONS``); every live
             ``subscribe`` holds one connection while it blocks.

@@ -7,7 +7,6 @@ from typing import Any
 
 import grpc
 import pytest
-import redis.asyncio as aioredis
 from conftest import dump_keys
 from ss_helpers import execution_msg, workflow_msg
 from stigmer_devstack.secrets_key import new_secrets_key
@@ -18,6 +17,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_server.secrets.keyring import Keyring, parse_keyring
 from stigmer_server.secrets.redaction import REDACTED
+from stigmer_server.store.connection import connect
 
 P = wex.ExecutionPhase
 
@@ -114,7 +114,7 @@ async def test_every_read_is_redacted_and_redis_holds_no_clear_value(make_api: A
     for secret in (wf_secret, ex_secret, "from-workflow", "from-execution"):
         assert secret not in stored
     assert "sealed:v1:k1:" in stored
-    client = aioredis.from_url(api.redis_url)
+    client = connect(api.redis_url, max_connections=4)
     try:
         keys = [k async for k in client.scan_iter(match=f"{{{api.prefix}:*:e:*")]
         assert keys
@@ -235,7 +235,7 @@ async def test_a_sealed_value_copied_into_another_execution_does_not_open(
     w = await api.stubs.wf.create(workflow_msg(name="Swap"))
     a = await api.stubs.wex.create(secret_execution(w.metadata.id, "value-of-a"))
     b = await api.stubs.wex.create(secret_execution(w.metadata.id, "value-of-b"))
-    client = aioredis.from_url(api.redis_url)
+    client = connect(api.redis_url, max_connections=4)
     try:
         key_a = f"{{{api.prefix}:wex}}:r:{a.metadata.id}"
         key_b = f"{{{api.prefix}:wex}}:r:{b.metadata.id}"

@@ -6,9 +6,9 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest_asyncio
-import redis.asyncio as aioredis
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.store.base import StoredRecord
+from stigmer_server.store.connection import connect
 from stigmer_server.store.pagination import Page, list_page
 from stigmer_server.store.redis_store import RedisStore
 
@@ -17,7 +17,7 @@ INDEX = "all"
 
 @pytest_asyncio.fixture
 async def store(redis_url: str) -> AsyncIterator[RedisStore]:
-    client = aioredis.Redis.from_url(redis_url, protocol=3)
+    client = connect(redis_url, max_connections=8)
     yield RedisStore(client, f"t{uuid.uuid4().hex}")
     await client.aclose()
 

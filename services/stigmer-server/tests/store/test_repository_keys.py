@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
-import redis.asyncio as aioredis
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_server.domain.kinds import WORKFLOW
 from stigmer_server.errors import InvalidArgumentError
+from stigmer_server.store.connection import connect
 from stigmer_server.store.redis_store import RedisStore
 from stigmer_server.store.repository import Repository
 
@@ -22,7 +22,7 @@ def _no_indexes(_: wf.Workflow) -> frozenset[str]:
 
 @pytest_asyncio.fixture
 async def repo(redis_url: str) -> AsyncIterator[Repository[wf.Workflow]]:
-    client = aioredis.Redis.from_url(redis_url, protocol=3)
+    client = connect(redis_url, max_connections=8)
     yield Repository(RedisStore(client, f"t{uuid.uuid4().hex}"), WORKFLOW, wf.Workflow, _no_indexes)
     await client.aclose()
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import grpc
 import pytest
-import redis.asyncio as aioredis
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from ss_helpers import execution_msg, stubs_for, workflow_msg
 from stigmer_devstack.ports import free_port
@@ -22,6 +21,7 @@ from stigmer_protos.limits import (
     MAX_STREAM_ENTRY_BYTES,
 )
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
+from stigmer_server.store.connection import connect
 from stigmer_server.store.keys import KindKeys
 from stigmer_server.workflowexecution.subscription import Subscriptions
 
@@ -243,7 +243,7 @@ async def test_large_states_reach_subscribers_through_small_stream_entries(api: 
     assert counts == sorted(counts)  # never an older state after a newer one
 
     key = KindKeys(api.prefix, WORKFLOW_EXECUTION).events(eid)
-    async with aioredis.Redis.from_url(api.redis_url) as client:
+    async with connect(api.redis_url, max_connections=4) as client:
         entries = await client.xrange(key)
         ttl = await client.ttl(key)
     sizes = [sum(len(v) for v in fields.values()) for _, fields in entries]

@@ -105,7 +105,9 @@ class RedisStore:
                             f"{kind.name} with slug '{record.slug}' already exists"
                             f" in org '{record.org}' (id: {_text(owner)})"
                         )
-                    if await pipe.exists(rkey):
+                    # HEXISTS, not EXISTS: on Cluster, redis-py splits the multi-key EXISTS
+                    # by slot and never awaits it inside a WATCH (the call is always truthy).
+                    if await pipe.hexists(rkey, "d"):
                         raise AlreadyExistsError(f"{kind.name} {record.id} already exists")
                     pipe.multi()
                     pipe.set(skey, record.id)
