@@ -41,3 +41,31 @@ def test_defaults_and_env() -> None:
 def test_rejects_bad_values(env: dict[str, str]) -> None:
     with pytest.raises(ConfigError):
         Config.from_env(env)
+
+
+def test_reconciler_and_request_id_settings() -> None:
+    d = Config.from_env({})
+    assert (d.reconcile_interval_seconds, d.reconcile_min_age_seconds) == (60.0, 30.0)
+    assert d.request_id_ttl_seconds == 86_400
+    c = Config.from_env(
+        {
+            "STIGMER_RECONCILE_INTERVAL_SECONDS": "0",
+            "STIGMER_RECONCILE_MIN_AGE_SECONDS": "5",
+            "STIGMER_REQUEST_ID_TTL_SECONDS": "60",
+        }
+    )
+    assert (c.reconcile_interval_seconds, c.reconcile_min_age_seconds) == (0.0, 5.0)
+    assert c.request_id_ttl_seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("STIGMER_RECONCILE_INTERVAL_SECONDS", "-1"),
+        ("STIGMER_RECONCILE_MIN_AGE_SECONDS", "-1"),
+        ("STIGMER_REQUEST_ID_TTL_SECONDS", "0"),
+    ],
+)
+def test_rejects_bad_reconciler_settings(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        Config.from_env({name: value})
