@@ -69,3 +69,11 @@ def test_reconciler_and_request_id_settings() -> None:
 def test_rejects_bad_reconciler_settings(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         Config.from_env({name: value})
+
+
+def test_rate_limit_settings() -> None:
+    assert not Config.from_env({}).rate_limit.enabled
+    c = Config.from_env({"STIGMER_RATE_LIMIT_PER_SECOND": "2.5", "STIGMER_RATE_LIMIT_BURST": "0"})
+    assert c.rate_limit.enabled and c.rate_limit.bucket_size == 5
+    with pytest.raises(ConfigError, match="STIGMER_RATE_LIMIT_PER_SECOND"):
+        Config.from_env({"STIGMER_RATE_LIMIT_PER_SECOND": "-1"})

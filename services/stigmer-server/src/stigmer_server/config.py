@@ -11,6 +11,7 @@ import grpc
 from stigmer_protos.limits import MAX_MESSAGE_BYTES
 
 from stigmer_server.access.api_keys import ApiKeyError, ApiKeySettings, load_settings
+from stigmer_server.rate_limit import RateLimit
 from stigmer_server.secrets.keyring import Keyring, KeyringError, load_keyring
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 
@@ -101,6 +102,10 @@ class Config:
             (``STIGMER_RECONCILE_MIN_AGE_SECONDS``, default 30).
         request_id_ttl_seconds: How long a create's ``x-request-id`` keeps naming its execution
             (``STIGMER_REQUEST_ID_TTL_SECONDS``, default 86400).
+        rate_limit: Calls per second and burst per API key (``STIGMER_RATE_LIMIT_PER_SECOND``,
+            default 0 = off; ``STIGMER_RATE_LIMIT_BURST``, default twice the rate), shared by
+            every replica through Redis; beyond it RESOURCE_EXHAUSTED with ``retry-after``
+            trailing metadata (``rate_limit.py``, ADR 0032). ``runner`` keys are not limited.
         temporal: Temporal connection, queues and timeouts (see
             ``workflowexecution/temporal/README.md``).
         tls: TLS of the gRPC port (``GRPC_TLS_CERT_FILE``, ``GRPC_TLS_KEY_FILE``, and
@@ -126,6 +131,7 @@ class Config:
     reconcile_interval_seconds: float = 60.0
     reconcile_min_age_seconds: float = 30.0
     request_id_ttl_seconds: int = 86_400
+    rate_limit: RateLimit = field(default_factory=RateLimit)
     api_keys: ApiKeySettings = field(default_factory=ApiKeySettings, repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
     tls: TlsConfig | None = None
@@ -145,6 +151,10 @@ class Config:
             raise ConfigError(
                 "STIGMER_RECONCILE_INTERVAL_SECONDS and STIGMER_RECONCILE_MIN_AGE_SECONDS"
                 " must not be negative"
+            )
+        if self.rate_limit.per_second < 0 or self.rate_limit.burst < 0:
+            raise ConfigError(
+                "STIGMER_RATE_LIMIT_PER_SECOND and STIGMER_RATE_LIMIT_BURST must not be negative"
             )
         if self.request_id_ttl_seconds <= 0:
             raise ConfigError("STIGMER_REQUEST_ID_TTL_SECONDS must be positive")
@@ -194,6 +204,10 @@ class Config:
             ),
             request_id_ttl_seconds=_int(
                 src, "STIGMER_REQUEST_ID_TTL_SECONDS", d.request_id_ttl_seconds
+            ),
+            rate_limit=RateLimit(
+                _float(src, "STIGMER_RATE_LIMIT_PER_SECOND", d.rate_limit.per_second),
+                _int(src, "STIGMER_RATE_LIMIT_BURST", d.rate_limit.burst),
             ),
             api_keys=_api_keys(src),
             temporal=_temporal(src),

@@ -26,6 +26,7 @@ from stigmer_server.access.runner_guard import RunnerGuard
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.interceptor import RpcInterceptor
+from stigmer_server.rate_limit import RateLimitInterceptor, TokenBuckets
 from stigmer_server.secrets.keyring import Keyring
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.claims import Claims, RedisClaims
@@ -210,12 +211,17 @@ async def build_server(
         ("grpc.max_send_message_length", config.grpc_max_message_bytes),
     ]
     interceptors: list[grpc.aio.ServerInterceptor] = [RpcInterceptor()]
-    if config.api_keys.enabled:
+    key_source = ApiKeySource(config.api_keys) if config.api_keys.enabled else None
+    if key_source is not None:
         # Inside RpcInterceptor: refusals are logged like any call, and a runner key's
         # resource check sees the decoded request.
-        interceptors.append(AccessInterceptor(ApiKeySource(config.api_keys), RunnerGuard(store)))
+        interceptors.append(AccessInterceptor(key_source, RunnerGuard(store)))
     else:
         _log.warning("no STIGMER_API_KEYS configured: the API accepts unauthenticated calls")
+    if config.rate_limit.enabled:
+        # After the access check: a call without a valid key costs no Redis round trip.
+        buckets = TokenBuckets(client, config.redis_key_prefix, config.rate_limit)
+        interceptors.append(RateLimitInterceptor(buckets, key_source))
     server = grpc.aio.server(interceptors=interceptors, options=options)
     wf_cmd.add_WorkflowCommandControllerServicer_to_server(
         WorkflowCommandController(services.workflows), server
