@@ -77,3 +77,12 @@ def test_rate_limit_settings() -> None:
     assert c.rate_limit.enabled and c.rate_limit.bucket_size == 5
     with pytest.raises(ConfigError, match="STIGMER_RATE_LIMIT_PER_SECOND"):
         Config.from_env({"STIGMER_RATE_LIMIT_PER_SECOND": "-1"})
+
+
+def test_subscriptions_per_key_setting() -> None:
+    assert Config.from_env({}).max_subscriptions_per_key == 0
+    assert (
+        Config.from_env({"STIGMER_MAX_SUBSCRIPTIONS_PER_KEY": "4"}).max_subscriptions_per_key == 4
+    )
+    with pytest.raises(ConfigError, match="STIGMER_MAX_SUBSCRIPTIONS_PER_KEY"):
+        Config.from_env({"STIGMER_MAX_SUBSCRIPTIONS_PER_KEY": "-1"})

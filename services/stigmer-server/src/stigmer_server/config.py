@@ -82,6 +82,9 @@ class Config:
             (``STIGMER_EVENT_STREAM_MAXLEN``).
         max_subscriptions: Live ``subscribe`` streams per replica (``STIGMER_MAX_SUBSCRIPTIONS``);
             more answer RESOURCE_EXHAUSTED, so writes always keep Redis connections.
+        max_subscriptions_per_key: Live ``subscribe`` streams one API key may hold per replica
+            (``STIGMER_MAX_SUBSCRIPTIONS_PER_KEY``, default 0 = only the replica's cap); more
+            answer RESOURCE_EXHAUSTED. Unauthenticated callers count as one key.
         subscribe_block_ms: How long one blocking stream read waits
             (``STIGMER_SUBSCRIBE_BLOCK_MS``); bounds how fast subscribers notice shutdown.
         log_level: Python logging level name (``LOG_LEVEL``).
@@ -126,6 +129,7 @@ class Config:
     event_stream_maxlen: int = 1000
     subscribe_block_ms: int = 2000
     max_subscriptions: int = 384
+    max_subscriptions_per_key: int = 0
     log_level: str = "INFO"
     temporal_disabled: bool = False
     reconcile_interval_seconds: float = 60.0
@@ -156,6 +160,8 @@ class Config:
             raise ConfigError(
                 "STIGMER_RATE_LIMIT_PER_SECOND and STIGMER_RATE_LIMIT_BURST must not be negative"
             )
+        if self.max_subscriptions_per_key < 0:
+            raise ConfigError("STIGMER_MAX_SUBSCRIPTIONS_PER_KEY must not be negative")
         if self.request_id_ttl_seconds <= 0:
             raise ConfigError("STIGMER_REQUEST_ID_TTL_SECONDS must be positive")
         if not 0 < self.max_subscriptions < self.redis_max_connections:
@@ -194,6 +200,9 @@ class Config:
             event_stream_maxlen=_int(src, "STIGMER_EVENT_STREAM_MAXLEN", d.event_stream_maxlen),
             subscribe_block_ms=_int(src, "STIGMER_SUBSCRIBE_BLOCK_MS", d.subscribe_block_ms),
             max_subscriptions=_int(src, "STIGMER_MAX_SUBSCRIPTIONS", d.max_subscriptions),
+            max_subscriptions_per_key=_int(
+                src, "STIGMER_MAX_SUBSCRIPTIONS_PER_KEY", d.max_subscriptions_per_key
+            ),
             log_level=src.get("LOG_LEVEL", d.log_level).upper(),
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
             reconcile_interval_seconds=_float(

@@ -77,6 +77,7 @@ def build_services(
     launcher: ExecutionLauncher | None,
     subscribe_block_ms: int = 2000,
     max_subscriptions: int = 384,
+    max_subscriptions_per_key: int = 0,
     clock: Clock = utc_now,
     keyring: Keyring | None = None,
     claims: Claims | None = None,
@@ -88,6 +89,8 @@ def build_services(
         store: Resource store.
         launcher: Execution launcher, or ``None`` for API-only mode.
         subscribe_block_ms: Blocking read time of subscriptions.
+        max_subscriptions: Live subscriptions per replica.
+        max_subscriptions_per_key: Live subscriptions per API key per replica (0: no cap).
         clock: Source of "now".
         keyring: Encrypts secret values at rest; ``None`` refuses secret values.
         claims: Reserves client request ids of ``create``; ``None`` refuses request ids.
@@ -109,7 +112,7 @@ def build_services(
         workflows,
         instances,
         executions,
-        Subscriptions(store, subscribe_block_ms, max_subscriptions),
+        Subscriptions(store, subscribe_block_ms, max_subscriptions, max_subscriptions_per_key),
     )
 
 
@@ -197,6 +200,7 @@ async def build_server(
         launcher=launcher,
         subscribe_block_ms=config.subscribe_block_ms,
         max_subscriptions=config.max_subscriptions,
+        max_subscriptions_per_key=config.max_subscriptions_per_key,
         clock=clock,
         keyring=config.secrets_keyring,
         claims=RedisClaims(client, config.redis_key_prefix),

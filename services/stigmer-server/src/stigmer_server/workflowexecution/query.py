@@ -9,7 +9,9 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc
 from stigmer_telemetry import execution_metrics
 
+from stigmer_server.access.interceptor import presented_key
 from stigmer_server.secrets.redaction import redact_execution
+from stigmer_server.workflowexecution.request_ids import caller_digest
 from stigmer_server.workflowexecution.service import ExecutionService
 from stigmer_server.workflowexecution.subscription import Subscriptions
 
@@ -50,7 +52,8 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
         metrics = execution_metrics()
         metrics.stream_opened()
         try:
-            async for execution in self._subs.follow(request.execution_id):
+            client = caller_digest(presented_key(context.invocation_metadata()))
+            async for execution in self._subs.follow(request.execution_id, client):
                 yield redact_execution(execution)
         finally:
             metrics.stream_closed()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -32,28 +33,40 @@ class Subscriptions:
     Memory per subscriber is one batch of at most ``_BATCH`` states.
     """
 
-    def __init__(self, store: ResourceStore, block_ms: int, max_live: int = 384) -> None:
+    def __init__(
+        self, store: ResourceStore, block_ms: int, max_live: int = 384, max_per_client: int = 0
+    ) -> None:
         """Create the hub.
 
         Args:
             store: Resource store.
             block_ms: How long one blocking read waits before re-checking for shutdown.
             max_live: Live subscriptions allowed at once (each holds a Redis connection).
+            max_per_client: Live subscriptions one client (credential) may hold on this
+                replica; 0: no cap below ``max_live``.
         """
         self._store = store
         self._block_ms = block_ms
         self._closing = asyncio.Event()
         self._max_live = max_live
         self._live = 0
+        self._max_per_client = max_per_client
+        self._by_client: Counter[str] = Counter()
 
     def close(self) -> None:
         """Make every live subscription end with UNAVAILABLE (clients resubscribe elsewhere)."""
         self._closing.set()
 
-    async def follow(self, execution_id: str) -> AsyncIterator[wex.WorkflowExecution]:
+    async def follow(
+        self, execution_id: str, client: str = ""
+    ) -> AsyncIterator[wex.WorkflowExecution]:
         """Yield the execution now, then each later state; stop after a terminal state.
 
         Ends at once when the execution is already terminal, and when it is deleted.
+
+        Args:
+            execution_id: The execution to follow.
+            client: Who subscribes (a credential digest), for the per-client cap.
 
         Raises:
             InvalidArgumentError: Empty id.
@@ -65,12 +78,21 @@ class Subscriptions:
             raise ResourceExhaustedError(
                 f"{self._live} subscriptions are open on this server (the limit); retry later"
             )
+        if self._max_per_client and self._by_client[client] >= self._max_per_client:
+            raise ResourceExhaustedError(
+                f"this API key holds {self._by_client[client]} subscriptions on this server"
+                " (the limit per key); close one or retry later"
+            )
         self._live += 1
+        self._by_client[client] += 1
         try:
             async for execution in self._follow(execution_id):
                 yield execution
         finally:
             self._live -= 1
+            self._by_client[client] -= 1
+            if not self._by_client[client]:
+                del self._by_client[client]
 
     async def _follow(self, execution_id: str) -> AsyncIterator[wex.WorkflowExecution]:
         data, position = await self._store.snapshot_with_position(WORKFLOW_EXECUTION, execution_id)
