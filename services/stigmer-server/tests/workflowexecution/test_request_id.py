@@ -8,6 +8,7 @@ import grpc
 import pytest
 from ss_helpers import bearer, execution_msg, keys, workflow_msg
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_server.workflowexecution.launcher import LauncherUnavailableError
 
 
 def rid(value: str, *extra: tuple[str, str]) -> tuple[tuple[str, str], ...]:
@@ -75,3 +76,51 @@ async def test_a_malformed_request_id_is_refused_and_stores_nothing(api: Any, ba
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "x-request-id" in (err.value.details() or "")
     assert await api.snapshot() == before
+
+
+class _Launcher:
+    """Starts nothing; ``ready`` says whether the orchestrator is reachable."""
+
+    def __init__(self, ready: bool) -> None:
+        self.ready = ready
+        self.started: list[str] = []
+
+    def check_ready(self) -> None:
+        if not self.ready:
+            raise LauncherUnavailableError("Temporal at localhost:1 is not reachable yet")
+
+    async def start(self, execution: wex.WorkflowExecution) -> str:
+        assert execution.metadata is not None
+        self.started.append(execution.metadata.id)
+        return f"stigmer/workflow-execution/invoke/{execution.metadata.id}"
+
+    async def cancel(self, execution_id: str, reason: str) -> None:
+        raise NotImplementedError
+
+    async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+
+async def test_a_retry_starts_a_stranded_execution_once_the_orchestrator_is_back(
+    make_api: Any,
+) -> None:
+    crashed = await make_api()  # stores PENDING and starts nothing, like a crash after the write
+    w = await crashed.stubs.wf.create(workflow_msg())
+    request = execution_msg(workflow_id=w.metadata.id)
+    stranded = await crashed.stubs.wex.create(request, metadata=rid("stranded"))
+
+    down = await make_api(_Launcher(ready=False), prefix=crashed.prefix)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await down.stubs.wex.create(request, metadata=rid("stranded"))
+    assert err.value.code() == grpc.StatusCode.UNAVAILABLE
+    still = await down.stubs.wexq.get(wex.WorkflowExecutionId(value=stranded.metadata.id))
+    assert still.status.phase == wex.ExecutionPhase.EXECUTION_PENDING  # not failed by the retry
+
+    launcher = _Launcher(ready=True)
+    up = await make_api(launcher, prefix=crashed.prefix)
+    retried = await up.stubs.wex.create(request, metadata=rid("stranded"))
+    assert retried.metadata.id == stranded.metadata.id
+    assert launcher.started == [stranded.metadata.id]
+    assert retried.status.temporal_workflow_id.endswith(stranded.metadata.id)
+    again = await up.stubs.wex.create(request, metadata=rid("stranded"))
+    assert again.metadata.id == stranded.metadata.id and launcher.started == [stranded.metadata.id]

@@ -158,16 +158,13 @@ class ExecutionService:
         if request_id is not None and request_id.value:
             md.id, earlier = await self._claim(execution, md.org, request_id, md.id)
             if earlier is not None:
+                self._check_ready()  # an unreachable orchestrator leaves the earlier one as is
                 return await self.launch(earlier)
         self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
         )
-        if self.launcher is not None:
-            try:
-                self.launcher.check_ready()
-            except LauncherUnavailableError as exc:
-                raise UnavailableError(f"{START_FAILED}: {exc}") from exc
+        self._check_ready()  # an unreachable orchestrator: nothing stored
         try:
             await self.repo.create(new)
         except AlreadyExistsError:
@@ -177,6 +174,13 @@ class ExecutionService:
                 raise
             return await self.launch(raced)
         return await self.launch(new)
+
+    def _check_ready(self) -> None:
+        if self.launcher is not None:
+            try:
+                self.launcher.check_ready()
+            except LauncherUnavailableError as exc:
+                raise UnavailableError(f"{START_FAILED}: {exc}") from exc
 
     async def _claim(
         self, request: wex.WorkflowExecution, org: str, request_id: CreateRequestId, fresh_id: str
