@@ -13,7 +13,7 @@ from stigmer_protos.temporal import data_converter, sandbox_runner
 from stigmer_protos.temporal_client import TemporalConnectionConfig, connect
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
-from temporalio.worker import Worker
+from temporalio.worker import Replayer, Worker
 
 THRESHOLD = 4096
 
@@ -149,3 +149,12 @@ async def test_history_holds_references_above_the_threshold(
         .size_bytes
         > size
     )
+
+    history = await handle.fetch_history()
+    without_storage = Replayer(workflows=[EchoBig], workflow_runner=sandbox_runner())
+    with pytest.raises(RuntimeError, match="TMPRL1105"):
+        await without_storage.replay_workflow(history)
+    replayer = Replayer(
+        workflows=[EchoBig], workflow_runner=sandbox_runner(), data_converter=client.data_converter
+    )
+    await replayer.replay_workflow(history)
