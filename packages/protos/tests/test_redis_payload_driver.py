@@ -36,7 +36,7 @@ def prefix() -> str:
 async def test_a_large_value_is_stored_compressed_and_read_back(
     redis_url: str, prefix: str
 ) -> None:
-    converter = data_converter(external_storage(_config(redis_url, prefix)))
+    converter = data_converter(await external_storage(_config(redis_url, prefix)))
     value = {"rows": [{"id": i, "name": "row"} for i in range(5000)]}
 
     [payload] = await converter.encode([value])
@@ -51,7 +51,7 @@ async def test_a_large_value_is_stored_compressed_and_read_back(
 
 
 async def test_a_small_value_stays_inline(redis_url: str, prefix: str) -> None:
-    converter = data_converter(external_storage(_config(redis_url, prefix)))
+    converter = data_converter(await external_storage(_config(redis_url, prefix)))
 
     [payload] = await converter.encode([{"small": True}])
 
@@ -60,7 +60,7 @@ async def test_a_small_value_stays_inline(redis_url: str, prefix: str) -> None:
 
 
 async def test_an_expired_payload_fails_with_its_digest(redis_url: str, prefix: str) -> None:
-    converter = data_converter(external_storage(_config(redis_url, prefix)))
+    converter = data_converter(await external_storage(_config(redis_url, prefix)))
     [payload] = await converter.encode(["x" * THRESHOLD * 2])
     redis = Redis.from_url(redis_url)
     await redis.delete(*await redis.keys(f"{prefix}:payload:*"))
@@ -70,7 +70,7 @@ async def test_an_expired_payload_fails_with_its_digest(redis_url: str, prefix: 
 
 
 async def test_a_changed_payload_fails_its_digest(redis_url: str, prefix: str) -> None:
-    converter = data_converter(external_storage(_config(redis_url, prefix)))
+    converter = data_converter(await external_storage(_config(redis_url, prefix)))
     [payload] = await converter.encode(["x" * THRESHOLD * 2])
     redis = Redis.from_url(redis_url)
     [key] = await redis.keys(f"{prefix}:payload:*")

@@ -102,7 +102,7 @@ async def connect(config: TemporalConnectionConfig) -> Client:
         namespace=config.namespace,
         tls=tls_settings(config),
         api_key=config.api_key,
-        data_converter=data_converter(external_storage(config.payload_storage)),
+        data_converter=data_converter(await external_storage(config.payload_storage)),
     )
 
 
