@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.converter import ExternalStorage
 from temporalio.service import TLSConfig
 
 from stigmer_protos.payload_storage import PayloadStorageConfig, external_storage
@@ -92,17 +93,26 @@ def tls_settings(config: TemporalConnectionConfig) -> bool | TLSConfig:
     )
 
 
-async def connect(config: TemporalConnectionConfig) -> Client:
+async def connect(
+    config: TemporalConnectionConfig, storage: ExternalStorage | None = None
+) -> Client:
     """Connect once to the frontend with the project's data converter.
 
     Workers built on the client share its converter, so its external storage too.
+
+    Args:
+        config: The connection settings.
+        storage: The external payload storage already built from
+            ``config.payload_storage``; built here when ``None``.
     """
+    if storage is None:
+        storage = await external_storage(config.payload_storage)
     return await Client.connect(
         config.address,
         namespace=config.namespace,
         tls=tls_settings(config),
         api_key=config.api_key,
-        data_converter=data_converter(await external_storage(config.payload_storage)),
+        data_converter=data_converter(storage),
     )
 
 
@@ -114,10 +124,12 @@ async def connect_with_backoff(
     Services start in any order (Temporal may come up after them); each failed attempt is
     logged with the address and the next delay.
     """
+    # Built once: an S3 client is opened, not retried with each attempt.
+    storage = await external_storage(config.payload_storage)
     delay = 0.2
     while True:
         try:
-            return await connect(config)
+            return await connect(config, storage)
         except Exception as err:  # any failure to reach Temporal is retried
             _log.warning(
                 "Temporal at %s unreachable (%s); retrying in %.1fs", config.address, err, delay
