@@ -16,7 +16,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-SCENARIOS = {"memory", "latency", "task_overhead", "throughput", "fan_out", "api"}
+SCENARIOS = {"memory", "latency", "task_overhead", "throughput", "fan_out", "api", "large_payload"}
 
 
 def test_quick_run_writes_one_valid_json_line_per_scenario(tmp_path: Path) -> None:

@@ -33,3 +33,4 @@ def test_keys_and_tls_of_a_deployed_stack_are_not_inherited(
     assert not set(_DEPLOYED) & set(env)
     assert env["STIGMER_UNRELATED"] == "kept"
     assert env["GRPC_HOST"] == "127.0.0.1"
+    assert env["STIGMER_PAYLOAD_STORAGE"] == "redis"

@@ -250,6 +250,8 @@ class Stack:
                 "GRPC_HOST": cfg.host,
                 "GRPC_PORT": str(cfg.grpc_port),
                 "REDIS_URL": f"redis://{cfg.host}:{redis_port}/0",
+                # Large Temporal payloads go to the same Redis (ADR 0031).
+                "STIGMER_PAYLOAD_STORAGE": "redis",
                 "TEMPORAL_HOST_PORT": f"{cfg.host}:{cfg.temporal_port}",
                 "TEMPORAL_NAMESPACE": cfg.namespace,
                 "STIGMER_BACKEND_ENDPOINT": f"{cfg.host}:{cfg.grpc_port}",

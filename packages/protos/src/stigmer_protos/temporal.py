@@ -17,6 +17,7 @@ from temporalio.converter import (
     CompositePayloadConverter,
     DataConverter,
     DefaultPayloadConverter,
+    ExternalStorage,
     JSONProtoPayloadConverter,
 )
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -80,10 +81,17 @@ class StigmerPayloadConverter(CompositePayloadConverter):
         super().__init__(*converters)
 
 
-def data_converter() -> DataConverter:
-    """Return the data converter every Stigmer Temporal client and worker uses."""
+def data_converter(external_storage: ExternalStorage | None = None) -> DataConverter:
+    """Return the data converter every Stigmer Temporal client and worker uses.
+
+    Args:
+        external_storage: Where payloads above its threshold go instead of history
+            (``stigmer_protos.payload_storage``); ``None`` keeps every payload inline.
+    """
     return dataclasses.replace(
-        DataConverter.default, payload_converter_class=StigmerPayloadConverter
+        DataConverter.default,
+        payload_converter_class=StigmerPayloadConverter,
+        external_storage=external_storage,
     )
 
 

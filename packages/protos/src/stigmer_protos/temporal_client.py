@@ -7,12 +7,14 @@ import logging
 import os
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio.client import Client
+from temporalio.converter import ExternalStorage
 from temporalio.service import TLSConfig
 
+from stigmer_protos.payload_storage import PayloadStorageConfig, external_storage
 from stigmer_protos.temporal import data_converter
 
 _TRUE = ("1", "true", "yes", "on")
@@ -31,6 +33,7 @@ class TemporalConnectionConfig:
     tls_client_key_path: str | None = None
     tls_server_ca_cert_path: str | None = None
     tls_server_name: str | None = None
+    payload_storage: PayloadStorageConfig = field(default_factory=PayloadStorageConfig)
 
     def __post_init__(self) -> None:
         if (self.tls_client_cert_path is None) != (self.tls_client_key_path is None):
@@ -44,10 +47,12 @@ class TemporalConnectionConfig:
         ``TEMPORAL_TLS``, ``TEMPORAL_API_KEY`` (implies TLS), ``TEMPORAL_TLS_CLIENT_CERT_PATH`` and
         ``TEMPORAL_TLS_CLIENT_KEY_PATH`` (mTLS), ``TEMPORAL_TLS_SERVER_CA_CERT_PATH`` (roots that
         verify the frontend instead of the system's) and ``TEMPORAL_TLS_SERVER_NAME`` (the name
-        checked against its certificate); each TLS file or name implies TLS.
+        checked against its certificate); each TLS file or name implies TLS; and the
+        ``STIGMER_PAYLOAD_*`` settings of :class:`PayloadStorageConfig`.
 
         Raises:
-            ValueError: Only one of the client certificate and key paths is set.
+            ValueError: Only one of the client certificate and key paths is set, or a payload
+                storage setting is invalid.
         """
         env = os.environ if env is None else env
         api_key = env.get("TEMPORAL_API_KEY") or None
@@ -62,6 +67,7 @@ class TemporalConnectionConfig:
             tls_client_key_path=env.get("TEMPORAL_TLS_CLIENT_KEY_PATH") or None,
             tls_server_ca_cert_path=env.get("TEMPORAL_TLS_SERVER_CA_CERT_PATH") or None,
             tls_server_name=env.get("TEMPORAL_TLS_SERVER_NAME") or None,
+            payload_storage=PayloadStorageConfig.from_env(env),
         )
 
 
@@ -87,14 +93,26 @@ def tls_settings(config: TemporalConnectionConfig) -> bool | TLSConfig:
     )
 
 
-async def connect(config: TemporalConnectionConfig) -> Client:
-    """Connect once to the frontend with the project's data converter."""
+async def connect(
+    config: TemporalConnectionConfig, storage: ExternalStorage | None = None
+) -> Client:
+    """Connect once to the frontend with the project's data converter.
+
+    Workers built on the client share its converter, so its external storage too.
+
+    Args:
+        config: The connection settings.
+        storage: The external payload storage already built from
+            ``config.payload_storage``; built here when ``None``.
+    """
+    if storage is None:
+        storage = await external_storage(config.payload_storage)
     return await Client.connect(
         config.address,
         namespace=config.namespace,
         tls=tls_settings(config),
         api_key=config.api_key,
-        data_converter=data_converter(),
+        data_converter=data_converter(storage),
     )
 
 
@@ -106,10 +124,12 @@ async def connect_with_backoff(
     Services start in any order (Temporal may come up after them); each failed attempt is
     logged with the address and the next delay.
     """
+    # Built once: an S3 client is opened, not retried with each attempt.
+    storage = await external_storage(config.payload_storage)
     delay = 0.2
     while True:
         try:
-            return await connect(config)
+            return await connect(config, storage)
         except Exception as err:  # any failure to reach Temporal is retried
             _log.warning(
                 "Temporal at %s unreachable (%s); retrying in %.1fs", config.address, err, delay

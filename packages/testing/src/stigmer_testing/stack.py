@@ -45,6 +45,7 @@ def service_env(
         "GRPC_HOST": "127.0.0.1",
         "REDIS_URL": redis_url,
         "STIGMER_REDIS_KEY_PREFIX": f"{prefix}-{run}",
+        "STIGMER_PAYLOAD_STORAGE": "redis",
         "TEMPORAL_HOST_PORT": temporal_address,
         "TEMPORAL_WORKFLOW_EXECUTION_STIGMER_TASK_QUEUE": f"stigmer-{run}",
         "TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE": f"runner-{run}",

@@ -1,0 +1,111 @@
+"""A 10 MB HTTP response through real services, kept out of Temporal history (ADR 0031).
+
+Both services run as subprocesses with Redis external storage; the response becomes the
+workflow's output, and every event of both histories stays below the storage threshold.
+(A 10 MB value through jq expressions in workflow code exceeds Temporal's 2 s deadlock
+detector on a loaded machine; see ADR 0031.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from stigmer_protos.payload_storage import DEFAULT_THRESHOLD_BYTES
+from stigmer_protos.temporal_names import interpreter_workflow_id
+from stigmer_testing.http_stub import QuietHandler, serve_http
+from stigmer_testing.stack import run_services
+from stigmer_testing.stack import service_env as stack_env
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+pytestmark = pytest.mark.e2e
+
+REPO = Path(__file__).resolve().parents[3]
+ITEMS = 20_000
+BODY = json.dumps(
+    {"items": [{"id": i, "text": f"{i:08d}" + "x" * 480} for i in range(ITEMS)]}
+).encode()
+
+
+class _Big(QuietHandler):
+    def do_GET(self) -> None:
+        self.reply(200, BODY)
+
+
+@pytest.fixture(scope="module")
+def big_url() -> Iterator[str]:
+    with serve_http(_Big) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def endpoint(redis_url: str, temporal_address: str) -> Iterator[str]:
+    """Both services with Redis external storage (the test stack's default)."""
+    env = stack_env(redis_url, temporal_address, "large")
+    assert env["STIGMER_PAYLOAD_STORAGE"] == "redis"
+    with run_services(env) as services:
+        yield services.endpoint
+
+
+def _run(endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    name = f"large-{uuid.uuid4().hex[:8]}"
+    document = {
+        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
+        "do": tasks,
+    }
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    command = [
+        *(sys.executable, "-m", "stigmer_cli", "run", "-f", str(path)),
+        *("--endpoint", endpoint, "-o", "json"),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+async def test_a_10_mb_response_completes_with_history_below_the_threshold(
+    endpoint: str, big_url: str, temporal_client: Client, tmp_path: Path
+) -> None:
+    assert len(BODY) > 10 * 1000 * 1000
+    tasks = [
+        {
+            "fetch": {
+                "call": "http",
+                "with": {"method": "get", "endpoint": f"{big_url}/big"},
+            }
+        }
+    ]
+
+    result = _run(endpoint, tmp_path, tasks)
+
+    assert result["phase"] == "COMPLETED", result.get("error")
+    execution_id = result["id"]
+    sizes: list[int] = []
+    stored: list[int] = []
+    for workflow_id in (
+        f"stigmer/workflow-execution/invoke/{execution_id}",
+        interpreter_workflow_id(execution_id),
+    ):
+        handle = temporal_client.get_workflow_handle(workflow_id)
+        async for event in handle.fetch_history_events():
+            sizes.append(event.ByteSize())
+            if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+                attributes = event.workflow_execution_completed_event_attributes
+                stored += [
+                    ep.size_bytes for p in attributes.result.payloads for ep in p.external_payloads
+                ]
+    assert max(sizes) < DEFAULT_THRESHOLD_BYTES
+    # Both workflows' results (the interpreter's output, the orchestration's status) went to Redis.
+    assert len(stored) >= 1 and min(stored) > 10 * 1000 * 1000
