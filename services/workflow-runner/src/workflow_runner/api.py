@@ -29,8 +29,6 @@ class StigmerApi(Protocol):
         """Fetch a running execution's secret values, as its interpreter workflow."""
         ...
 
-    async def update_status(
-        self, execution_id: str, status: wex.WorkflowExecutionStatus
-    ) -> wex.WorkflowExecution:
+    async def update_status(self, execution_id: str, status: wex.WorkflowExecutionStatus) -> None:
         """Merge a status update into an execution."""
         ...

@@ -13,10 +13,15 @@ REDACTED = "<redacted>"
 """Shown instead of every secret value. Sent back on apply/update, it keeps the stored value."""
 
 
+def has_secrets(spec: wex.WorkflowExecutionSpec | None) -> bool:
+    """Whether ``spec`` holds a secret ``runtime_env`` value (one :func:`redact_execution` hides)."""
+    return spec is not None and any(v.is_secret for v in spec.runtime_env.values())
+
+
 def redact_execution(execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
     """A copy of ``execution`` whose secret ``runtime_env`` values read :data:`REDACTED`."""
     spec = execution.spec
-    if spec is None or not any(v.is_secret for v in spec.runtime_env.values()):
+    if spec is None or not has_secrets(spec):
         return execution
     redacted = copy.deepcopy(execution)
     assert redacted.spec is not None

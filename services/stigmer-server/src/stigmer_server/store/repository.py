@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, Protocol, Self, TypeVar
 
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -28,6 +29,19 @@ class StoredMessage(Protocol):
 
 
 M = TypeVar("M", bound=StoredMessage)
+
+
+@dataclass(frozen=True)
+class Written(Generic[M]):
+    """A resource as just written.
+
+    Attributes:
+        message: Its new state.
+        published: Its encoding in the form its event stream receives (what readers see).
+    """
+
+    message: M
+    published: bytes
 
 
 def _md(message: StoredMessage) -> ar.ApiResourceMetadata:
@@ -137,12 +151,23 @@ class Repository(Generic[M]):
 
         ``change`` must not alter id, org or slug.
         """
-        committed: list[M] = []
+        written = await self.write(resource_id, lambda message, _: change(message), publish=publish)
+        return written.message
+
+    async def write(
+        self, resource_id: str, change: Callable[[M, bytes], M], *, publish: bool = False
+    ) -> Written[M]:
+        """Like :meth:`update`, for a ``change`` that also reads the stored bytes it is given
+        (e.g. sizes off the wire); returns the new state with its published encoding."""
+        committed: list[Written[M]] = []
 
         def apply(data: bytes) -> StoredRecord:
-            message = change(self.decode(data))
-            committed[:] = [message]  # the last attempt is the one that was written
-            return self._record(message)
+            message = change(self.decode(data), data)
+            record = self._record(message)
+            # The last attempt is the one that was written.
+            published = record.data if record.published is None else record.published
+            committed[:] = [Written(message, published)]
+            return record
 
         await self.store.update(self.kind, resource_id, apply, publish=publish)
         return committed[0]

@@ -9,6 +9,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc
 from stigmer_telemetry import execution_metrics
 
+from stigmer_server.encoded import Encoded
 from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.service import ExecutionService
 from stigmer_server.workflowexecution.subscription import Subscriptions
@@ -45,13 +46,13 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
 
     async def subscribe(
         self, request: wex.SubscribeWorkflowExecutionRequest, context: Any
-    ) -> AsyncIterator[wex.WorkflowExecution]:
-        """Snapshot, then every later state until terminal."""
+    ) -> AsyncIterator[Encoded]:
+        """Snapshot, then every later state until terminal (as stored, secrets redacted)."""
         metrics = execution_metrics()
         metrics.stream_opened()
         try:
-            async for execution in self._subs.follow(request.execution_id):
-                yield redact_execution(execution)
+            async for state in self._subs.follow(request.execution_id):
+                yield Encoded(state)
         finally:
             metrics.stream_closed()
 

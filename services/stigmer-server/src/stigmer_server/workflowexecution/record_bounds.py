@@ -23,6 +23,7 @@ Applied after every merge (see :func:`bound_status`), in this order:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,9 +162,36 @@ def _bounded_value(value: wkt.Struct | None, limit: int) -> wkt.Struct | None:
     return marker(size) if size > limit else value
 
 
-def _bounded_row(row: wex.WorkflowTask) -> tuple[wex.WorkflowTask, int]:
+class KnownSizes:
+    """Encoded sizes of rows known without encoding them, e.g. read off the stored bytes the
+    rows were decoded from (see :func:`~stigmer_server.workflowexecution.stored.task_sizes`).
+
+    Rows are matched by identity: a merge keeps the rows it does not change (see
+    :func:`~stigmer_server.workflowexecution.status_merge.merge_status`), so their sizes stay
+    known, while changed and new rows are encoded to size them.
+    """
+
+    def __init__(self, rows: Sequence[wex.WorkflowTask], sizes: Sequence[int]) -> None:
+        """Know ``sizes[i]`` as the encoded size of ``rows[i]`` (nothing, should they differ
+        in length: the sizes were then not read off these rows)."""
+        matched = len(rows) == len(sizes)
+        self._rows = list(rows) if matched else []  # keeps the rows alive: their ids stay theirs
+        self._sizes = dict(zip(map(id, self._rows), sizes, strict=False))
+
+    def of(self, row: wex.WorkflowTask) -> int:
+        """The encoded size of ``row``."""
+        known = self._sizes.get(id(row))
+        return _size(row) if known is None else known
+
+
+_NONE_KNOWN = KnownSizes((), ())
+
+
+def _bounded_row(
+    row: wex.WorkflowTask, known: KnownSizes = _NONE_KNOWN
+) -> tuple[wex.WorkflowTask, int]:
     """The row with its values and error within bounds, and its encoded size."""
-    size = _size(row)
+    size = known.of(row)
     if size <= limits.MAX_VALUE_BYTES and len(row.error) <= limits.MAX_ERROR_CHARS:
         return row, size  # no value of it can be over the bound
     bounded = _copy(row, deep=False)
@@ -291,13 +319,17 @@ def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int)
 
 
 def bound_status(
-    status: wex.WorkflowExecutionStatus, budget: int = limits.MAX_STATUS_BYTES
+    status: wex.WorkflowExecutionStatus,
+    budget: int = limits.MAX_STATUS_BYTES,
+    known: KnownSizes = _NONE_KNOWN,
 ) -> wex.WorkflowExecutionStatus:
     """Return ``status`` within its bounds (see the module doc); ``status`` is not modified.
 
     Args:
         status: A merged status.
         budget: Encoded bytes the status may take (at most :data:`MAX_STATUS_BYTES`).
+        known: Encoded sizes of some of its rows, which are then not encoded to size them (the
+            result is the same as without them).
 
     Returns:
         The bounded status (``status`` itself when nothing needed changing).
@@ -307,7 +339,7 @@ def bound_status(
     rows.drop_replays()
     if rows.count > limits.MAX_TASK_ROWS:
         rows.fold(limits.MAX_TASK_ROWS)
-    sized = [_bounded_row(t) for t in rows.result()]
+    sized = [_bounded_row(t, known) for t in rows.result()]
     bounded.tasks = [task for task, _ in sized]
     bounded.output = _bounded_value(status.output, limits.MAX_OUTPUT_BYTES)
     bounded.error_details = _bounded_value(status.error_details, limits.MAX_OUTPUT_BYTES)

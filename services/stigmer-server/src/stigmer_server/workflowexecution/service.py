@@ -30,14 +30,19 @@ from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.pagination import list_page, page_size_of
-from stigmer_server.store.repository import Repository
+from stigmer_server.store.repository import Repository, Written
 from stigmer_server.workflow.service import WorkflowService
+from stigmer_server.workflowexecution import stored
 from stigmer_server.workflowexecution.launcher import (
     ExecutionLauncher,
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
-from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
+from stigmer_server.workflowexecution.record_bounds import (
+    KnownSizes,
+    bound_status,
+    status_budget,
+)
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -204,11 +209,27 @@ class ExecutionService:
             FailedPreconditionError: Illegal phase transition; with ``live_only``, any change
                 to a terminal execution.
         """
+        return (await self._write_status(execution_id, status, live_only=live_only)).message
+
+    async def update_status_published(
+        self,
+        execution_id: str,
+        status: wex.WorkflowExecutionStatus | None,
+        *,
+        live_only: bool = False,
+    ) -> bytes:
+        """:meth:`update_status`, answering the execution encoded as its readers see it
+        (secrets redacted): the bytes just written, not encoded a second time."""
+        return (await self._write_status(execution_id, status, live_only=live_only)).published
+
+    async def _write_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | None, *, live_only: bool
+    ) -> Written[wex.WorkflowExecution]:
         require(execution_id, "execution_id")
         update = check_status(status)
         now = self._clock()
 
-        def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
+        def change(current: wex.WorkflowExecution, data: bytes) -> wex.WorkflowExecution:
             old = current.status or wex.WorkflowExecutionStatus()
             if live_only and is_terminal(old.phase):
                 if update.phase == old.phase:
@@ -216,15 +237,19 @@ class ExecutionService:
                 raise FailedPreconditionError(
                     f"execution is already {old.phase.name}; its status can no longer change"
                 )
-            merged = bound_status(merge_status(old, update, now), status_budget(current))
+            # The stored rows' sizes are read off the stored bytes: only the rows this update
+            # changes or adds are encoded to size them.
+            known = KnownSizes(old.tasks, stored.task_sizes(data))
+            merged = bound_status(merge_status(old, update, now), status_budget(current), known)
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
 
         try:
-            return await self.repo.update(execution_id, change, publish=True)
+            return await self.repo.write(execution_id, change, publish=True)
         except _Unchanged as unchanged:
-            return unchanged.execution
+            shown = redact_execution(unchanged.execution)
+            return Written(unchanged.execution, bytes(shown))
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""

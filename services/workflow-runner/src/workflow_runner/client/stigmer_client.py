@@ -37,6 +37,11 @@ _STUBS: dict[str, _StubFactory] = {
 }
 
 
+_UPDATE_STATUS = (
+    "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
+)
+
+
 class StigmerClient:
     """Calls stigmer-server's workflow, instance and execution services.
 
@@ -94,6 +99,14 @@ class StigmerClient:
             else:
                 self._channel = grpc.aio.insecure_channel(self.config.endpoint, options=options)
             self._stubs = {key: factory(self._channel) for key, factory in _STUBS.items()}
+            # The server answers updateStatus with the whole execution, which no caller needs:
+            # left undecoded (bytes), it costs nothing (decoding a few hundred task rows would
+            # cost tens of milliseconds).
+            self._stubs["update_status"] = self._channel.unary_unary(
+                _UPDATE_STATUS,
+                request_serializer=execution_v1.WorkflowExecutionUpdateStatusInput.SerializeToString,
+                response_deserializer=None,
+            )
         return self._stubs[name]
 
     async def _call(self, method: str, rpc: Callable[..., Awaitable[T]], request: Any) -> T:
@@ -166,26 +179,22 @@ class StigmerClient:
 
     async def update_status(
         self, execution_id: str, status: execution_v1.WorkflowExecutionStatus
-    ) -> execution_v1.WorkflowExecution:
+    ) -> None:
         """Report an execution's status (``WorkflowExecutionCommandController/updateStatus``).
 
-        The server replaces the whole ``tasks`` list when it is non-empty, so send the
-        cumulative list every time.
+        The server merges it (task rows upserted by ``task_id``). Its answer, the updated
+        execution, is not decoded.
 
         Args:
             execution_id: The execution (``wex-...``).
             status: The new status.
 
-        Returns:
-            The updated execution.
-
         Raises:
             StigmerRpcError: The call failed.
         """
-        stub = self._stub("execution_command")
-        return await self._call(
+        await self._call(
             "WorkflowExecutionCommandController/updateStatus",
-            stub.updateStatus,
+            self._stub("update_status"),
             execution_v1.WorkflowExecutionUpdateStatusInput(
                 execution_id=execution_id, status=status
             ),
