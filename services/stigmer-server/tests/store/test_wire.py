@@ -25,12 +25,12 @@ def test_fields_name_each_field_and_its_payload() -> None:
     assert found[3][2] == bytes(EXECUTION.status)
 
 
-def test_message_varint_and_lengths_read_what_decoding_reads() -> None:
+def test_message_varint_and_payloads_read_what_decoding_reads() -> None:
     data = bytes(EXECUTION)
     status = wire.message(data, 5)
     assert status == bytes(EXECUTION.status)
     assert wire.varint(status, 1) == wex.ExecutionPhase.EXECUTION_FAILED
-    assert wire.lengths(status, 2) == [len(bytes(t)) for t in EXECUTION.status.tasks]  # type: ignore[union-attr]
+    assert wire.payloads(status, 2) == [bytes(t) for t in EXECUTION.status.tasks]  # type: ignore[union-attr]
     assert wire.message(data, 3) is None
     assert wire.varint(bytes(wex.WorkflowExecutionStatus()), 1) == 0
 
@@ -59,3 +59,13 @@ def test_only_keeps_the_named_fields_with_their_tags() -> None:
 def test_malformed_bytes_are_refused(data: bytes) -> None:
     with pytest.raises(wire.MalformedError):
         list(wire.fields(data))
+
+
+def test_fields_written_are_read_back_in_place() -> None:
+    status = bytes(wex.WorkflowExecutionStatus(phase=1, error="e"))
+    task = bytes(wex.WorkflowTask(task_id="t" * 200))
+    placed = wire.insert(status, 2, wire.length_delimited(2, task))
+    assert placed == bytes(
+        wex.WorkflowExecutionStatus(phase=1, error="e", tasks=[wex.WorkflowTask(task_id="t" * 200)])
+    )
+    assert wire.insert(b"", 5, b"\x2a\x00") == b"\x2a\x00"

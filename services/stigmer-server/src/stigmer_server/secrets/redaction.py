@@ -23,8 +23,9 @@ def redact_execution(execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
     spec = execution.spec
     if spec is None or not has_secrets(spec):
         return execution
-    redacted = copy.deepcopy(execution)
-    assert redacted.spec is not None
+    # Only the spec changes: the status (maybe hundreds of task rows) is shared, not copied.
+    redacted = copy.copy(execution)
+    redacted.spec = copy.deepcopy(spec)
     env = redacted.spec.runtime_env
     for name, value in env.items():
         if value.is_secret:

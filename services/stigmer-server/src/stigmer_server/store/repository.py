@@ -83,7 +83,7 @@ class Repository(Generic[M]):
         """Parse stored data."""
         return codec.decode(self._cls, data)
 
-    def _record(self, message: M) -> StoredRecord:
+    def _record(self, message: M, encode: Callable[[M], bytes] = codec.encode) -> StoredRecord:
         md = _md(message)
         check_org(md.org, "metadata.org")
         check_slug(md.slug, "metadata.slug")
@@ -92,10 +92,10 @@ class Repository(Generic[M]):
             id=md.id,
             org=md.org,
             slug=md.slug,
-            data=codec.encode(message),
+            data=encode(message),
             indexes=self._indexes(message),
             # Encoding is costly: a form identical to the stored one is not encoded twice.
-            published=None if shown is message else codec.encode(shown),
+            published=None if shown is message else encode(shown),
             closed=self._closed is not None and self._closed(message),
         )
 
@@ -155,15 +155,28 @@ class Repository(Generic[M]):
         return written.message
 
     async def write(
-        self, resource_id: str, change: Callable[[M, bytes], M], *, publish: bool = False
+        self,
+        resource_id: str,
+        change: Callable[[M, bytes], M],
+        *,
+        publish: bool = False,
+        encode: Callable[[M], bytes] = codec.encode,
     ) -> Written[M]:
-        """Like :meth:`update`, for a ``change`` that also reads the stored bytes it is given
-        (e.g. sizes off the wire); returns the new state with its published encoding."""
+        """Like :meth:`update`, for a ``change`` that also reads the stored bytes it is given;
+        returns the new state with its published encoding.
+
+        Args:
+            resource_id: Resource id.
+            change: Gets the decoded resource and its stored bytes; returns the new state.
+            publish: Append the new state to the resource's event stream.
+            encode: Encodes the new state (and its published form) after ``change`` ran; it
+                must give what ``bytes(message)`` gives, e.g. reusing bytes ``change`` read.
+        """
         committed: list[Written[M]] = []
 
         def apply(data: bytes) -> StoredRecord:
             message = change(self.decode(data), data)
-            record = self._record(message)
+            record = self._record(message, encode)
             # The last attempt is the one that was written.
             published = record.data if record.published is None else record.published
             committed[:] = [Written(message, published)]

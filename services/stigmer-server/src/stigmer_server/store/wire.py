@@ -99,11 +99,36 @@ def varint(data: bytes | memoryview, number: int) -> int:
     return value
 
 
-def lengths(data: bytes | memoryview, number: int) -> list[int]:
-    """The payload size of each occurrence of the length-delimited field ``number``, in order
-    (for a repeated message field: each element's encoded size)."""
+def payloads(data: bytes | memoryview, number: int) -> list[bytes]:
+    """The payload of each occurrence of the length-delimited field ``number``, in order (for a
+    repeated message field: each element encoded)."""
+    buf = memoryview(data)
     return [
-        end - start
-        for found, wire_type, start, end in fields(data)
+        bytes(buf[start:end])
+        for found, wire_type, start, end in fields(buf)
         if found == number and wire_type == _LENGTH
     ]
+
+
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def length_delimited(number: int, payload: bytes) -> bytes:
+    """The length-delimited field ``number`` holding ``payload``, encoded (tag and length)."""
+    return _encode_varint(number << 3 | _LENGTH) + _encode_varint(len(payload)) + payload
+
+
+def insert(data: bytes, number: int, encoded_fields: bytes) -> bytes:
+    """``data`` with ``encoded_fields`` (fields numbered ``number``) placed before its first
+    field numbered higher: where an encoder writing fields in number order (and fields it does
+    not know last) puts them."""
+    for found, _, field_start, _, _ in _scan(data):
+        if found > number:
+            return data[:field_start] + encoded_fields + data[field_start:]
+    return data + encoded_fields

@@ -23,7 +23,6 @@ Applied after every merge (see :func:`bound_status`), in this order:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +30,7 @@ from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
+from stigmer_server.workflowexecution.row_encoding import EncodedRows
 from stigmer_server.workflowexecution.status_merge import TERMINAL_TASK_STATUSES, _copy
 
 TaskStatus = wex.WorkflowTaskStatus
@@ -162,43 +162,16 @@ def _bounded_value(value: wkt.Struct | None, limit: int) -> wkt.Struct | None:
     return marker(size) if size > limit else value
 
 
-class KnownSizes:
-    """Encoded sizes of rows known without encoding them, e.g. read off the stored bytes the
-    rows were decoded from (see :func:`~stigmer_server.workflowexecution.stored.task_sizes`).
-
-    Rows are matched by identity: a merge keeps the rows it does not change (see
-    :func:`~stigmer_server.workflowexecution.status_merge.merge_status`), so their sizes stay
-    known, while changed and new rows are encoded to size them.
-    """
-
-    def __init__(self, rows: Sequence[wex.WorkflowTask], sizes: Sequence[int]) -> None:
-        """Know ``sizes[i]`` as the encoded size of ``rows[i]`` (nothing, should they differ
-        in length: the sizes were then not read off these rows)."""
-        matched = len(rows) == len(sizes)
-        self._rows = list(rows) if matched else []  # keeps the rows alive: their ids stay theirs
-        self._sizes = dict(zip(map(id, self._rows), sizes, strict=False))
-
-    def of(self, row: wex.WorkflowTask) -> int:
-        """The encoded size of ``row``."""
-        known = self._sizes.get(id(row))
-        return _size(row) if known is None else known
-
-
-_NONE_KNOWN = KnownSizes((), ())
-
-
-def _bounded_row(
-    row: wex.WorkflowTask, known: KnownSizes = _NONE_KNOWN
-) -> tuple[wex.WorkflowTask, int]:
+def _bounded_row(row: wex.WorkflowTask, encoded: EncodedRows) -> tuple[wex.WorkflowTask, int]:
     """The row with its values and error within bounds, and its encoded size."""
-    size = known.of(row)
+    size = encoded.size(row)
     if size <= limits.MAX_VALUE_BYTES and len(row.error) <= limits.MAX_ERROR_CHARS:
         return row, size  # no value of it can be over the bound
     bounded = _copy(row, deep=False)
     for name in ("input", "output") if _is_summary(row) else ("input", "output", "metadata"):
         setattr(bounded, name, _bounded_value(getattr(row, name), limits.MAX_VALUE_BYTES))
     bounded.error = _cut(row.error)
-    return bounded, _size(bounded)
+    return bounded, encoded.size(bounded)
 
 
 class _Rows:
@@ -321,15 +294,16 @@ def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int)
 def bound_status(
     status: wex.WorkflowExecutionStatus,
     budget: int = limits.MAX_STATUS_BYTES,
-    known: KnownSizes = _NONE_KNOWN,
+    encoded: EncodedRows | None = None,
 ) -> wex.WorkflowExecutionStatus:
     """Return ``status`` within its bounds (see the module doc); ``status`` is not modified.
 
     Args:
         status: A merged status.
         budget: Encoded bytes the status may take (at most :data:`MAX_STATUS_BYTES`).
-        known: Encoded sizes of some of its rows, which are then not encoded to size them (the
-            result is the same as without them).
+        encoded: The encodings known of its rows (e.g. of the rows read from the stored
+            record), which are then not encoded again to size them; rows it sizes are added
+            (the result is the same as without it).
 
     Returns:
         The bounded status (``status`` itself when nothing needed changing).
@@ -339,6 +313,7 @@ def bound_status(
     rows.drop_replays()
     if rows.count > limits.MAX_TASK_ROWS:
         rows.fold(limits.MAX_TASK_ROWS)
+    known = EncodedRows() if encoded is None else encoded
     sized = [_bounded_row(t, known) for t in rows.result()]
     bounded.tasks = [task for task, _ in sized]
     bounded.output = _bounded_value(status.output, limits.MAX_OUTPUT_BYTES)

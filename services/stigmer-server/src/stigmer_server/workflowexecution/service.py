@@ -32,17 +32,13 @@ from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.pagination import list_page, page_size_of
 from stigmer_server.store.repository import Repository, Written
 from stigmer_server.workflow.service import WorkflowService
-from stigmer_server.workflowexecution import stored
 from stigmer_server.workflowexecution.launcher import (
     ExecutionLauncher,
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
-from stigmer_server.workflowexecution.record_bounds import (
-    KnownSizes,
-    bound_status,
-    status_budget,
-)
+from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
+from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -229,7 +225,13 @@ class ExecutionService:
         update = check_status(status)
         now = self._clock()
 
+        # The rows' encodings of the attempt being written: the stored rows keep their stored
+        # bytes, so only the rows this update changes or adds are encoded (to size them for
+        # the bounds, then to store them).
+        rows = EncodedRows()
+
         def change(current: wex.WorkflowExecution, data: bytes) -> wex.WorkflowExecution:
+            nonlocal rows
             old = current.status or wex.WorkflowExecutionStatus()
             if live_only and is_terminal(old.phase):
                 if update.phase == old.phase:
@@ -237,16 +239,17 @@ class ExecutionService:
                 raise FailedPreconditionError(
                     f"execution is already {old.phase.name}; its status can no longer change"
                 )
-            # The stored rows' sizes are read off the stored bytes: only the rows this update
-            # changes or adds are encoded to size them.
-            known = KnownSizes(old.tasks, stored.task_sizes(data))
-            merged = bound_status(merge_status(old, update, now), status_budget(current), known)
+            rows = EncodedRows.stored(old.tasks, data)
+            merged = bound_status(merge_status(old, update, now), status_budget(current), rows)
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
 
+        def encode(execution: wex.WorkflowExecution) -> bytes:
+            return encode_execution(execution, rows)
+
         try:
-            return await self.repo.write(execution_id, change, publish=True)
+            return await self.repo.write(execution_id, change, publish=True, encode=encode)
         except _Unchanged as unchanged:
             shown = redact_execution(unchanged.execution)
             return Written(unchanged.execution, bytes(shown))

@@ -1,8 +1,8 @@
 """What the hot paths read off an encoded execution without decoding it whole.
 
 Decoding an execution with betterproto2 costs about as much per task row as encoding it
-(tens of milliseconds for a few hundred rows); its phase, the encoded size of each task row
-and whether its spec holds a secret are found by reading tags and lengths (see
+(tens of milliseconds for a few hundred rows); its phase, the encoding of each task row and
+whether its spec holds a secret are found by reading tags and lengths (see
 :mod:`stigmer_server.store.wire`).
 """
 
@@ -24,9 +24,11 @@ def _number(cls: type[betterproto2.Message], name: str) -> int:
 
 
 _SPEC = _number(wex.WorkflowExecution, "spec")
-_STATUS = _number(wex.WorkflowExecution, "status")
+STATUS = _number(wex.WorkflowExecution, "status")
+"""Field number of ``WorkflowExecution.status``."""
 _PHASE = _number(wex.WorkflowExecutionStatus, "phase")
-_TASKS = _number(wex.WorkflowExecutionStatus, "tasks")
+TASKS = _number(wex.WorkflowExecutionStatus, "tasks")
+"""Field number of ``WorkflowExecutionStatus.tasks``."""
 _RUNTIME_ENV = frozenset({_number(wex.WorkflowExecutionSpec, "runtime_env")})
 
 
@@ -36,21 +38,18 @@ def phase(data: bytes) -> wex.ExecutionPhase:
     Raises:
         wire.MalformedError: ``data`` is not an encoded message.
     """
-    status = wire.message(data, _STATUS)
+    status = wire.message(data, STATUS)
     return wex.ExecutionPhase(0 if status is None else wire.varint(status, _PHASE))
 
 
-def task_sizes(data: bytes) -> list[int]:
-    """The encoded size of each of the execution's task rows, in order.
-
-    These are the sizes the rows had when ``data`` was written: the sizes they encode to again
-    after decoding, since the store writes only betterproto2's (canonical) encoding.
+def task_payloads(data: bytes) -> list[bytes]:
+    """The encoding of each of the execution's task rows, in order.
 
     Raises:
         wire.MalformedError: ``data`` is not an encoded message.
     """
-    status = wire.message(data, _STATUS)
-    return [] if status is None else wire.lengths(status, _TASKS)
+    status = wire.message(data, STATUS)
+    return [] if status is None else wire.payloads(status, TASKS)
 
 
 def published(data: bytes) -> bytes:
