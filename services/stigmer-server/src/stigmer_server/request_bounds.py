@@ -13,11 +13,10 @@ from typing import Any
 
 import betterproto2
 from google.protobuf.descriptor import Descriptor
+from stigmer_protos import wire
 from stigmer_protos.google_proto_descriptor_pool import default_google_proto_descriptor_pool
 from stigmer_protos.limits import MAX_EXECUTION_SPEC_BYTES, MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
 from stigmer_protos.temporal import proto_name
-
-from stigmer_server.store import wire
 
 FIELD_LIMITS: Mapping[str, int] = {
     "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution.spec": MAX_EXECUTION_SPEC_BYTES,

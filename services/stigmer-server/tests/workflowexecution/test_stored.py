@@ -1,10 +1,10 @@
 from __future__ import annotations
 
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google.protobuf import Struct
 from stigmer_server.secrets.redaction import REDACTED, redact_execution
-from stigmer_server.store import wire
 from stigmer_server.workflowexecution import stored
 from stigmer_server.workflowexecution.status_merge import is_terminal
 

@@ -29,6 +29,8 @@ class StigmerApi(Protocol):
         """Fetch a running execution's secret values, as its interpreter workflow."""
         ...
 
-    async def update_status(self, execution_id: str, status: wex.WorkflowExecutionStatus) -> None:
-        """Merge a status update into an execution."""
+    async def update_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | bytes
+    ) -> None:
+        """Merge a status update (a message, or its encoding) into an execution."""
         ...

@@ -263,3 +263,16 @@ def test_backoff_grows_and_is_capped() -> None:
     policy = RetryPolicy(initial_backoff_seconds=0.5, max_backoff_seconds=3.0)
     assert [policy.delay(n, rand=lambda: 1.0) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert policy.delay(3, rand=lambda: 0.25) == 0.5
+
+
+async def test_an_encoded_status_is_sent_as_the_same_request(server: Server) -> None:
+    status = execution_v1.WorkflowExecutionStatus(
+        tasks=[execution_v1.WorkflowTask(task_id="/do/0/a", task_name="a")]
+    )
+    async with client_for(server.endpoint) as client:
+        await client.update_status("wex-1", bytes(status))
+        await client.update_status("wex-1", status)
+    first, second = (call[1] for call in server.behaviour.calls[-2:])
+    assert first == second == execution_v1.WorkflowExecutionUpdateStatusInput(
+        execution_id="wex-1", status=status
+    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
-from stigmer_server.store import wire
 from stigmer_server.workflowexecution import stored
 from stigmer_server.workflowexecution.status_merge import _copy
 

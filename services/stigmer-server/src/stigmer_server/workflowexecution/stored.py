@@ -8,28 +8,18 @@ whether its spec holds a secret are found by reading tags and lengths (see
 
 from __future__ import annotations
 
-import betterproto2
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.google_proto_descriptor_pool import default_google_proto_descriptor_pool
-from stigmer_protos.temporal import proto_name
 
 from stigmer_server.secrets.redaction import has_secrets, redact_execution
-from stigmer_server.store import wire
 
-
-def _number(cls: type[betterproto2.Message], name: str) -> int:
-    descriptor = default_google_proto_descriptor_pool.FindMessageTypeByName(proto_name(cls))
-    number: int = descriptor.fields_by_name[name].number
-    return number
-
-
-_SPEC = _number(wex.WorkflowExecution, "spec")
-STATUS = _number(wex.WorkflowExecution, "status")
+_SPEC = wire.field_number(wex.WorkflowExecution, "spec")
+STATUS = wire.field_number(wex.WorkflowExecution, "status")
 """Field number of ``WorkflowExecution.status``."""
-_PHASE = _number(wex.WorkflowExecutionStatus, "phase")
-TASKS = _number(wex.WorkflowExecutionStatus, "tasks")
+_PHASE = wire.field_number(wex.WorkflowExecutionStatus, "phase")
+TASKS = wire.field_number(wex.WorkflowExecutionStatus, "tasks")
 """Field number of ``WorkflowExecutionStatus.tasks``."""
-_RUNTIME_ENV = frozenset({_number(wex.WorkflowExecutionSpec, "runtime_env")})
+_RUNTIME_ENV = frozenset({wire.field_number(wex.WorkflowExecutionSpec, "runtime_env")})
 
 
 def phase(data: bytes) -> wex.ExecutionPhase:

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import grpc
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as workflow_v1
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as workflow_query
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as execution_v1
@@ -40,6 +41,8 @@ _STUBS: dict[str, _StubFactory] = {
 _UPDATE_STATUS = (
     "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
 )
+_REQUEST_ID = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "execution_id")
+_REQUEST_STATUS = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "status")
 
 
 class StigmerClient:
@@ -103,9 +106,7 @@ class StigmerClient:
             # left undecoded (bytes), it costs nothing (decoding a few hundred task rows would
             # cost tens of milliseconds).
             self._stubs["update_status"] = self._channel.unary_unary(
-                _UPDATE_STATUS,
-                request_serializer=execution_v1.WorkflowExecutionUpdateStatusInput.SerializeToString,
-                response_deserializer=None,
+                _UPDATE_STATUS, request_serializer=None, response_deserializer=None
             )
         return self._stubs[name]
 
@@ -178,7 +179,7 @@ class StigmerClient:
         return dict(reply.values)
 
     async def update_status(
-        self, execution_id: str, status: execution_v1.WorkflowExecutionStatus
+        self, execution_id: str, status: execution_v1.WorkflowExecutionStatus | bytes
     ) -> None:
         """Report an execution's status (``WorkflowExecutionCommandController/updateStatus``).
 
@@ -187,17 +188,17 @@ class StigmerClient:
 
         Args:
             execution_id: The execution (``wex-...``).
-            status: The new status.
+            status: The new status, or its encoding (then sent as it is).
 
         Raises:
             StigmerRpcError: The call failed.
         """
+        encoded = status if isinstance(status, bytes) else bytes(status)
+        request = wire.length_delimited(_REQUEST_ID, execution_id.encode()) if execution_id else b""
         await self._call(
             "WorkflowExecutionCommandController/updateStatus",
             self._stub("update_status"),
-            execution_v1.WorkflowExecutionUpdateStatusInput(
-                execution_id=execution_id, status=status
-            ),
+            request + wire.length_delimited(_REQUEST_STATUS, encoded),
         )
 
     async def close(self) -> None:

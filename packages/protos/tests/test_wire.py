@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google.protobuf import Struct
-from stigmer_server.store import wire
 
 EXECUTION = wex.WorkflowExecution(
     api_version="v1",

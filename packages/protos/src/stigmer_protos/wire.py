@@ -1,16 +1,20 @@
-"""Reading stored protobuf bytes without decoding them: fields by number, lengths, varints.
+"""Protobuf wire bytes read and written without betterproto2: fields by number, lengths.
 
 betterproto2 builds a Python object per field (tens of milliseconds for an execution of a few
-hundred task rows). What the hot paths need from a stored record (its phase, the encoded size
-of each task row, whether it holds any secret) is a few tags and lengths away; this reader
-skips everything else. A field's last occurrence wins, an embedded message's too: that is
-how betterproto2, the store's decoder, reads a field written twice (protobuf would merge two
-occurrences of a message; the store never writes one twice).
+hundred task rows). What the hot paths need of an encoded message (a phase, the encoding of
+each task row, whether a spec holds a secret) is a few tags and lengths away; this reader
+skips everything else, and the writer frames bytes already encoded. A field's last occurrence
+wins, an embedded message's too: that is how betterproto2 reads a field written twice
+(protobuf would merge two occurrences of a message; betterproto2 never writes one twice).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
+
+from stigmer_protos.google_proto_descriptor_pool import default_google_proto_descriptor_pool
+from stigmer_protos.temporal import proto_name
 
 _VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
 
@@ -132,3 +136,10 @@ def insert(data: bytes, number: int, encoded_fields: bytes) -> bytes:
         if found > number:
             return data[:field_start] + encoded_fields + data[field_start:]
     return data + encoded_fields
+
+
+def field_number(cls: type[Any], name: str) -> int:
+    """The number of the field ``name`` of the generated message class ``cls``."""
+    descriptor = default_google_proto_descriptor_pool.FindMessageTypeByName(proto_name(cls))
+    number: int = descriptor.fields_by_name[name].number
+    return number
