@@ -35,3 +35,16 @@ def test_a_small_batch_is_one_update_and_an_empty_one_none() -> None:
 def test_a_row_larger_than_the_bound_is_sent_alone() -> None:
     parts = progress_statuses(_batch(3, "y" * 5000), max_bytes=4000)
     assert [len(wex.WorkflowExecutionStatus.parse(p).tasks) for p in parts] == [1, 1, 1]
+
+
+def test_a_batch_reads_back_from_its_json_form_ignoring_unknown_keys() -> None:
+    import dataclasses
+
+    batch = dataclasses.replace(
+        _batch(3, "z"), final=True, workflow_status="COMPLETED", output={"a": [1, None]}
+    )
+    encoded = dataclasses.asdict(batch)
+    encoded["added_later"] = 1
+    encoded["tasks"][0]["added_later"] = 2
+    assert ProgressBatch.from_json(encoded) == batch
+    assert ProgressBatch.from_json({"execution_id": "wex-1"}) == ProgressBatch("wex-1")

@@ -273,6 +273,8 @@ async def test_an_encoded_status_is_sent_as_the_same_request(server: Server) -> 
         await client.update_status("wex-1", bytes(status))
         await client.update_status("wex-1", status)
     first, second = (call[1] for call in server.behaviour.calls[-2:])
-    assert first == second == execution_v1.WorkflowExecutionUpdateStatusInput(
-        execution_id="wex-1", status=status
+    assert (
+        first
+        == second
+        == execution_v1.WorkflowExecutionUpdateStatusInput(execution_id="wex-1", status=status)
     )
