@@ -17,6 +17,10 @@ class StigmerApi(Protocol):
         """Fetch a Workflow by id."""
         ...
 
+    async def get_workflow_encoded(self, workflow_id: str) -> bytes:
+        """Fetch a Workflow by id, as the server encoded it (not decoded)."""
+        ...
+
     async def get_workflow_instance(self, instance_id: str) -> win.WorkflowInstance:
         """Fetch a WorkflowInstance by id."""
         ...

@@ -278,3 +278,11 @@ async def test_an_encoded_status_is_sent_as_the_same_request(server: Server) -> 
         == second
         == execution_v1.WorkflowExecutionUpdateStatusInput(execution_id="wex-1", status=status)
     )
+
+
+async def test_a_workflow_is_fetched_encoded_as_served(server: Server) -> None:
+    async with client_for(server.endpoint) as client:
+        served = await client.get_workflow_encoded("wfl-7")
+        decoded = await client.get_workflow("wfl-7")
+    assert isinstance(served, bytes)
+    assert workflow_v1.Workflow.parse(served) == decoded

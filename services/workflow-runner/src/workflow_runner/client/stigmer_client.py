@@ -41,6 +41,7 @@ _STUBS: dict[str, _StubFactory] = {
 _UPDATE_STATUS = (
     "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
 )
+_GET_WORKFLOW = "/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/get"
 _REQUEST_ID = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "execution_id")
 _REQUEST_STATUS = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "status")
 
@@ -108,6 +109,11 @@ class StigmerClient:
             self._stubs["update_status"] = self._channel.unary_unary(
                 _UPDATE_STATUS, request_serializer=None, response_deserializer=None
             )
+            self._stubs["workflow_encoded"] = self._channel.unary_unary(
+                _GET_WORKFLOW,
+                request_serializer=workflow_v1.WorkflowId.SerializeToString,
+                response_deserializer=None,
+            )
         return self._stubs[name]
 
     async def _call(self, method: str, rpc: Callable[..., Awaitable[T]], request: Any) -> T:
@@ -130,6 +136,19 @@ class StigmerClient:
         return await self._call(
             "WorkflowQueryController/get", stub.get, workflow_v1.WorkflowId(value=workflow_id)
         )
+
+    async def get_workflow_encoded(self, workflow_id: str) -> bytes:
+        """Fetch a workflow (``WorkflowQueryController/get``) as the server encoded it.
+
+        Raises:
+            StigmerRpcError: The call failed (e.g. ``code`` NOT_FOUND).
+        """
+        served: bytes = await self._call(
+            "WorkflowQueryController/get",
+            self._stub("workflow_encoded"),
+            workflow_v1.WorkflowId(value=workflow_id),
+        )
+        return served
 
     async def get_workflow_instance(self, instance_id: str) -> instance_v1.WorkflowInstance:
         """Fetch a workflow instance (``WorkflowInstanceQueryController/get``).
