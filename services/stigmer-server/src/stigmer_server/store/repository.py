@@ -108,6 +108,17 @@ class Repository(Generic[M]):
         data = await self.store.get(self.kind, resource_id)
         return None if data is None else await run_sized(len(data), self.decode, data)
 
+    async def require_encoded(self, resource_id: str) -> bytes:
+        """Return the resource as stored (encoded).
+
+        Raises:
+            NotFoundError: "<Kind> not found: <id>".
+        """
+        data = await self.store.get(self.kind, resource_id)
+        if data is None:
+            raise NotFoundError(f"{self.kind.name} not found: {resource_id}")
+        return data
+
     async def require(self, resource_id: str) -> M:
         """Return the resource.
 

@@ -77,8 +77,10 @@ def _copy(message: _Message, *, deep: bool) -> _Message:
 def _merge_task(
     current: wex.WorkflowTask | None, update: wex.WorkflowTask, stamp: str
 ) -> wex.WorkflowTask:
+    # Shallow: values (Structs) are shared with ``current`` and ``update``, never changed in
+    # place by the merge, the bounds or the write; only the row's own fields are set here.
     task = (
-        _copy(current, deep=True)
+        _copy(current, deep=False)
         if current is not None
         else wex.WorkflowTask(task_id=update.task_id)
     )
@@ -88,7 +90,7 @@ def _merge_task(
         task.task_type = update.task_type
     for name in ("input", "output", "metadata"):
         if getattr(update, name) is not None:
-            setattr(task, name, copy.deepcopy(getattr(update, name)))
+            setattr(task, name, getattr(update, name))
     if update.error:
         task.error = update.error
     frozen = task.status in TERMINAL_TASK_STATUSES
@@ -111,7 +113,8 @@ def merge_status(
     update: wex.WorkflowExecutionStatus,
     now: datetime,
 ) -> wex.WorkflowExecutionStatus:
-    """Merge ``update`` into ``current`` and return the result (inputs are not modified).
+    """Merge ``update`` into ``current`` and return the result (inputs are not modified; the
+    result shares the values, e.g. Structs, of both, which nothing changes in place).
 
     Rules:
       - ``tasks`` are upserted by ``task_id``: existing tasks keep their position, new ones are
@@ -156,9 +159,9 @@ def merge_status(
             merged.tasks[at] = _merge_task(merged.tasks[at], task, stamp)
 
     if update.output is not None:
-        merged.output = copy.deepcopy(update.output)
+        merged.output = update.output
     if update.error_details is not None:
-        merged.error_details = copy.deepcopy(update.error_details)
+        merged.error_details = update.error_details
     if update.error:
         merged.error = update.error
     if update.temporal_workflow_id:
