@@ -37,10 +37,12 @@ class Written(Generic[M]):
 
     Attributes:
         message: Its new state.
+        data: Its encoding as stored.
         published: Its encoding in the form its event stream receives (what readers see).
     """
 
     message: M
+    data: bytes
     published: bytes
 
 
@@ -172,6 +174,7 @@ class Repository(Generic[M]):
         *,
         publish: bool = False,
         encode: Callable[[M], bytes] = codec.encode,
+        decode: Callable[[bytes], M] | None = None,
     ) -> Written[M]:
         """Like :meth:`update`, for a ``change`` that also reads the stored bytes it is given;
         returns the new state with its published encoding.
@@ -182,15 +185,18 @@ class Repository(Generic[M]):
             publish: Append the new state to the resource's event stream.
             encode: Encodes the new state (and its published form) after ``change`` ran; it
                 must give what ``bytes(message)`` gives, e.g. reusing bytes ``change`` read.
+            decode: Decodes the stored bytes (default: :meth:`decode`); it must give what
+                :meth:`decode` gives.
         """
+        parse = self.decode if decode is None else decode
         committed: list[Written[M]] = []
 
         def apply(data: bytes) -> StoredRecord:
-            message = change(self.decode(data), data)
+            message = change(parse(data), data)
             record = self._record(message, encode)
             # The last attempt is the one that was written.
             published = record.data if record.published is None else record.published
-            committed[:] = [Written(message, published)]
+            committed[:] = [Written(message, record.data, published)]
             return record
 
         await self.store.update(self.kind, resource_id, apply, publish=publish)

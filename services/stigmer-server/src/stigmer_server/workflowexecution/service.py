@@ -37,6 +37,7 @@ from stigmer_server.workflowexecution.launcher import (
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
+from stigmer_server.workflowexecution.recent import RecentWrites
 from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
 from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
@@ -109,6 +110,7 @@ class ExecutionService:
         self._instances = instances
         self.launcher = launcher
         self._clock = clock
+        self._recent = RecentWrites()
 
     async def create(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Validate, resolve the instance, persist PENDING, then start it through the launcher.
@@ -248,11 +250,21 @@ class ExecutionService:
         def encode(execution: wex.WorkflowExecution) -> bytes:
             return encode_execution(execution, rows)
 
+        def decode(data: bytes) -> wex.WorkflowExecution:
+            return self._recent.decode(execution_id, data)
+
         try:
-            return await self.repo.write(execution_id, change, publish=True, encode=encode)
+            written = await self.repo.write(
+                execution_id, change, publish=True, encode=encode, decode=decode
+            )
         except _Unchanged as unchanged:
             shown = redact_execution(unchanged.execution)
-            return Written(unchanged.execution, bytes(shown))
+            return Written(unchanged.execution, b"", bytes(shown))
+        except BaseException:
+            self._recent.forget(execution_id)
+            raise
+        self._recent.remember(execution_id, written.data, written.message)
+        return written
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""
