@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.json_values import from_fields
 from workflow_runner.engine import ProgressBatch, TaskProgress
 from workflow_runner.status_mapping import (
@@ -27,11 +29,12 @@ def _batch(rows: int, text: str) -> ProgressBatch:
 
 def test_a_large_batch_is_sent_in_parts_of_bounded_size_in_row_order() -> None:
     batch = _batch(2000, "x" * 2000)  # about 4 MB of rows
-    parts = progress_statuses(batch)
-    assert len(parts) > 3
-    assert all(len(bytes(p)) <= MAX_REPORT_BYTES for p in parts)
-    assert [t.task_id for p in parts for t in p.tasks] == [r.task_id for r in batch.tasks]
-    assert all(p.phase == 0 for p in parts)  # parts never move the phase
+    encoded = progress_statuses(batch)
+    assert len(encoded) > 3
+    assert all(len(p) <= MAX_REPORT_BYTES for p in encoded)
+    parts = [wex.WorkflowExecutionStatus.parse(p) for p in encoded]
+    assert [t for p in parts for t in p.tasks] == [task_row(r) for r in batch.tasks]
+    assert all(p == wex.WorkflowExecutionStatus(tasks=p.tasks) for p in parts)  # rows only
 
 
 def test_a_small_batch_is_one_update_and_an_empty_one_none() -> None:
@@ -41,7 +44,7 @@ def test_a_small_batch_is_one_update_and_an_empty_one_none() -> None:
 
 def test_a_row_larger_than_the_bound_is_sent_alone() -> None:
     parts = progress_statuses(_batch(3, "y" * 5000), max_bytes=4000)
-    assert [len(p.tasks) for p in parts] == [1, 1, 1]
+    assert [len(wex.WorkflowExecutionStatus.parse(p).tasks) for p in parts] == [1, 1, 1]
 
 
 EVERY_TYPE: list[Any] = [{"value": 1}, {}, [1, None], "s", 2, 1.5, True, None]
@@ -69,3 +72,20 @@ def test_rows_without_a_result_carry_no_output() -> None:
     assert failed.output is None and failed.output_value is None
     unknown_start = task_row(TaskProgress("/do/0/a", "", "", "COMPLETED", None, "t1"))
     assert unknown_start.input is None and unknown_start.input_value is None
+
+
+def test_a_batch_reads_back_from_its_json_form_ignoring_unknown_keys() -> None:
+    batch = dataclasses.replace(
+        _batch(3, "z"), final=True, workflow_status="COMPLETED", output={"a": [1, None]}
+    )
+    encoded = dataclasses.asdict(batch)
+    encoded["added_later"] = 1
+    encoded["tasks"][0]["added_later"] = 2
+    assert ProgressBatch.from_json(encoded) == batch
+    assert ProgressBatch.from_json({"execution_id": "wex-1"}) == ProgressBatch("wex-1")
+
+
+@pytest.mark.parametrize("value", EVERY_TYPE, ids=repr)
+def test_a_batch_of_any_json_output_reads_back_from_its_json_form(value: Any) -> None:
+    batch = dataclasses.replace(_batch(1, "z"), final=True, output=value)
+    assert ProgressBatch.from_json(dataclasses.asdict(batch)) == batch

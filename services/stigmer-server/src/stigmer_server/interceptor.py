@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from stigmer_server.encoded import Encoded
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.grpc_errors import to_status
 from stigmer_server.offload import INLINE_BYTES
@@ -59,7 +60,7 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
             return grpc.unary_stream_rpc_method_handler(
                 _stream(method, handler.unary_stream),
                 request_deserializer=_safe(handler.request_deserializer),
-                response_serializer=handler.response_serializer,
+                response_serializer=_passing_encoded(handler.response_serializer),
             )
         return handler
 
@@ -78,19 +79,12 @@ class _Deferred:
     decode: Callable[[], Any]
 
 
-@dataclass(frozen=True)
-class _Encoded:
-    """A response already serialized (in a worker thread), passed through as is."""
-
-    data: bytes
-
-
 def _passing_encoded(serializer: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] | None:
     if serializer is None:
         return None
 
     def serialize(response: Any) -> bytes:
-        return response.data if isinstance(response, _Encoded) else serializer(response)
+        return response.data if isinstance(response, Encoded) else serializer(response)
 
     return serialize
 
@@ -163,9 +157,9 @@ def _unary(
         async with _handled(method, context):
             large = isinstance(request, _Deferred)
             response = await inner(await _decoded(request), context)
-            if large and serializer is not None:
+            if large and serializer is not None and not isinstance(response, Encoded):
                 # A large request's response (the resource it wrote) is large too.
-                return _Encoded(await asyncio.to_thread(serializer, response))
+                return Encoded(await asyncio.to_thread(serializer, response))
             return response
 
     return call

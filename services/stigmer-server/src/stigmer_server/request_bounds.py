@@ -13,6 +13,7 @@ from typing import Any
 
 import betterproto2
 from google.protobuf.descriptor import Descriptor
+from stigmer_protos import wire
 from stigmer_protos.google_proto_descriptor_pool import default_google_proto_descriptor_pool
 from stigmer_protos.limits import MAX_EXECUTION_SPEC_BYTES, MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
 from stigmer_protos.temporal import proto_name
@@ -23,11 +24,7 @@ FIELD_LIMITS: Mapping[str, int] = {
 }
 """Largest encoded size of particular fields, by full proto field name."""
 
-_VARINT, _FIXED64, _LENGTH, _FIXED32 = 0, 1, 2, 5
-
-
-class _MalformedError(Exception):
-    """The bytes are not a protobuf message."""
+_LENGTH = 2  # wire type of a length-delimited field
 
 
 def descriptor_of(deserializer: Callable[[bytes], Any]) -> Descriptor | None:
@@ -68,15 +65,13 @@ def wire_problem(
         A message naming the limit (and the field), or ``None``.
     """
     try:
-        return _scan(memoryview(data), 0, len(data), descriptor, 1, "", max_depth, field_limits)
-    except _MalformedError:
+        return _scan(memoryview(data), descriptor, 1, "", max_depth, field_limits)
+    except wire.MalformedError:
         return "the request is not a valid protobuf message"
 
 
 def _scan(
     buf: memoryview,
-    pos: int,
-    end: int,
     descriptor: Descriptor,
     depth: int,
     path: str,
@@ -86,49 +81,22 @@ def _scan(
     if depth > max_depth:
         return f"the request nests messages more than {max_depth} levels deep (at {path})"
     fields = descriptor.fields_by_number
-    while pos < end:
-        tag, pos = _varint(buf, pos, end)
-        wire_type = tag & 7
-        if wire_type == _VARINT:
-            _, pos = _varint(buf, pos, end)
-        elif wire_type == _FIXED64:
-            pos += 8
-        elif wire_type == _FIXED32:
-            pos += 4
-        elif wire_type == _LENGTH:
-            size, pos = _varint(buf, pos, end)
-            start, pos = pos, pos + size
-            if pos > end:
-                raise _MalformedError
-            field = fields.get(tag >> 3)
-            if field is None:
-                continue
-            where = f"{path}.{field.name}" if path else field.name
-            if field.message_type is not None:
-                # Inner problems first, so the most specific limit is the one named.
-                problem = _scan(
-                    buf, start, pos, field.message_type, depth + 1, where, max_depth, field_limits
-                )
-                if problem is not None:
-                    return problem
-            limit = field_limits.get(field.full_name)
-            if limit is not None and size > limit:
-                return f"{where} is {size} bytes encoded; at most {limit} are accepted"
-        else:
-            raise _MalformedError
-        if pos > end:
-            raise _MalformedError
+    for number, wire_type, start, end in wire.fields(buf):
+        if wire_type != _LENGTH:
+            continue
+        field = fields.get(number)
+        if field is None:
+            continue
+        where = f"{path}.{field.name}" if path else field.name
+        if field.message_type is not None:
+            # Inner problems first, so the most specific limit is the one named.
+            problem = _scan(
+                buf[start:end], field.message_type, depth + 1, where, max_depth, field_limits
+            )
+            if problem is not None:
+                return problem
+        limit = field_limits.get(field.full_name)
+        size = end - start
+        if limit is not None and size > limit:
+            return f"{where} is {size} bytes encoded; at most {limit} are accepted"
     return None
-
-
-def _varint(buf: memoryview, pos: int, end: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
-    while pos < end and shift < 64:
-        byte = buf[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return result, pos
-        shift += 7
-    raise _MalformedError

@@ -118,7 +118,7 @@ async def test_update_racing_the_snapshot_is_not_lost(api: Any) -> None:
 
     store.snapshot_with_position = snapshot_then_race  # type: ignore[method-assign]
     try:
-        seen = [e.status.phase async for e in subs.follow(eid)]
+        seen = [wex.WorkflowExecution.parse(e).status.phase async for e in subs.follow(eid)]
     finally:
         store.snapshot_with_position = real  # type: ignore[method-assign]
     assert writes_done.is_set()

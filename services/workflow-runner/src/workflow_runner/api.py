@@ -30,6 +30,10 @@ class StigmerApi(Protocol):
         """Fetch a Workflow by id."""
         ...
 
+    async def get_workflow_encoded(self, workflow_id: str) -> bytes:
+        """Fetch a Workflow by id, as the server encoded it (not decoded)."""
+        ...
+
     async def get_workflow_instance(self, instance_id: str) -> win.WorkflowInstance:
         """Fetch a WorkflowInstance by id."""
         ...
@@ -43,7 +47,7 @@ class StigmerApi(Protocol):
         ...
 
     async def update_status(
-        self, execution_id: str, status: wex.WorkflowExecutionStatus
-    ) -> wex.WorkflowExecution:
-        """Merge a status update into an execution."""
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | bytes
+    ) -> None:
+        """Merge a status update (a message, or its encoding) into an execution."""
         ...

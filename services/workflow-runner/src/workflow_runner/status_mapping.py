@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stigmer_protos import limits
+from stigmer_protos import limits, wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.json_values import to_fields
@@ -52,29 +52,30 @@ MAX_REPORT_BYTES = limits.MAX_REPORT_BYTES
 """Bytes of task rows in one ``updateStatus`` request; a larger batch is sent in parts."""
 
 
-def progress_statuses(
-    batch: ProgressBatch, max_bytes: int = MAX_REPORT_BYTES
-) -> list[wex.WorkflowExecutionStatus]:
-    """The status updates carrying one progress batch, each at most ``max_bytes`` of rows.
+_TASKS = wire.field_number(wex.WorkflowExecutionStatus, "tasks")
+
+
+def progress_statuses(batch: ProgressBatch, max_bytes: int = MAX_REPORT_BYTES) -> list[bytes]:
+    """The status updates carrying one progress batch, encoded, each at most ``max_bytes``.
 
     A loop of many iterations can buffer thousands of rows between two flushes; one request
     would pass the server's receive limit. Rows are upserted by ``task_id``, so parts are
     independent and each may be retried. They leave the phase alone: a batch retried after the
-    execution ended must not try to move a terminal execution back to IN_PROGRESS.
+    execution ended must not try to move a terminal execution back to IN_PROGRESS. Each row is
+    encoded once, to size it and to send it (a part is its rows' fields, framed).
     """
-    parts: list[wex.WorkflowExecutionStatus] = []
-    rows: list[wex.WorkflowTask] = []
+    parts: list[bytes] = []
+    rows: list[bytes] = []
     size = 0
     for progress in batch.tasks:
-        row = task_row(progress)
-        row_size = len(bytes(row)) + 4  # field tag and length prefix
-        if rows and size + row_size > max_bytes:
-            parts.append(wex.WorkflowExecutionStatus(tasks=rows))
+        row = wire.length_delimited(_TASKS, bytes(task_row(progress)))
+        if rows and size + len(row) > max_bytes:
+            parts.append(b"".join(rows))
             rows, size = [], 0
         rows.append(row)
-        size += row_size
+        size += len(row)
     if rows:
-        parts.append(wex.WorkflowExecutionStatus(tasks=rows))
+        parts.append(b"".join(rows))
     return parts
 
 

@@ -161,13 +161,12 @@ async def test_all_methods_share_one_channel(server: Server) -> None:
         channel = client._channel
         instance = await client.get_workflow_instance("win-1")
         execution = await client.get_execution("wex-1")
-        updated = await client.update_status("wex-1", status)
+        await client.update_status("wex-1", status)
         assert client._channel is channel
 
     assert client._channel is None
     assert instance.spec is not None and instance.spec.workflow_id == "wfl-1"
     assert execution.metadata is not None and execution.metadata.id == "wex-1"
-    assert updated.status == status
     sent = server.behaviour.calls[-1][1]
     assert sent == execution_v1.WorkflowExecutionUpdateStatusInput(
         execution_id="wex-1", status=status
@@ -280,3 +279,26 @@ def test_backoff_grows_and_is_capped() -> None:
     policy = RetryPolicy(initial_backoff_seconds=0.5, max_backoff_seconds=3.0)
     assert [policy.delay(n, rand=lambda: 1.0) for n in range(1, 6)] == [0.5, 1.0, 2.0, 3.0, 3.0]
     assert policy.delay(3, rand=lambda: 0.25) == 0.5
+
+
+async def test_an_encoded_status_is_sent_as_the_same_request(server: Server) -> None:
+    status = execution_v1.WorkflowExecutionStatus(
+        tasks=[execution_v1.WorkflowTask(task_id="/do/0/a", task_name="a")]
+    )
+    async with client_for(server.endpoint) as client:
+        await client.update_status("wex-1", bytes(status))
+        await client.update_status("wex-1", status)
+    first, second = (call[1] for call in server.behaviour.calls[-2:])
+    assert (
+        first
+        == second
+        == execution_v1.WorkflowExecutionUpdateStatusInput(execution_id="wex-1", status=status)
+    )
+
+
+async def test_a_workflow_is_fetched_encoded_as_served(server: Server) -> None:
+    async with client_for(server.endpoint) as client:
+        served = await client.get_workflow_encoded("wfl-7")
+        decoded = await client.get_workflow("wfl-7")
+    assert isinstance(served, bytes)
+    assert workflow_v1.Workflow.parse(served) == decoded

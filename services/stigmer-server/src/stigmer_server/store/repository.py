@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Generic, Protocol, Self, TypeVar
 
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -28,6 +29,21 @@ class StoredMessage(Protocol):
 
 
 M = TypeVar("M", bound=StoredMessage)
+
+
+@dataclass(frozen=True)
+class Written(Generic[M]):
+    """A resource as just written.
+
+    Attributes:
+        message: Its new state.
+        data: Its encoding as stored.
+        published: Its encoding in the form its event stream receives (what readers see).
+    """
+
+    message: M
+    data: bytes
+    published: bytes
 
 
 def _md(message: StoredMessage) -> ar.ApiResourceMetadata:
@@ -69,7 +85,7 @@ class Repository(Generic[M]):
         """Parse stored data."""
         return codec.decode(self._cls, data)
 
-    def _record(self, message: M) -> StoredRecord:
+    def _record(self, message: M, encode: Callable[[M], bytes] = codec.encode) -> StoredRecord:
         md = _md(message)
         check_org(md.org, "metadata.org")
         check_slug(md.slug, "metadata.slug")
@@ -78,10 +94,10 @@ class Repository(Generic[M]):
             id=md.id,
             org=md.org,
             slug=md.slug,
-            data=codec.encode(message),
+            data=encode(message),
             indexes=self._indexes(message),
             # Encoding is costly: a form identical to the stored one is not encoded twice.
-            published=None if shown is message else codec.encode(shown),
+            published=None if shown is message else encode(shown),
             closed=self._closed is not None and self._closed(message),
         )
 
@@ -93,6 +109,17 @@ class Repository(Generic[M]):
         """Return the resource or ``None`` (a large one decoded in a worker thread)."""
         data = await self.store.get(self.kind, resource_id)
         return None if data is None else await run_sized(len(data), self.decode, data)
+
+    async def require_encoded(self, resource_id: str) -> bytes:
+        """Return the resource as stored (encoded).
+
+        Raises:
+            NotFoundError: "<Kind> not found: <id>".
+        """
+        data = await self.store.get(self.kind, resource_id)
+        if data is None:
+            raise NotFoundError(f"{self.kind.name} not found: {resource_id}")
+        return data
 
     async def require(self, resource_id: str) -> M:
         """Return the resource.
@@ -137,12 +164,40 @@ class Repository(Generic[M]):
 
         ``change`` must not alter id, org or slug.
         """
-        committed: list[M] = []
+        written = await self.write(resource_id, lambda message, _: change(message), publish=publish)
+        return written.message
+
+    async def write(
+        self,
+        resource_id: str,
+        change: Callable[[M, bytes], M],
+        *,
+        publish: bool = False,
+        encode: Callable[[M], bytes] = codec.encode,
+        decode: Callable[[bytes], M] | None = None,
+    ) -> Written[M]:
+        """Like :meth:`update`, for a ``change`` that also reads the stored bytes it is given;
+        returns the new state with its published encoding.
+
+        Args:
+            resource_id: Resource id.
+            change: Gets the decoded resource and its stored bytes; returns the new state.
+            publish: Append the new state to the resource's event stream.
+            encode: Encodes the new state (and its published form) after ``change`` ran; it
+                must give what ``bytes(message)`` gives, e.g. reusing bytes ``change`` read.
+            decode: Decodes the stored bytes (default: :meth:`decode`); it must give what
+                :meth:`decode` gives.
+        """
+        parse = self.decode if decode is None else decode
+        committed: list[Written[M]] = []
 
         def apply(data: bytes) -> StoredRecord:
-            message = change(self.decode(data))
-            committed[:] = [message]  # the last attempt is the one that was written
-            return self._record(message)
+            message = change(parse(data), data)
+            record = self._record(message, encode)
+            # The last attempt is the one that was written.
+            published = record.data if record.published is None else record.published
+            committed[:] = [Written(message, record.data, published)]
+            return record
 
         await self.store.update(self.kind, resource_id, apply, publish=publish)
         return committed[0]

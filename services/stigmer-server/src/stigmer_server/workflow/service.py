@@ -23,6 +23,7 @@ from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.repository import Repository
+from stigmer_server.workflow.stored import published
 from stigmer_server.workflow.validation import check_spec
 from stigmer_server.workflowinstance.service import InstanceService
 
@@ -200,6 +201,11 @@ class WorkflowService:
     async def get(self, workflow_id: str) -> wf.Workflow:
         """Return the workflow or raise NotFoundError."""
         return await self.repo.require(require(workflow_id, "value"))
+
+    async def get_published(self, workflow_id: str) -> bytes:
+        """Return the workflow encoded as its readers see it (secrets redacted), or raise
+        NotFoundError; a workflow without secrets is answered as stored, never decoded."""
+        return published(await self.repo.require_encoded(require(workflow_id, "value")))
 
     async def get_by_reference(self, ref: ar.ApiResourceReference) -> wf.Workflow:
         """Look a workflow up by org + slug."""

@@ -10,6 +10,7 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_telemetry import execution_metrics, phase_label
 
 from stigmer_server.access.interceptor import presented_key
+from stigmer_server.encoded import Encoded
 from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.request_ids import (
     REQUEST_ID_METADATA,
@@ -43,12 +44,17 @@ class WorkflowExecutionCommandController(
 
     async def updateStatus(
         self, request: wex.WorkflowExecutionUpdateStatusInput, context: Any
-    ) -> wex.WorkflowExecution:
-        """Merge a status update while the execution runs (a terminal one no longer changes)."""
-        updated = await self._s.update_status(request.execution_id, request.status, live_only=True)
+    ) -> Encoded:
+        """Merge a status update while the execution runs (a terminal one no longer changes).
+
+        Answers the execution as written (secrets redacted), without encoding it again.
+        """
+        updated = await self._s.update_status_published(
+            request.execution_id, request.status, live_only=True
+        )
         phase = request.status.phase.name if request.status else ""
         execution_metrics().status_update(phase_label(phase) if phase else "unchanged", "rpc")
-        return redact_execution(updated)
+        return Encoded(updated)
 
     async def delete(self, request: ar.ApiResourceId, context: Any) -> wex.WorkflowExecution:
         """Delete and return the execution."""

@@ -10,6 +10,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grp
 from stigmer_telemetry import execution_metrics
 
 from stigmer_server.access.interceptor import presented_key
+from stigmer_server.encoded import Encoded
 from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.request_ids import caller_digest
 from stigmer_server.workflowexecution.service import ExecutionService
@@ -47,14 +48,14 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
 
     async def subscribe(
         self, request: wex.SubscribeWorkflowExecutionRequest, context: Any
-    ) -> AsyncIterator[wex.WorkflowExecution]:
-        """Snapshot, then every later state until terminal."""
+    ) -> AsyncIterator[Encoded]:
+        """Snapshot, then every later state until terminal (as stored, secrets redacted)."""
         metrics = execution_metrics()
         metrics.stream_opened()
         try:
             client = caller_digest(presented_key(context.invocation_metadata()))
-            async for execution in self._subs.follow(request.execution_id, client):
-                yield redact_execution(execution)
+            async for state in self._subs.follow(request.execution_id, client):
+                yield Encoded(state)
         finally:
             metrics.stream_closed()
 

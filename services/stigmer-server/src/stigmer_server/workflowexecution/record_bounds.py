@@ -32,6 +32,7 @@ from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
+from stigmer_server.workflowexecution.row_encoding import EncodedRows
 from stigmer_server.workflowexecution.status_merge import (
     OUTPUT_VALUE,
     TASK_VALUES,
@@ -192,9 +193,9 @@ def _bound_pair(message: Any, pair: tuple[str, str], limit: int) -> None:
         _mark(message, pair, size)
 
 
-def _bounded_row(row: wex.WorkflowTask) -> tuple[wex.WorkflowTask, int]:
+def _bounded_row(row: wex.WorkflowTask, encoded: EncodedRows) -> tuple[wex.WorkflowTask, int]:
     """The row with its values and error within bounds, and its encoded size."""
-    size = _size(row)
+    size = encoded.size(row)
     if size <= limits.MAX_VALUE_BYTES and len(row.error) <= limits.MAX_ERROR_CHARS:
         return row, size  # no value of it can be over the bound
     bounded = _copy(row, deep=False)
@@ -203,7 +204,7 @@ def _bounded_row(row: wex.WorkflowTask) -> tuple[wex.WorkflowTask, int]:
     if not _is_summary(row):
         bounded.metadata = _bounded_value(row.metadata, limits.MAX_VALUE_BYTES)
     bounded.error = _cut(row.error)
-    return bounded, _size(bounded)
+    return bounded, encoded.size(bounded)
 
 
 class _Rows:
@@ -325,13 +326,18 @@ def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int)
 
 
 def bound_status(
-    status: wex.WorkflowExecutionStatus, budget: int = limits.MAX_STATUS_BYTES
+    status: wex.WorkflowExecutionStatus,
+    budget: int = limits.MAX_STATUS_BYTES,
+    encoded: EncodedRows | None = None,
 ) -> wex.WorkflowExecutionStatus:
     """Return ``status`` within its bounds (see the module doc); ``status`` is not modified.
 
     Args:
         status: A merged status.
         budget: Encoded bytes the status may take (at most :data:`MAX_STATUS_BYTES`).
+        encoded: The encodings known of its rows (e.g. of the rows read from the stored
+            record), which are then not encoded again to size them; rows it sizes are added
+            (the result is the same as without it).
 
     Returns:
         The bounded status (``status`` itself when nothing needed changing).
@@ -341,7 +347,8 @@ def bound_status(
     rows.drop_replays()
     if rows.count > limits.MAX_TASK_ROWS:
         rows.fold(limits.MAX_TASK_ROWS)
-    sized = [_bounded_row(t) for t in rows.result()]
+    known = EncodedRows() if encoded is None else encoded
+    sized = [_bounded_row(t, known) for t in rows.result()]
     bounded.tasks = [task for task, _ in sized]
     _bound_pair(bounded, OUTPUT_VALUE, limits.MAX_OUTPUT_BYTES)
     bounded.error_details = _bounded_value(status.error_details, limits.MAX_OUTPUT_BYTES)

@@ -32,13 +32,14 @@ from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.claims import Claims
 from stigmer_server.store.pagination import list_page, page_size_of
-from stigmer_server.store.repository import Repository
+from stigmer_server.store.repository import Repository, Written
 from stigmer_server.workflow.service import WorkflowService
 from stigmer_server.workflowexecution.launcher import (
     ExecutionLauncher,
     LauncherNotRunningError,
     LauncherUnavailableError,
 )
+from stigmer_server.workflowexecution.recent import RecentWrites
 from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
 from stigmer_server.workflowexecution.request_ids import (
     REQUEST_ID_METADATA,
@@ -46,6 +47,7 @@ from stigmer_server.workflowexecution.request_ids import (
     check_request_id,
     fingerprint,
 )
+from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowinstance.service import InstanceService
@@ -122,6 +124,7 @@ class ExecutionService:
         self._clock = clock
         self.claims = claims
         self.request_id_ttl_s = request_id_ttl_s
+        self._recent = RecentWrites()
 
     async def create(
         self, execution: wex.WorkflowExecution, request_id: CreateRequestId | None = None
@@ -289,11 +292,33 @@ class ExecutionService:
             FailedPreconditionError: Illegal phase transition; with ``live_only``, any change
                 to a terminal execution.
         """
+        return (await self._write_status(execution_id, status, live_only=live_only)).message
+
+    async def update_status_published(
+        self,
+        execution_id: str,
+        status: wex.WorkflowExecutionStatus | None,
+        *,
+        live_only: bool = False,
+    ) -> bytes:
+        """:meth:`update_status`, answering the execution encoded as its readers see it
+        (secrets redacted): the bytes just written, not encoded a second time."""
+        return (await self._write_status(execution_id, status, live_only=live_only)).published
+
+    async def _write_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | None, *, live_only: bool
+    ) -> Written[wex.WorkflowExecution]:
         require(execution_id, "execution_id")
         update = check_status(status)
         now = self._clock()
 
-        def change(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
+        # The rows' encodings of the attempt being written: the stored rows keep their stored
+        # bytes, so only the rows this update changes or adds are encoded (to size them for
+        # the bounds, then to store them).
+        rows = EncodedRows()
+
+        def change(current: wex.WorkflowExecution, data: bytes) -> wex.WorkflowExecution:
+            nonlocal rows
             old = current.status or wex.WorkflowExecutionStatus()
             if live_only and is_terminal(old.phase):
                 if update.phase == old.phase:
@@ -301,15 +326,30 @@ class ExecutionService:
                 raise FailedPreconditionError(
                     f"execution is already {old.phase.name}; its status can no longer change"
                 )
-            merged = bound_status(merge_status(old, update, now), status_budget(current))
+            rows = EncodedRows.stored(old.tasks, data)
+            merged = bound_status(merge_status(old, update, now), status_budget(current), rows)
             merged.audit = audit.status_updated(old.audit, now)
             current.status = merged
             return current
 
+        def encode(execution: wex.WorkflowExecution) -> bytes:
+            return encode_execution(execution, rows)
+
+        def decode(data: bytes) -> wex.WorkflowExecution:
+            return self._recent.decode(execution_id, data)
+
         try:
-            return await self.repo.update(execution_id, change, publish=True)
+            written = await self.repo.write(
+                execution_id, change, publish=True, encode=encode, decode=decode
+            )
         except _Unchanged as unchanged:
-            return unchanged.execution
+            shown = redact_execution(unchanged.execution)
+            return Written(unchanged.execution, b"", bytes(shown))
+        except BaseException:
+            self._recent.forget(execution_id)
+            raise
+        self._recent.remember(execution_id, written.data, written.message)
+        return written
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""

@@ -48,7 +48,7 @@ def _replace_value(target: _Message, update: _Message, pair: tuple[str, str]) ->
     """Set ``target``'s value pair from ``update``'s when the update holds one (either field)."""
     if any(getattr(update, name) is not None for name in pair):
         for name in pair:
-            setattr(target, name, copy.deepcopy(getattr(update, name)))
+            setattr(target, name, getattr(update, name))
 
 
 class IllegalTransitionError(FailedPreconditionError):
@@ -91,8 +91,10 @@ def _copy(message: _Message, *, deep: bool) -> _Message:
 def _merge_task(
     current: wex.WorkflowTask | None, update: wex.WorkflowTask, stamp: str
 ) -> wex.WorkflowTask:
+    # Shallow: values (Structs) are shared with ``current`` and ``update``, never changed in
+    # place by the merge, the bounds or the write; only the row's own fields are set here.
     task = (
-        _copy(current, deep=True)
+        _copy(current, deep=False)
         if current is not None
         else wex.WorkflowTask(task_id=update.task_id)
     )
@@ -103,7 +105,7 @@ def _merge_task(
     for pair in TASK_VALUES:
         _replace_value(task, update, pair)
     if update.metadata is not None:
-        task.metadata = copy.deepcopy(update.metadata)
+        task.metadata = update.metadata
     if update.error:
         task.error = update.error
     frozen = task.status in TERMINAL_TASK_STATUSES
@@ -126,7 +128,8 @@ def merge_status(
     update: wex.WorkflowExecutionStatus,
     now: datetime,
 ) -> wex.WorkflowExecutionStatus:
-    """Merge ``update`` into ``current`` and return the result (inputs are not modified).
+    """Merge ``update`` into ``current`` and return the result (inputs are not modified; the
+    result shares the values, e.g. Structs, of both, which nothing changes in place).
 
     Rules:
       - ``tasks`` are upserted by ``task_id``: existing tasks keep their position, new ones are
@@ -176,7 +179,7 @@ def merge_status(
 
     _replace_value(merged, update, OUTPUT_VALUE)
     if update.error_details is not None:
-        merged.error_details = copy.deepcopy(update.error_details)
+        merged.error_details = update.error_details
     if update.error:
         merged.error = update.error
     if update.temporal_workflow_id:

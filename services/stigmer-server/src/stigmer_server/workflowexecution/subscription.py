@@ -6,20 +6,18 @@ import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 
-from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.domain.validation import require
 from stigmer_server.errors import NotFoundError, ResourceExhaustedError, UnavailableError
-from stigmer_server.store import codec
 from stigmer_server.store.base import ResourceStore
+from stigmer_server.workflowexecution import stored
 from stigmer_server.workflowexecution.status_merge import is_terminal
 
 _BATCH = 32
 
 
-def _terminal(execution: wex.WorkflowExecution) -> bool:
-    return execution.status is not None and is_terminal(execution.status.phase)
+def _terminal(data: bytes) -> bool:
+    return is_terminal(stored.phase(data))
 
 
 class Subscriptions:
@@ -31,6 +29,11 @@ class Subscriptions:
     is sent twice. A state too large for the stream comes as a ``reread`` entry: the subscriber
     takes a new snapshot with its position (that state or a later one, never an older one).
     Memory per subscriber is one batch of at most ``_BATCH`` states.
+
+    States are passed on encoded, in the form readers are shown (secrets redacted): a stream
+    entry already is that form, a snapshot is redacted when its spec holds a secret. Only the
+    phase is read off each state, so a state costs no decoding here and no encoding again on
+    the way out.
     """
 
     def __init__(
@@ -57,10 +60,8 @@ class Subscriptions:
         """Make every live subscription end with UNAVAILABLE (clients resubscribe elsewhere)."""
         self._closing.set()
 
-    async def follow(
-        self, execution_id: str, client: str = ""
-    ) -> AsyncIterator[wex.WorkflowExecution]:
-        """Yield the execution now, then each later state; stop after a terminal state.
+    async def follow(self, execution_id: str, client: str = "") -> AsyncIterator[bytes]:
+        """Yield the execution now, then each later state, encoded; stop after a terminal state.
 
         Ends at once when the execution is already terminal, and when it is deleted.
 
@@ -86,23 +87,22 @@ class Subscriptions:
         self._live += 1
         self._by_client[client] += 1
         try:
-            async for execution in self._follow(execution_id):
-                yield execution
+            async for state in self._follow(execution_id):
+                yield state
         finally:
             self._live -= 1
             self._by_client[client] -= 1
             if not self._by_client[client]:
                 del self._by_client[client]
 
-    async def _follow(self, execution_id: str) -> AsyncIterator[wex.WorkflowExecution]:
+    async def _follow(self, execution_id: str) -> AsyncIterator[bytes]:
         data, position = await self._store.snapshot_with_position(WORKFLOW_EXECUTION, execution_id)
         if data is None:
             raise NotFoundError(f"{WORKFLOW_EXECUTION.name} not found: {execution_id}")
-        execution = codec.decode(wex.WorkflowExecution, data)
-        yield execution
-        if _terminal(execution):
+        sent = stored.published(data)
+        yield sent
+        if _terminal(data):
             return
-        sent: bytes | None = data
         while True:
             if self._closing.is_set():
                 raise UnavailableError("server is shutting down; subscribe again")
@@ -117,13 +117,13 @@ class Subscriptions:
                     data, position = await self._store.snapshot_with_position(
                         WORKFLOW_EXECUTION, execution_id
                     )
+                    data = None if data is None else stored.published(data)
                 if data is None:
                     return
                 if data != sent:
                     sent = data
-                    execution = codec.decode(wex.WorkflowExecution, data)
-                    yield execution
-                    if _terminal(execution):
+                    yield data
+                    if _terminal(data):
                         return
                 if event.reread:
                     break  # the rest of the batch is at or before the new position

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
+from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, interpreter_workflow_id
 from stigmer_telemetry import execution_context
@@ -17,6 +18,7 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
+from workflow_runner.activities.document_cache import DocumentCache, digest
 from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.converter import ConversionError, workflow_to_yaml
@@ -73,6 +75,7 @@ class ExecuteWorkflowActivity:
         self._api = api
         self._temporal = temporal
         self._settings = settings
+        self._documents = DocumentCache()
 
     @activity.defn(name=EXECUTE_WORKFLOW_ACTIVITY)
     async def execute_workflow(
@@ -144,11 +147,16 @@ class ExecuteWorkflowActivity:
                 raise ExecutionSetupError(
                     "execution has neither workflow_id nor workflow_instance_id"
                 )
-            workflow = await self._api.get_workflow(workflow_id)
+            served = await self._api.get_workflow_encoded(workflow_id)
         except StigmerRpcError as err:
             if err.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
                 raise ExecutionSetupError(f"cannot run execution: {err.details}") from err
             raise
+        key = digest(served)
+        cached = self._documents.get(key)
+        if cached is not None:
+            return cached
+        workflow = wf.Workflow.parse(served)
         if workflow.spec is None:
             raise ExecutionSetupError(f"workflow {workflow_id} has no spec")
         try:
@@ -158,6 +166,7 @@ class ExecuteWorkflowActivity:
             name = (workflow.metadata.name if workflow.metadata else "") or workflow_id
             details = definition_problem(err) if isinstance(err, DefinitionError) else None
             raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}", details) from err
+        self._documents.put(key, yaml_text)
         return yaml_text
 
     async def _start_interpreter(

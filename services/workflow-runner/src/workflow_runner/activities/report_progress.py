@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from temporalio import activity
 
@@ -23,7 +24,7 @@ class ReportProgressActivity:
         self._api = api
 
     @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
-    async def report_task_progress(self, batch: ProgressBatch) -> None:
+    async def report_task_progress(self, encoded: dict[str, Any]) -> None:
         """Upsert the batch's task rows, in parts of bounded size; idempotent, so Temporal may
         retry it freely.
 
@@ -33,10 +34,15 @@ class ReportProgressActivity:
         them (FAILED_PRECONDITION, NOT_FOUND, or PERMISSION_DENIED to a ``runner`` key), and
         retrying cannot change that.
 
+        Args:
+            encoded: The :class:`ProgressBatch` the interpreter workflow sent, as JSON values
+                (decoded by :meth:`ProgressBatch.from_json`).
+
         Raises:
             ApplicationError: Non-retryable, when no interpreter workflow scheduled it.
         """
         execution_id = scheduling_execution_id()
+        batch = ProgressBatch.from_json(encoded)  # the workflow sends a ProgressBatch
         if not batch.tasks:
             return
         try:

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import grpc
+from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as workflow_v1
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as workflow_query
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as execution_v1
@@ -36,6 +37,14 @@ _STUBS: dict[str, _StubFactory] = {
     "execution": execution_query.WorkflowExecutionQueryControllerStub,
     "execution_command": execution_command.WorkflowExecutionCommandControllerStub,
 }
+
+
+_UPDATE_STATUS = (
+    "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
+)
+_GET_WORKFLOW = "/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/get"
+_REQUEST_ID = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "execution_id")
+_REQUEST_STATUS = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "status")
 
 
 class StigmerClient:
@@ -92,6 +101,17 @@ class StigmerClient:
             else:
                 self._channel = grpc.aio.insecure_channel(self.config.endpoint, options=options)
             self._stubs = {key: factory(self._channel) for key, factory in _STUBS.items()}
+            # The server answers updateStatus with the whole execution, which no caller needs:
+            # left undecoded (bytes), it costs nothing (decoding a few hundred task rows would
+            # cost tens of milliseconds).
+            self._stubs["update_status"] = self._channel.unary_unary(
+                _UPDATE_STATUS, request_serializer=None, response_deserializer=None
+            )
+            self._stubs["workflow_encoded"] = self._channel.unary_unary(
+                _GET_WORKFLOW,
+                request_serializer=workflow_v1.WorkflowId.SerializeToString,
+                response_deserializer=None,
+            )
         return self._stubs[name]
 
     async def _call(self, method: str, rpc: Callable[..., Awaitable[T]], request: Any) -> T:
@@ -114,6 +134,19 @@ class StigmerClient:
         return await self._call(
             "WorkflowQueryController/get", stub.get, workflow_v1.WorkflowId(value=workflow_id)
         )
+
+    async def get_workflow_encoded(self, workflow_id: str) -> bytes:
+        """Fetch a workflow (``WorkflowQueryController/get``) as the server encoded it.
+
+        Raises:
+            StigmerRpcError: The call failed (e.g. ``code`` NOT_FOUND).
+        """
+        served: bytes = await self._call(
+            "WorkflowQueryController/get",
+            self._stub("workflow_encoded"),
+            workflow_v1.WorkflowId(value=workflow_id),
+        )
+        return served
 
     async def get_workflow_instance(self, instance_id: str) -> instance_v1.WorkflowInstance:
         """Fetch a workflow instance (``WorkflowInstanceQueryController/get``).
@@ -163,30 +196,26 @@ class StigmerClient:
         return dict(reply.values)
 
     async def update_status(
-        self, execution_id: str, status: execution_v1.WorkflowExecutionStatus
-    ) -> execution_v1.WorkflowExecution:
+        self, execution_id: str, status: execution_v1.WorkflowExecutionStatus | bytes
+    ) -> None:
         """Report an execution's status (``WorkflowExecutionCommandController/updateStatus``).
 
-        The server replaces the whole ``tasks`` list when it is non-empty, so send the
-        cumulative list every time.
+        The server merges it (task rows upserted by ``task_id``). Its answer, the updated
+        execution, is not decoded.
 
         Args:
             execution_id: The execution (``wex-...``).
-            status: The new status.
-
-        Returns:
-            The updated execution.
+            status: The new status, or its encoding (then sent as it is).
 
         Raises:
             StigmerRpcError: The call failed.
         """
-        stub = self._stub("execution_command")
-        return await self._call(
+        encoded = status if isinstance(status, bytes) else bytes(status)
+        request = wire.length_delimited(_REQUEST_ID, execution_id.encode()) if execution_id else b""
+        await self._call(
             "WorkflowExecutionCommandController/updateStatus",
-            stub.updateStatus,
-            execution_v1.WorkflowExecutionUpdateStatusInput(
-                execution_id=execution_id, status=status
-            ),
+            self._stub("update_status"),
+            request + wire.length_delimited(_REQUEST_STATUS, encoded),
         )
 
     async def close(self) -> None:
