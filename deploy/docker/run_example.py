@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -34,7 +35,6 @@ from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.json_values import from_fields
 from stigmer_protos.limits import CHANNEL_OPTIONS
 from workflow_runner.client import ClientConfig
-from workflow_runner.converter import dsl_to_workflow_spec
 
 ORG = "examples"
 TERMINAL = {

@@ -33,6 +33,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.health import temporal_serving
 from stigmer_devstack.ports import free_port, is_listening
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -43,7 +44,6 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal import data_converter
 from stigmer_testing.stack import service_env as stack_env
 from temporalio.client import Client
-from workflow_runner.converter import dsl_to_workflow_spec
 
 T = TypeVar("T")
 

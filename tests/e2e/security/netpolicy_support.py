@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 import yaml
 from stigmer_devstack.ports import free_port
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -26,7 +27,6 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_testing.services import stop_process, wait_grpc_serving
-from workflow_runner.converter import dsl_to_workflow_spec
 
 Phase = wex.ExecutionPhase
 TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}

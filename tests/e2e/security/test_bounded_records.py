@@ -22,13 +22,13 @@ import pytest
 import pytest_asyncio
 import redis
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.store.keys import KindKeys
 from stigmer_testing.executions import TERMINAL, apply_workflow, create_execution
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from stigmer_dsl.activity_policy import ALLOW_ENV, AllowedActivity, parse_allow_list
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 
 from workflow_runner.client import ClientConfig
-from workflow_runner.engine.activity_policy import ALLOW_ENV, parse_allow_list
 from workflow_runner.engine.config import ExpressionBudget
-from workflow_runner.engine.contract import AllowedActivity
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.activity_policy import AllowedActivity
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -29,8 +31,6 @@ from workflow_runner.activities.execute_workflow import (
 )
 from workflow_runner.client import ClientConfig, StigmerClient
 from workflow_runner.config import RunnerConfig
-from workflow_runner.converter import dsl_to_workflow_spec
-from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.worker import build_workers
 
 Phase = wex.ExecutionPhase
