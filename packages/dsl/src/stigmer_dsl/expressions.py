@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,16 +214,96 @@ def compiled(expr: str, names: tuple[str, ...]) -> Any:
 
 def check(expr: str) -> list[str]:
     """Return problems with a jq expression: non-replay-safe builtins or a syntax error."""
-    found = scan(expr)
-    problems = [f"not replay-safe: {reason}" for reason in found.forbidden]
+    problems = replay_problems(expr)
     if problems:
         return problems
-    names = tuple(sorted(n for n in found.variables | set(STANDARD_ARGUMENTS) if n != "__loc__"))
+    problem = _syntax_problem(expr, check_names(expr))
+    return [problem] if problem else []
+
+
+def replay_problems(expr: str) -> list[str]:
+    """Return the non-replay-safe builtins and variables ``expr`` uses, as problems."""
+    return [f"not replay-safe: {reason}" for reason in scan(expr).forbidden]
+
+
+def check_names(expr: str) -> tuple[str, ...]:
+    """The variable names a load-time check binds: every standard argument and ``expr``'s own."""
+    found = scan(expr).variables
+    return tuple(sorted(n for n in found | set(STANDARD_ARGUMENTS) if n != "__loc__"))
+
+
+def _syntax_problem(expr: str, names: tuple[str, ...]) -> str | None:
     try:
         compiled(expr, names)
     except ValueError as exc:
-        problems.append(f"jq syntax error in {expr!r}: {first_line(exc)}")
+        return f"jq syntax error in {expr!r}: {first_line(exc)}"
+    return None
+
+
+_BATCH = 256
+# (expression, names) pairs a batch compiled; bounded like the compile cache.
+_COMPILED_IN_BATCH: dict[tuple[str, tuple[str, ...]], None] = {}
+_MAX_REMEMBERED = 8192
+_CLOSING = {")": "(", "]": "[", "}": "{"}
+
+
+def syntax_problems(exprs: Iterable[str]) -> dict[str, str]:
+    """Check the jq syntax of many expressions; return ``{expression: problem}`` for bad ones.
+
+    The same answers as :func:`check` gives one by one (replay safety aside), much faster:
+    compiling a jq program costs a few milliseconds whatever its size (jq sets up its builtins
+    each time), so expressions that bind the same names compile together, each in its own
+    parentheses, as one program; only a batch that fails is compiled one by one. An expression
+    joins a batch only when it cannot reach its neighbours: its brackets balance, its strings
+    close and it holds no ``#`` (a jq comment may continue on the next line).
+    """
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for expr in dict.fromkeys(exprs):
+        names = check_names(expr)
+        if (expr, names) not in _COMPILED_IN_BATCH:
+            groups.setdefault(names, []).append(expr)
+    problems: dict[str, str] = {}
+    for names, group in groups.items():
+        alone = [expr for expr in group if not _self_contained(expr)]
+        together = [expr for expr in group if _self_contained(expr)]
+        for start in range(0, len(together), _BATCH):
+            batch = together[start : start + _BATCH]
+            try:
+                jq.compile(_batch_text(batch, names))
+            except ValueError:
+                alone.extend(batch)
+                continue
+            if len(_COMPILED_IN_BATCH) > _MAX_REMEMBERED:
+                _COMPILED_IN_BATCH.clear()
+            _COMPILED_IN_BATCH.update(dict.fromkeys((expr, names) for expr in batch))
+        for expr in alone:
+            problem = _syntax_problem(expr, names)
+            if problem:
+                problems[expr] = problem
     return problems
+
+
+def _batch_text(batch: Sequence[str], names: tuple[str, ...]) -> str:
+    bindings = "".join(f".v.{name} as ${name} | " for name in names)
+    body = ", ".join(f"(\n{normalize(expr)}\n)" for expr in batch)
+    return f".n as $__now | {bindings}def now: $__now; .d | {body}"
+
+
+def _self_contained(expr: str) -> bool:
+    """Whether ``expr`` in parentheses is one term: balanced brackets, closed strings, no ``#``."""
+    text = normalize(expr)
+    if "#" in text:
+        return False
+    code = code_only(text)
+    if code.count('"') % 2:
+        return False
+    stack: list[str] = []
+    for c in code:
+        if c in "([{":
+            stack.append(c)
+        elif c in _CLOSING and (not stack or stack.pop() != _CLOSING[c]):
+            return False
+    return not stack
 
 
 def first_line(exc: Exception | str) -> str:

@@ -136,6 +136,7 @@ def load_workflow(
     checker = _Checker(raw, allowed_activities)
     tasks = checker.task_list(raw["do"], "/do", frozenset())
     checker.workflow_level()
+    checker.expression_syntax()
     checker.problems.extend(limits.tree_problems(tasks))
     if checker.problems:
         raise DefinitionError(checker.problems)
@@ -153,9 +154,18 @@ class _Checker:
         self.use: Mapping[str, Any] = raw.get("use") or {}
         self.problems: list[str] = []
         self.calling: set[str] = set()
+        self.pending_syntax: list[tuple[int, str, str]] = []
 
     def problem(self, pointer: str, message: str) -> None:
         self.problems.append(f"{pointer}: {message}")
+
+    def expression_syntax(self) -> None:
+        """Compile the expressions met on the walk and put each syntax error in its place."""
+        bad = expressions.syntax_problems(expr for _, _, expr in self.pending_syntax)
+        for index, pointer, expr in reversed(self.pending_syntax):
+            if expr in bad:
+                self.problems.insert(index, f"{pointer}: {bad[expr]}")
+        self.pending_syntax.clear()
 
     def expression(
         self, pointer: str, value: Any, *, whole: bool, secrets_ok: bool = False
@@ -165,8 +175,12 @@ class _Checker:
             if too_long:
                 self.problem(pointer, too_long)
                 continue
-            for issue in expressions.check(expr):
+            replay = expressions.replay_problems(expr)
+            for issue in replay:
                 self.problem(pointer, issue)
+            if not replay:
+                # Compiled together at the end; the problem takes this place in the list.
+                self.pending_syntax.append((len(self.problems), pointer, expr))
             if not secrets_ok and secret_sites.references_secrets(expr):
                 self.problem(
                     pointer,
