@@ -14,6 +14,12 @@ EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 UPDATE_STATUS_ACTIVITY = "UpdateWorkflowExecutionStatus"
 """Local activity of stigmer-server writing an execution's status from the orchestration."""
 
+DEFAULT_STIGMER_TASK_QUEUE = "workflow_execution_stigmer"
+"""Default task queue of stigmer-server's orchestration workflow."""
+
+DEFAULT_RUNNER_TASK_QUEUE = "workflow_execution_runner"
+"""Default task queue of the runners' ``ExecuteWorkflow`` activity."""
+
 ENGINE_WORKFLOW_NAME = "ExecuteServerlessWorkflow"
 """Temporal workflow type name of the DSL interpreter."""
 
