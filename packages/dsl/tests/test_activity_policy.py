@@ -98,3 +98,11 @@ def test_load_leaves_expressions_to_run_time() -> None:
       with: {name: Charge}
 """
     load_workflow(HEAD + body, [AllowedActivity("Charge", "payments")])
+
+
+def test_activity_calls_can_be_left_to_the_runner() -> None:
+    # The server checks documents without knowing a runner's list: the runner decides calls.
+    body = "  - a: {call: activity, with: {name: ReportTaskProgress, taskQueue: q}}\n"
+    load_workflow(HEAD + body, check_activity_calls=False)
+    with pytest.raises(DefinitionError, match="is internal to the engine"):
+        load_workflow(HEAD + body)

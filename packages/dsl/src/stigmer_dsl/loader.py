@@ -108,7 +108,10 @@ class WorkflowDefinition:
 
 
 def load_workflow(
-    yaml_text: str, allowed_activities: Sequence[AllowedActivity] | None = None
+    yaml_text: str,
+    allowed_activities: Sequence[AllowedActivity] | None = None,
+    *,
+    check_activity_calls: bool = True,
 ) -> WorkflowDefinition:
     """Parse and validate a DSL 1.0.x document and build its task tree.
 
@@ -117,6 +120,8 @@ def load_workflow(
         allowed_activities: The runner's ``call: activity`` allow-list: a call whose activity
             name and task queue are literals must be allowed by it. None (offline validation,
             no runner known) only rejects calls of the engine's internal activities.
+        check_activity_calls: False leaves ``call: activity`` names and queues to the runner
+            that loads the document (the server checks documents without knowing any runner).
 
     Raises:
         DefinitionError: The document cannot run; its message lists every problem found.
@@ -133,7 +138,7 @@ def load_workflow(
     problems = dsl_schema_problems(raw)
     if problems:
         raise DefinitionError(problems)
-    checker = _Checker(raw, allowed_activities)
+    checker = _Checker(raw, allowed_activities, check_activity_calls)
     tasks = checker.task_list(raw["do"], "/do", frozenset())
     checker.workflow_level()
     checker.expression_syntax()
@@ -147,10 +152,14 @@ class _Checker:
     """Walks the document, collecting support problems and building :class:`TaskNode`s."""
 
     def __init__(
-        self, raw: Mapping[str, Any], allowed_activities: Sequence[AllowedActivity] | None
+        self,
+        raw: Mapping[str, Any],
+        allowed_activities: Sequence[AllowedActivity] | None,
+        check_activity_calls: bool = True,
     ) -> None:
         self.raw = raw
         self.allowed_activities = allowed_activities
+        self.check_activity_calls = check_activity_calls
         self.use: Mapping[str, Any] = raw.get("use") or {}
         self.problems: list[str] = []
         self.calling: set[str] = set()
@@ -346,7 +355,8 @@ class _Checker:
             arguments = args.get("arguments", [])
             if not isinstance(arguments, list | dict | str):
                 self.problem(f"{pointer}/with/arguments", "arguments must be a list or object")
-            self.activity_allowed(pointer, args)
+            if self.check_activity_calls:
+                self.activity_allowed(pointer, args)
             return TaskNode(name, pointer, "call.activity", spec)
         if target in ("asyncapi", "a2a", "mcp"):
             self.problem(
