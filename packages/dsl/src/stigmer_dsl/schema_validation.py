@@ -19,7 +19,7 @@ _MAX_RAW_ERRORS = 64
 
 
 @functools.cache
-def _dsl_schema() -> Any:
+def dsl_schema() -> Any:
     text = resources.files("stigmer_dsl.schema").joinpath("workflow.yaml").read_text()
     return parse_yaml(text)
 
@@ -27,12 +27,12 @@ def _dsl_schema() -> Any:
 @functools.cache
 def dsl_validator() -> Any:
     """Return the compiled DSL 1.0.3 workflow schema validator (compiled once per process)."""
-    return jsonschema_rs.validator_for(_dsl_schema())
+    return jsonschema_rs.validator_for(dsl_schema())
 
 
 @functools.cache
 def _task_vocabulary() -> TaskVocabulary:
-    return task_vocabulary(_dsl_schema())
+    return task_vocabulary(dsl_schema())
 
 
 def _pointer(path: Any) -> str:
