@@ -24,24 +24,20 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.json_values import from_fields
 from stigmer_protos.limits import CHANNEL_OPTIONS
 from workflow_runner.client import ClientConfig
-from workflow_runner.converter import dsl_to_workflow_spec
 
 ORG = "examples"
-TERMINAL = {
-    wex.ExecutionPhase.EXECUTION_COMPLETED,
-    wex.ExecutionPhase.EXECUTION_FAILED,
-    wex.ExecutionPhase.EXECUTION_CANCELLED,
-}
 
 
 async def run(
@@ -90,7 +86,7 @@ async def run(
                 if update.status and update.status.phase != phase:
                     phase = update.status.phase
                     print(f"  phase {phase.name}", flush=True)
-    if final is None or final.status is None or final.status.phase not in TERMINAL:
+    if final is None or final.status is None or final.status.phase not in TERMINAL_PHASES:
         print("subscribe ended before the execution did", file=sys.stderr)
         return 1
     status = final.status

@@ -17,6 +17,7 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -28,7 +29,6 @@ from stigmer_testing.executions import follow, start_execution
 from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from temporalio.client import Client
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -10,16 +10,16 @@ from typing import Any
 
 import grpc
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from workflow_runner.converter import dsl_to_workflow_spec
+from stigmer_protos.contract import TERMINAL_PHASES
 
 Phase = wex.ExecutionPhase
-TERMINAL = frozenset({Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED})
 ORG = "bench"
 
 
@@ -99,7 +99,7 @@ class StigmerApi:
         async with asyncio.timeout(limit_s):
             async for update in stream:
                 last = update
-                if update.status is not None and update.status.phase in TERMINAL:
+                if update.status is not None and update.status.phase in TERMINAL_PHASES:
                     stream.cancel()
                     final: wex.WorkflowExecution = update
                     return final

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("jq", ("jq.", "/jq/", "engine/expressions.py")),
+    ("jq", ("jq.", "/jq/", "engine/evaluation.py", "stigmer_dsl/expressions.py")),
     ("betterproto2", ("betterproto2",)),
     ("google.protobuf", ("google/protobuf",)),
     ("grpc", ("grpc/", "grpc_", "_cython")),
@@ -42,10 +42,10 @@ INCLUSIVE_MARKERS: Mapping[str, tuple[str, ...]] = {
     "temporal payload conversion": ("temporalio/converter.py",),
     "stigmer_protos payload converter": ("stigmer_protos/temporal",),
     "betterproto2 (de)serialization": ("betterproto2",),
-    "jq (compile + run)": ("jq.", "engine/expressions.py"),
+    "jq (compile + run)": ("jq.", "engine/evaluation.py", "stigmer_dsl/expressions.py"),
     "redis client": ("redis/",),
     "grpc (client + server)": ("grpc/",),
-    "DSL loader (yaml parse, schema validation)": ("engine/loader.py", "schema_validation"),
+    "DSL loader (yaml parse, schema validation)": ("stigmer_dsl/loader.py", "schema_validation"),
     "status merge (server)": ("status_merge.py",),
     "opentelemetry SDK/instrumentation": (
         "opentelemetry/sdk",

@@ -16,10 +16,11 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.contract import TERMINAL_PHASES
 from temporalio.client import Client
 
 from stigmer_bench import procfs, profiling
-from stigmer_bench.api import TERMINAL, Phase, StigmerApi, document, progress_update
+from stigmer_bench.api import Phase, StigmerApi, document, progress_update
 from stigmer_bench.results import ScenarioResult, median, percentile, safe_ratio
 from stigmer_bench.target import Target
 
@@ -447,7 +448,7 @@ async def memory(bench: Bench) -> ScenarioResult:
         async def finished(execution_id: str) -> None:
             async with get_gate:
                 done = await bench.api.wait_phase(
-                    execution_id, TERMINAL, limit_s=s.memory_wait_s * 4 + 60
+                    execution_id, TERMINAL_PHASES, limit_s=s.memory_wait_s * 4 + 60
                 )
             status = done.status or wex.WorkflowExecutionStatus()
             _completed(status.phase, status.error, "waiting execution")
@@ -631,7 +632,7 @@ async def _subscribe_latency(
                     delivery.append(now - sent[task.task_id])
                     if len(delivery) >= expected:
                         all_delivered.set()
-            if update.status is not None and update.status.phase in TERMINAL:
+            if update.status is not None and update.status.phase in TERMINAL_PHASES:
                 return
 
     subscribers = [asyncio.create_task(subscriber(i)) for i in range(s.api_subscribers)]

@@ -33,6 +33,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.health import temporal_serving
 from stigmer_devstack.ports import free_port, is_listening
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -40,15 +41,14 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_protos.temporal import data_converter
 from stigmer_testing.stack import service_env as stack_env
 from temporalio.client import Client
-from workflow_runner.converter import dsl_to_workflow_spec
 
 T = TypeVar("T")
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 
 # Short timeouts so a killed runner is noticed fast. The server's runner heartbeat timeout must
 # exceed ExecuteWorkflow's fixed 5 s heartbeat interval (see the report to the lead).
@@ -397,7 +397,7 @@ class Services:
         """Poll the execution until its phase is terminal."""
         return await self.wait_for(
             execution_id,
-            lambda e: e.status is not None and e.status.phase in TERMINAL,
+            lambda e: e.status is not None and e.status.phase in TERMINAL_PHASES,
             within,
             "a terminal phase",
         )

@@ -15,9 +15,10 @@ import time
 from collections import Counter
 
 import pytest
+from stigmer_protos.contract import TERMINAL_PHASES
 from temporalio.client import Client
 
-from .conftest import TERMINAL, HttpStub, Phase, Services, doc, http_get, task_ids
+from .conftest import HttpStub, Phase, Services, doc, http_get, task_ids
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +64,7 @@ async def test_soak_with_two_runner_restarts(
     while pending and time.monotonic() < deadline:
         batch = list(pending)[:50]
         for execution in await asyncio.gather(*(services.get(i) for i in batch)):
-            if execution.status is not None and execution.status.phase in TERMINAL:
+            if execution.status is not None and execution.status.phase in TERMINAL_PHASES:
                 finals[execution.metadata.id] = execution
                 pending.discard(execution.metadata.id)
         if pending:

@@ -18,6 +18,7 @@ from typing import Any
 import grpc
 import yaml
 from stigmer_devstack.ports import free_port
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -25,11 +26,10 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_testing.services import stop_process, wait_grpc_serving
-from workflow_runner.converter import dsl_to_workflow_spec
 
 Phase = wex.ExecutionPhase
-TERMINAL = {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
 
 
 @contextmanager
@@ -157,5 +157,5 @@ async def run(
         async with asyncio.timeout(90):
             async for update in stream:
                 last = update
-    assert last is not None and last.status.phase in TERMINAL, "no terminal phase"
+    assert last is not None and last.status.phase in TERMINAL_PHASES, "no terminal phase"
     return last

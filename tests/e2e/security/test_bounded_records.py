@@ -22,13 +22,14 @@ import pytest
 import pytest_asyncio
 import redis
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION
 from stigmer_server.store.keys import KindKeys
-from stigmer_testing.executions import TERMINAL, apply_workflow, create_execution
-from workflow_runner.converter import dsl_to_workflow_spec
+from stigmer_testing.executions import apply_workflow, create_execution
 
 pytestmark = pytest.mark.e2e
 
@@ -86,7 +87,7 @@ async def _finish(channel: grpc.aio.Channel, execution_id: str) -> wex.WorkflowE
     deadline = time.monotonic() + 300
     while True:
         got = await query.get(wex.WorkflowExecutionId(value=execution_id))
-        if got.status is not None and got.status.phase in TERMINAL:
+        if got.status is not None and got.status.phase in TERMINAL_PHASES:
             return got
         assert time.monotonic() < deadline, f"{execution_id} never ended"
         await asyncio.sleep(0.5)

@@ -22,6 +22,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -39,7 +40,6 @@ from stigmer_protos.limits import (
 )
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.wire import deep_struct, execution_with_input
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -23,11 +23,12 @@ import yaml
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
-from stigmer_testing.executions import TERMINAL, apply_workflow, create_execution
+from stigmer_protos.contract import TERMINAL_PHASES
+from stigmer_testing.executions import apply_workflow, create_execution
 from stigmer_testing.stack import run_services, service_env, without_otel
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +80,7 @@ async def test_finished_and_cancelled_subscribes_log_no_error(server: Server) ->
                     metadata=tuple(carrier.items()),
                 )
                 async for update in call:
-                    terminal = update.status.phase in TERMINAL
+                    terminal = update.status.phase in TERMINAL_PHASES
                     if cancel_after == "first" or (cancel_after == "terminal" and terminal):
                         call.cancel()
                         outcomes.append(cancel_after)

@@ -16,6 +16,7 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_testing.executions import (
     dsl_document,
@@ -23,7 +24,6 @@ from stigmer_testing.executions import (
     start_execution,
 )
 from stigmer_testing.stack import run_services, service_env
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -16,11 +16,11 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.google import protobuf as wkt
 from stigmer_testing.executions import follow, start_execution
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -23,6 +23,7 @@ import grpc
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
@@ -41,7 +42,6 @@ from stigmer_testing.executions import (
 )
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.stack import Services, run_services, service_env
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -29,6 +29,7 @@ import redis
 import yaml
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.environment import v1 as env
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import interpreter_workflow_id
@@ -36,7 +37,6 @@ from stigmer_testing.executions import follow, start_execution
 from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.stack import run_services, service_env, without_otel
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

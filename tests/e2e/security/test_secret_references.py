@@ -20,6 +20,7 @@ import pytest
 import pytest_asyncio
 import yaml
 from stigmer_devstack.ports import free_port
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_testing.executions import (
@@ -32,7 +33,6 @@ from stigmer_testing.history import decoded_history
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.stack import run_services, service_env
 from temporalio.client import Client
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -20,6 +20,7 @@ from stigmer_devstack.config import StackConfig
 from stigmer_devstack.redis_server import RedisServer, start_redis, stop_pid
 from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING
 from stigmer_devstack.stack import Stack
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.environment.v1 import EnvironmentSpec, EnvironmentValue
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
@@ -31,7 +32,6 @@ from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_testing.executions import create_execution, follow, org_metadata
 from stigmer_testing.http_stub import QuietHandler, serve_http
 from stigmer_testing.stack import run_services, service_env
-from workflow_runner.converter import dsl_to_workflow_spec
 
 pytestmark = pytest.mark.e2e
 

@@ -39,7 +39,7 @@ def check_dsl(text: str) -> list[Problem]:
         Every problem found, located; empty when the workflow can run.
     """
     # The engine is a heavy import; commands that do not read workflows should not pay for it.
-    from workflow_runner.engine import DefinitionError, load_workflow
+    from stigmer_dsl import DefinitionError, load_workflow
 
     try:
         load_workflow(text)

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from stigmer_dsl.converter import load_yaml
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
-from workflow_runner.converter import load_yaml
 
 from stigmer_cli.client import LOCAL_ORG
 from stigmer_cli.diagnostics import check_dsl
@@ -72,7 +72,7 @@ def to_workflow(file: WorkflowFile) -> wf.Workflow:
     Raises:
         UsageError: The workflow is invalid (first problem, located; the count of the others).
     """
-    from workflow_runner.converter import ConversionError, dsl_to_workflow_spec
+    from stigmer_dsl.converter import ConversionError, dsl_to_workflow_spec
 
     if file.is_dsl:
         problems = check_dsl(file.text)

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from stigmer_dsl.converter import load_yaml
 from stigmer_protos.ai.stigmer.agentic.executioncontext import v1 as ec
-from workflow_runner.converter import load_yaml
 
 from stigmer_cli.errors import UsageError
 

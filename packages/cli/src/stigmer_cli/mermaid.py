@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from workflow_runner.engine.loader import TaskNode, WorkflowDefinition
+    from stigmer_dsl.loader import TaskNode, WorkflowDefinition
 
 _SHAPES = {"switch": ("{", "}"), "raise": ("[/", "/]"), "wait": ("([", "])")}
 

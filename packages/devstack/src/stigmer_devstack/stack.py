@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from stigmer_protos.temporal_names import DEFAULT_RUNNER_TASK_QUEUE
+
 from stigmer_devstack.binaries import find_redis_server, find_temporal
 from stigmer_devstack.config import StackConfig
 from stigmer_devstack.errors import PortBusyError, StackError
@@ -25,7 +27,6 @@ from stigmer_devstack.processes import LogSink, ManagedProcess
 from stigmer_devstack.redis_server import redis_args
 from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING, ensure_keys_file
 
-RUNNER_TASK_QUEUE = "workflow_execution_runner"
 _SERVICE_MODULES = {"stigmer-server": "stigmer_server", "workflow-runner": "workflow_runner"}
 
 
@@ -154,8 +155,10 @@ class Stack:
                 timeout=cfg.startup_timeout,
             )
             wait_until(
-                lambda: has_pollers(temporal_bin, temporal_addr, RUNNER_TASK_QUEUE, cfg.namespace),
-                what=f"polling task queue {RUNNER_TASK_QUEUE}",
+                lambda: has_pollers(
+                    temporal_bin, temporal_addr, DEFAULT_RUNNER_TASK_QUEUE, cfg.namespace
+                ),
+                what=f"polling task queue {DEFAULT_RUNNER_TASK_QUEUE}",
                 proc=runner,
                 timeout=cfg.startup_timeout,
             )

@@ -138,7 +138,7 @@ _VALIDATION = "runner and `stigmer validate`/`apply`, loading the document: a va
 _RECORD = "server, after every status merge (`workflowexecution/record_bounds.py`)"
 _RUNNER = "runner setting, per evaluation in a jq worker process: a `runtime` error"
 _FILTER = "runner, loading the document: a validation error naming the filter"
-_YAML = "the one YAML loader (`engine/yaml_io.py`), before any value is built: a YAML error"
+_YAML = "the one YAML loader (`stigmer_dsl/yaml_io.py`), before any value is built: a YAML error"
 
 LIMITS: tuple[Limit, ...] = (
     Limit(

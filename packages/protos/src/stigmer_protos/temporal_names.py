@@ -14,6 +14,50 @@ EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 UPDATE_STATUS_ACTIVITY = "UpdateWorkflowExecutionStatus"
 """Local activity of stigmer-server writing an execution's status from the orchestration."""
 
+DEFAULT_STIGMER_TASK_QUEUE = "workflow_execution_stigmer"
+"""Default task queue of stigmer-server's orchestration workflow."""
+
+DEFAULT_RUNNER_TASK_QUEUE = "workflow_execution_runner"
+"""Default task queue of the runners' ``ExecuteWorkflow`` activity."""
+
+ENGINE_WORKFLOW_NAME = "ExecuteServerlessWorkflow"
+"""Temporal workflow type name of the DSL interpreter."""
+
+REPORT_PROGRESS_ACTIVITY = "ReportTaskProgress"
+"""Name of the local activity (implemented by the runner) that receives progress batches."""
+
+HTTP_CALL_ACTIVITY = "ServerlessWorkflowHttpCall"
+"""Name of the engine's activity performing a DSL ``call: http``."""
+
+EMIT_EVENT_ACTIVITY = "ServerlessWorkflowEmitEvent"
+"""Name of the engine's activity delivering a DSL ``emit`` CloudEvent to the event sink."""
+
+OPENAPI_CALL_ACTIVITY = "ServerlessWorkflowOpenApiCall"
+"""Name of the engine's activity performing a DSL ``call: openapi``."""
+
+GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
+"""Name of the engine's activity performing a DSL ``call: grpc``."""
+
+RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
+"""Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
+
+INTERNAL_ACTIVITY_PREFIX = "ServerlessWorkflow"
+"""Prefix of the engine's own task activities (present and future)."""
+
+INTERNAL_ACTIVITIES = frozenset(
+    {
+        REPORT_PROGRESS_ACTIVITY,
+        HTTP_CALL_ACTIVITY,
+        EMIT_EVENT_ACTIVITY,
+        OPENAPI_CALL_ACTIVITY,
+        GRPC_CALL_ACTIVITY,
+        RUN_PROCESS_ACTIVITY,
+        EXECUTE_WORKFLOW_ACTIVITY,
+        UPDATE_STATUS_ACTIVITY,
+    }
+)
+"""Activities of the engine and of the services: never callable from ``call: activity``."""
+
 
 def interpreter_workflow_id(execution_id: str) -> str:
     """The id of the interpreter workflow of an execution (one per execution, ever)."""

@@ -14,15 +14,8 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_protos.google import protobuf as wkt
-
-TERMINAL = frozenset(
-    {
-        wex.ExecutionPhase.EXECUTION_COMPLETED,
-        wex.ExecutionPhase.EXECUTION_FAILED,
-        wex.ExecutionPhase.EXECUTION_CANCELLED,
-    }
-)
 
 
 def dsl_document(name: str, tasks: Sequence[Mapping[str, Any]], **sections: Any) -> dict[str, Any]:
@@ -133,7 +126,7 @@ async def follow(
             seen.append(update)
     assert seen, "subscribe sent nothing"
     status = seen[-1].status
-    assert status is not None and status.phase in TERMINAL, (
+    assert status is not None and status.phase in TERMINAL_PHASES, (
         "subscribe ended before a terminal phase"
     )
     return seen

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from stigmer_dsl.activity_policy import ALLOW_ENV, AllowedActivity, parse_allow_list
 from stigmer_protos.temporal_client import TemporalConnectionConfig
+from stigmer_protos.temporal_names import DEFAULT_RUNNER_TASK_QUEUE
 
 from workflow_runner.client import ClientConfig
-from workflow_runner.engine.activity_policy import ALLOW_ENV, parse_allow_list
 from workflow_runner.engine.config import ExpressionBudget
-from workflow_runner.engine.contract import AllowedActivity
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -31,7 +31,7 @@ class RunnerConfig:
 
     temporal: TemporalConnectionConfig
     api: ClientConfig
-    runner_task_queue: str = "workflow_execution_runner"
+    runner_task_queue: str = DEFAULT_RUNNER_TASK_QUEUE
     interpreter_task_queue: str = "zigflow_execution"
     max_concurrent_activities: int = 100
     max_concurrent_executions: int = 1000
@@ -54,7 +54,7 @@ class RunnerConfig:
             temporal=TemporalConnectionConfig.from_env(env),
             api=ClientConfig.from_env(env),
             runner_task_queue=env.get("TEMPORAL_WORKFLOW_EXECUTION_RUNNER_TASK_QUEUE")
-            or "workflow_execution_runner",
+            or DEFAULT_RUNNER_TASK_QUEUE,
             interpreter_task_queue=env.get("TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE")
             or "zigflow_execution",
             max_concurrent_activities=_positive_int(env, "RUNNER_MAX_CONCURRENT_ACTIVITIES", 100),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 import pytest
 import pytest_asyncio
 import yaml
+from stigmer_dsl.activity_policy import AllowedActivity
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -29,8 +32,6 @@ from workflow_runner.activities.execute_workflow import (
 )
 from workflow_runner.client import ClientConfig, StigmerClient
 from workflow_runner.config import RunnerConfig
-from workflow_runner.converter import dsl_to_workflow_spec
-from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.worker import build_workers
 
 Phase = wex.ExecutionPhase
@@ -147,8 +148,33 @@ async def test_lookup_errors_end_failed_with_a_readable_message(env: Env) -> Non
     )
 
 
+async def _store_unchecked(env: Env, workflow_id: str, document: dict[str, object]) -> None:
+    """Replace a stored workflow's document without the server's checks (ADR 0030).
+
+    The server refuses a document that cannot run; one stored before it did (or by another
+    server) still reaches the runner, which checks it again.
+    """
+    document["document"] = {
+        "dsl": "1.0.0",
+        "namespace": "t",
+        "name": "unchecked",
+        "version": "1.0.0",
+    }
+    spec = dsl_to_workflow_spec(yaml.safe_dump(document))
+
+    def replace(current: wf.Workflow) -> wf.Workflow:
+        changed = copy.deepcopy(current)
+        changed.spec = spec
+        return changed
+
+    await env.server.services.workflows.repo.update(workflow_id, replace)
+
+
 async def test_invalid_workflow_ends_failed_before_running(env: Env) -> None:
-    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}, "then": "missing"}}]})
+    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    await _store_unchecked(
+        env, execution.spec.workflow_id, {"do": [{"a": {"set": {"x": 1}, "then": "missing"}}]}
+    )
     status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
     assert status.phase == Phase.EXECUTION_FAILED
     assert "is invalid" in status.error and "missing" in status.error

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
+from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -28,7 +29,6 @@ from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from workflow_runner.activities.report_progress import ReportProgressActivity
 from workflow_runner.client import ClientConfig, StigmerClient
-from workflow_runner.converter import dsl_to_workflow_spec
 from workflow_runner.engine import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
 from workflow_runner.engine.identity import NOT_AN_INTERPRETER
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from workflow_runner.engine import DefinitionError, load_workflow
-from workflow_runner.engine.schema_validation import dsl_schema_problems
-from workflow_runner.engine.yaml_io import parse_yaml
+from stigmer_dsl import DefinitionError, load_workflow
+from stigmer_dsl.schema_validation import dsl_schema_problems
+from stigmer_dsl.yaml_io import parse_yaml
 
 from .conftest import spec_dir
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from workflow_runner.engine.errors import WorkflowError
+from stigmer_dsl.errors import WorkflowError
 from workflow_runner.engine.http_values import expand_uri_template, json_text, text_values
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from temporalio.exceptions import ApplicationError
-from workflow_runner.engine import expressions, secrets
+from workflow_runner.engine import evaluation, secrets
 from workflow_runner.engine.secrets import SecretSite
 
 SECRETS = {"token": "tok-1234", "creds": {"username": "u", "password": "p"}}
@@ -14,7 +14,7 @@ FORGED = {"$secretExpression": "$secrets"}
 
 
 def _evaluate(data: Any) -> Any:
-    return lambda value: expressions.evaluate_value(value, data, {}, 0.0)
+    return lambda value: evaluation.evaluate_value(value, data, {}, 0.0)
 
 
 def test_a_secret_expression_becomes_a_site_and_the_rest_is_evaluated() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_dsl.activity_policy import AllowedActivity
 from stigmer_protos.temporal import sandbox_runner
 from temporalio import activity, workflow
 from temporalio.api.enums.v1 import EventType
@@ -33,7 +34,6 @@ from workflow_runner.engine import (
     engine_activities,
 )
 from workflow_runner.engine.activities.http_call import HttpRequest
-from workflow_runner.engine.contract import AllowedActivity
 from workflow_runner.engine.identity import NOT_AN_INTERPRETER
 from workflow_runner.engine.secrets import SecretSite
 

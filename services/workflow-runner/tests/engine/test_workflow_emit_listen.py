@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from stigmer_dsl import DefinitionError, load_workflow
 from stigmer_protos.temporal import sandbox_runner
 from temporalio.client import Client, WorkflowHandle
 from temporalio.worker import Worker
@@ -17,13 +18,11 @@ from workflow_runner.engine import (
     EVENT_SIGNAL,
     PENDING_LISTENS_QUERY,
     SANDBOX_PASSTHROUGH,
-    DefinitionError,
     EngineConfig,
     EngineInput,
     EngineResult,
     ExecuteServerlessWorkflow,
     engine_activities,
-    load_workflow,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from workflow_runner.engine import DefinitionError, load_workflow
+from stigmer_dsl import DefinitionError, load_workflow
 from workflow_runner.engine.progress import FLUSH_EVERY_ROWS
 
 ERR = "https://serverlessworkflow.io/spec/1.0.0/errors/"

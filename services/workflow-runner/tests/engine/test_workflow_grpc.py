@@ -12,7 +12,8 @@ from typing import Any
 import grpc
 import pytest
 from grpc_tools import protoc
-from workflow_runner.engine import EngineConfig, StaticSecrets, load_workflow
+from stigmer_dsl import load_workflow
+from workflow_runner.engine import EngineConfig, StaticSecrets
 from workflow_runner.engine.activities import grpc_call
 
 PROTO = """

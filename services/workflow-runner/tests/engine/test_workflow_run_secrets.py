@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from stigmer_dsl import DefinitionError, load_workflow
+from stigmer_dsl.activity_policy import AllowedActivity
 from stigmer_protos.temporal import sandbox_runner
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
@@ -17,16 +19,13 @@ from workflow_runner.conformance.stub import StubServer
 from workflow_runner.engine import (
     ENGINE_WORKFLOW_NAME,
     SANDBOX_PASSTHROUGH,
-    DefinitionError,
     EngineConfig,
     EngineInput,
     EngineResult,
     ExecuteServerlessWorkflow,
     StaticSecrets,
     engine_activities,
-    load_workflow,
 )
-from workflow_runner.engine.contract import AllowedActivity
 
 ALLOW = EngineConfig(allow_run=True)
 

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    from workflow_runner.engine import DefinitionError, load_workflow
+    from stigmer_dsl import DefinitionError, load_workflow
 
     file = read_workflow_file(args.file)
     if not file.is_dsl:

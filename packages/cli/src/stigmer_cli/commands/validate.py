@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    from workflow_runner.converter import ConversionError, dsl_to_workflow_spec
-    from workflow_runner.engine import load_workflow
+    from stigmer_dsl import load_workflow
+    from stigmer_dsl.converter import ConversionError, dsl_to_workflow_spec
 
     file = read_workflow_file(args.file)
     if not file.is_dsl:

@@ -7,15 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_protos.json_values import from_fields, whole_numbers
-
-TERMINAL_PHASES = frozenset(
-    {
-        wex.ExecutionPhase.EXECUTION_COMPLETED,
-        wex.ExecutionPhase.EXECUTION_FAILED,
-        wex.ExecutionPhase.EXECUTION_CANCELLED,
-    }
-)
 
 
 def phase_name(phase: wex.ExecutionPhase | int) -> str:

@@ -14,13 +14,13 @@ from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowinstance import v1 as win
+from stigmer_protos.contract import TERMINAL_PHASES
 
 from stigmer_server.access.rpc_scopes import RunnerCheck, RunnerRule
 from stigmer_server.domain.kinds import WORKFLOW_EXECUTION, WORKFLOW_INSTANCE
 from stigmer_server.errors import PermissionDeniedError
 from stigmer_server.store import codec, keys
 from stigmer_server.store.base import ResourceStore
-from stigmer_server.workflowexecution.status_merge import TERMINAL_PHASES
 
 IN_FLIGHT_PHASES = tuple(
     int(phase)  # the index names hold the number

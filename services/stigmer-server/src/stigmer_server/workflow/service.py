@@ -24,7 +24,7 @@ from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.repository import Repository
 from stigmer_server.workflow.stored import published
-from stigmer_server.workflow.validation import check_spec
+from stigmer_server.workflow.validation import check_document_off_loop, check_spec
 from stigmer_server.workflowinstance.service import InstanceService
 
 DEFAULT_INSTANCE_DESCRIPTION = "Default instance (auto-created, no custom configuration)"
@@ -62,9 +62,9 @@ class WorkflowService:
         self._instances = instances
         self._clock = clock
 
-    def _validate(self, workflow: wf.Workflow) -> ar.ApiResourceMetadata:
+    async def _validate(self, workflow: wf.Workflow) -> ar.ApiResourceMetadata:
         md = check_envelope(workflow, WORKFLOW.name)
-        check_spec(workflow.spec)
+        await check_document_off_loop(check_spec(workflow.spec))
         return md
 
     async def create(self, workflow: wf.Workflow) -> wf.Workflow:
@@ -74,7 +74,7 @@ class WorkflowService:
             InvalidArgumentError, AlreadyExistsError.
         """
         new = copy.deepcopy(workflow)
-        md = self._validate(new)
+        md = await self._validate(new)
         md.id = new_id(WORKFLOW.id_prefix)
         self._sealer.seal(md.id, _env(new))
         new.status = wf.WorkflowStatus(audit=audit.created_audit(self._clock()))
@@ -143,7 +143,7 @@ class WorkflowService:
     async def update(self, workflow: wf.Workflow) -> wf.Workflow:
         """Replace spec and metadata (id, slug, org kept); never rewrites status."""
         incoming = copy.deepcopy(workflow)
-        md = self._validate(incoming)
+        md = await self._validate(incoming)
         target = await self.repo.resolve_id(md)
         now = self._clock()
 

@@ -7,15 +7,13 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.contract import TERMINAL_PHASES
 
 from stigmer_server.errors import FailedPreconditionError
 
 Phase = wex.ExecutionPhase
 TaskStatus = wex.WorkflowTaskStatus
 
-TERMINAL_PHASES = frozenset(
-    {Phase.EXECUTION_COMPLETED, Phase.EXECUTION_FAILED, Phase.EXECUTION_CANCELLED}
-)
 TERMINAL_TASK_STATUSES = frozenset(
     {
         TaskStatus.WORKFLOW_TASK_COMPLETED,

@@ -9,6 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
+from stigmer_dsl import DefinitionError, load_workflow
+from stigmer_dsl.activity_policy import AllowedActivity
+from stigmer_dsl.converter import ConversionError, workflow_to_yaml
+from stigmer_dsl.errors import definition_problem
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, interpreter_workflow_id
@@ -21,17 +25,12 @@ from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlre
 from workflow_runner.activities.document_cache import DocumentCache, digest
 from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
-from workflow_runner.converter import ConversionError, workflow_to_yaml
 from workflow_runner.engine import (
     ENGINE_WORKFLOW_NAME,
-    DefinitionError,
     EngineInput,
     EngineResult,
-    load_workflow,
 )
 from workflow_runner.engine.activities.heartbeat import heartbeating
-from workflow_runner.engine.contract import AllowedActivity
-from workflow_runner.engine.errors import definition_problem
 from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import completed_status, failed_status
 

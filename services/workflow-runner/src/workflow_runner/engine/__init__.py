@@ -3,7 +3,7 @@
 Public API::
 
     ENGINE_WORKFLOW_NAME, REPORT_PROGRESS_ACTIVITY, EngineInput, TaskProgress, ProgressBatch,
-    EngineResult, load_workflow, WorkflowDefinition, DefinitionError, ExecuteServerlessWorkflow,
+    EngineResult, ExecuteServerlessWorkflow,
     engine_activities, SANDBOX_PASSTHROUGH, EngineConfig, SecretResolver, StaticSecrets,
     NoSecrets, EVENT_SIGNAL, PENDING_LISTENS_QUERY
 """
@@ -14,6 +14,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from stigmer_protos.temporal_names import (
+        EMIT_EVENT_ACTIVITY,
+        ENGINE_WORKFLOW_NAME,
+        GRPC_CALL_ACTIVITY,
+        HTTP_CALL_ACTIVITY,
+        OPENAPI_CALL_ACTIVITY,
+        REPORT_PROGRESS_ACTIVITY,
+        RUN_PROCESS_ACTIVITY,
+    )
+
     from workflow_runner.engine.config import (
         EngineConfig,
         NoSecrets,
@@ -21,54 +31,42 @@ if TYPE_CHECKING:
         StaticSecrets,
     )
     from workflow_runner.engine.contract import (
-        EMIT_EVENT_ACTIVITY,
-        ENGINE_WORKFLOW_NAME,
         EVENT_SIGNAL,
-        GRPC_CALL_ACTIVITY,
-        HTTP_CALL_ACTIVITY,
-        OPENAPI_CALL_ACTIVITY,
         PENDING_LISTENS_QUERY,
-        REPORT_PROGRESS_ACTIVITY,
-        RUN_PROCESS_ACTIVITY,
         EngineInput,
         EngineResult,
         ProgressBatch,
         TaskProgress,
     )
-    from workflow_runner.engine.errors import DefinitionError
-    from workflow_runner.engine.loader import WorkflowDefinition, load_workflow
     from workflow_runner.engine.workflow import (
         SANDBOX_PASSTHROUGH,
         ExecuteServerlessWorkflow,
         engine_activities,
     )
 
-# Names load on first use (PEP 562): the converter and the CLI import small parts of the engine
-# (errors, yaml_io) and must not pay for the Temporal workflow, jq and every activity.
+# Names load on first use (PEP 562): importing one part of the engine must not pay for the
+# Temporal workflow, jq and every activity. Loading and checking documents is stigmer_dsl's.
 _LAZY: dict[str, str] = {
-    "DefinitionError": "workflow_runner.engine.errors",
-    "EMIT_EVENT_ACTIVITY": "workflow_runner.engine.contract",
-    "ENGINE_WORKFLOW_NAME": "workflow_runner.engine.contract",
+    "EMIT_EVENT_ACTIVITY": "stigmer_protos.temporal_names",
+    "ENGINE_WORKFLOW_NAME": "stigmer_protos.temporal_names",
     "EVENT_SIGNAL": "workflow_runner.engine.contract",
     "EngineConfig": "workflow_runner.engine.config",
     "EngineInput": "workflow_runner.engine.contract",
     "EngineResult": "workflow_runner.engine.contract",
     "ExecuteServerlessWorkflow": "workflow_runner.engine.workflow",
-    "GRPC_CALL_ACTIVITY": "workflow_runner.engine.contract",
-    "HTTP_CALL_ACTIVITY": "workflow_runner.engine.contract",
+    "GRPC_CALL_ACTIVITY": "stigmer_protos.temporal_names",
+    "HTTP_CALL_ACTIVITY": "stigmer_protos.temporal_names",
     "NoSecrets": "workflow_runner.engine.config",
-    "OPENAPI_CALL_ACTIVITY": "workflow_runner.engine.contract",
+    "OPENAPI_CALL_ACTIVITY": "stigmer_protos.temporal_names",
     "PENDING_LISTENS_QUERY": "workflow_runner.engine.contract",
     "ProgressBatch": "workflow_runner.engine.contract",
-    "REPORT_PROGRESS_ACTIVITY": "workflow_runner.engine.contract",
-    "RUN_PROCESS_ACTIVITY": "workflow_runner.engine.contract",
+    "REPORT_PROGRESS_ACTIVITY": "stigmer_protos.temporal_names",
+    "RUN_PROCESS_ACTIVITY": "stigmer_protos.temporal_names",
     "SANDBOX_PASSTHROUGH": "workflow_runner.engine.workflow",
     "SecretResolver": "workflow_runner.engine.config",
     "StaticSecrets": "workflow_runner.engine.config",
     "TaskProgress": "workflow_runner.engine.contract",
-    "WorkflowDefinition": "workflow_runner.engine.loader",
     "engine_activities": "workflow_runner.engine.workflow",
-    "load_workflow": "workflow_runner.engine.loader",
 }
 
 
@@ -92,7 +90,6 @@ __all__ = [
     "REPORT_PROGRESS_ACTIVITY",
     "RUN_PROCESS_ACTIVITY",
     "SANDBOX_PASSTHROUGH",
-    "DefinitionError",
     "EngineConfig",
     "EngineInput",
     "EngineResult",
@@ -102,7 +99,5 @@ __all__ = [
     "SecretResolver",
     "StaticSecrets",
     "TaskProgress",
-    "WorkflowDefinition",
     "engine_activities",
-    "load_workflow",
 ]

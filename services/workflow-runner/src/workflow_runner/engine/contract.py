@@ -6,28 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from stigmer_dsl.activity_policy import AllowedActivity
 from stigmer_protos import temporal_names
-
-ENGINE_WORKFLOW_NAME = "ExecuteServerlessWorkflow"
-"""Temporal workflow type name of the DSL interpreter."""
-
-REPORT_PROGRESS_ACTIVITY = "ReportTaskProgress"
-"""Name of the local activity (implemented by the runner) that receives progress batches."""
-
-HTTP_CALL_ACTIVITY = "ServerlessWorkflowHttpCall"
-"""Name of the engine's activity performing a DSL ``call: http``."""
-
-EMIT_EVENT_ACTIVITY = "ServerlessWorkflowEmitEvent"
-"""Name of the engine's activity delivering a DSL ``emit`` CloudEvent to the event sink."""
-
-OPENAPI_CALL_ACTIVITY = "ServerlessWorkflowOpenApiCall"
-"""Name of the engine's activity performing a DSL ``call: openapi``."""
-
-GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
-"""Name of the engine's activity performing a DSL ``call: grpc``."""
-
-RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
-"""Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
 
 EVENT_SIGNAL = temporal_names.EVENT_SIGNAL
 """Signal delivering one CloudEvent (a JSON object) to the workflow's ``listen`` tasks."""
@@ -36,36 +16,6 @@ PENDING_LISTENS_QUERY = "pending_listens"
 """Query returning the ``listen`` tasks currently waiting for events."""
 
 TASK_STATUSES = ("IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED")
-
-INTERNAL_ACTIVITY_PREFIX = "ServerlessWorkflow"
-"""Prefix of the engine's own task activities (present and future)."""
-
-INTERNAL_ACTIVITIES = frozenset(
-    {
-        REPORT_PROGRESS_ACTIVITY,
-        HTTP_CALL_ACTIVITY,
-        EMIT_EVENT_ACTIVITY,
-        OPENAPI_CALL_ACTIVITY,
-        GRPC_CALL_ACTIVITY,
-        RUN_PROCESS_ACTIVITY,
-        temporal_names.EXECUTE_WORKFLOW_ACTIVITY,
-        temporal_names.UPDATE_STATUS_ACTIVITY,
-    }
-)
-"""Activities of the engine and of the services: never callable from ``call: activity``."""
-
-
-@dataclass(frozen=True)
-class AllowedActivity:
-    """One entry of the operator's ``call: activity`` allow-list.
-
-    Attributes:
-        name: The activity type, or ``*`` for any activity (engine-internal ones never).
-        task_queue: The task queue the activity may be scheduled on.
-    """
-
-    name: str
-    task_queue: str
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflow_runner.engine import expressions, filter_patterns
+from stigmer_dsl import expressions, filter_patterns
 
 MAX_BUFFERED = 1000
 

@@ -13,17 +13,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from stigmer_dsl import dataflow, expressions
+from stigmer_dsl.activity_policy import AllowedActivity
+from stigmer_dsl.durations import to_timedelta
+from stigmer_dsl.errors import WorkflowError, describe, make_error
+from stigmer_dsl.loader import TaskNode, WorkflowDefinition
+from stigmer_dsl.schema_validation import validate_data
 from temporalio import workflow
 from temporalio.exceptions import TemporalError
 
-from workflow_runner.engine import dataflow, expressions
-from workflow_runner.engine.contract import AllowedActivity, LoopResume, ResumeState
-from workflow_runner.engine.durations import to_timedelta
-from workflow_runner.engine.errors import WorkflowError, describe, make_error
+from workflow_runner.engine import evaluation
+from workflow_runner.engine.contract import LoopResume, ResumeState
 from workflow_runner.engine.events import EventInbox
-from workflow_runner.engine.loader import TaskNode, WorkflowDefinition
 from workflow_runner.engine.progress import ProgressBuffer
-from workflow_runner.engine.schema_validation import validate_data
 from workflow_runner.engine.secret_references import SecretReferences
 from workflow_runner.engine.secrets import secret_reads
 
@@ -171,11 +173,11 @@ class Executor:
 
     def field(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
         """Evaluate an always-expression field (``if``, ``input.from``, ``when`` ...)."""
-        return expressions.evaluate_field(value, data, variables, self.now())
+        return evaluation.evaluate_field(value, data, variables, self.now())
 
     def value(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
         """Evaluate the ``${ }`` strings inside a task definition value."""
-        return expressions.evaluate_value(value, data, variables, self.now())
+        return evaluation.evaluate_value(value, data, variables, self.now())
 
     def timeout_of(
         self, spec: Mapping[str, Any], data: Any, variables: Mapping[str, Any]

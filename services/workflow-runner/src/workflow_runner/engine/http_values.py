@@ -13,9 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from stigmer_dsl.errors import make_error
 from temporalio import workflow
-
-from workflow_runner.engine.errors import make_error
 
 with workflow.unsafe.imports_passed_through():
     import uritemplate

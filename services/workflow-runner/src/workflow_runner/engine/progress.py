@@ -13,11 +13,12 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from stigmer_protos import limits
+from stigmer_protos.temporal_names import REPORT_PROGRESS_ACTIVITY
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
-from workflow_runner.engine.contract import REPORT_PROGRESS_ACTIVITY, ProgressBatch, TaskProgress
+from workflow_runner.engine.contract import ProgressBatch, TaskProgress
 from workflow_runner.engine.task_spans import record_task_span
 
 MAX_VALUE_BYTES = limits.MAX_VALUE_BYTES

@@ -1,7 +1,7 @@
 """``$secrets``: expressions that read secrets are evaluated inside activities only.
 
 Workflow code never sees a secret value, so none can reach Temporal history. At load,
-``$secrets`` is accepted only in fields an activity consumes (see :data:`SECRET_SITES`).
+``$secrets`` is accepted only in fields an activity consumes (see :data:`stigmer_dsl.secret_sites.SECRET_SITES`).
 
 Where an activity must put a secret travels *beside* the data, never inside it: when workflow
 code builds an activity request it walks the task's definition from the document (never data),
@@ -23,21 +23,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from stigmer_dsl import expressions
+from stigmer_dsl.errors import WorkflowError, error_type, short_type
+from stigmer_dsl.secret_sites import references_secrets
 from temporalio.exceptions import ApplicationError
 
-from workflow_runner.engine import expressions
+from workflow_runner.engine import evaluation
 from workflow_runner.engine.config import EngineConfig
-from workflow_runner.engine.errors import WorkflowError, error_type, short_type
 from workflow_runner.engine.http_values import json_text
-
-SECRET_SITES = (
-    "call http: with.headers, with.query, with.body, with.endpoint (uri, authentication)",
-    "call openapi: with.authentication",
-    "call grpc: with.arguments, with.service.authentication",
-    "run shell/script: environment, arguments, stdin",
-    "input.from (as secret references an activity resolves: ADR 0029)",
-)
-"""Where ``$secrets`` may be used (values evaluated inside an activity)."""
 
 AUTH_SCHEMES = ("basic", "bearer")
 """Authentication schemes whose ``use: <secret>`` reference reads a secret."""
@@ -75,11 +68,6 @@ _STRING = r'"((?:[^"\\]|\\.)*)"'
 _STEP = re.compile(
     r"\s*(?:\.\s*(?:([A-Za-z_][A-Za-z0-9_]*)|" + _STRING + r")|\[\s*" + _STRING + r"\s*\])"
 )
-
-
-def references_secrets(expr: str) -> bool:
-    """Return True when a jq expression reads ``$secrets``."""
-    return "secrets" in expressions.scan(expr).variables
 
 
 @dataclass(frozen=True)
@@ -332,7 +320,7 @@ def _site_value(
     scope = scope or {}
     variables = {**(scope.get("variables") or {}), "secrets": dict(secrets)}
     try:
-        return expressions.evaluate(site.expression, scope.get("data"), variables, time.time())
+        return evaluation.evaluate(site.expression, scope.get("data"), variables, time.time())
     except WorkflowError as exc:
         raise to_application_error(exc.error) from None
 

@@ -6,34 +6,35 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from temporalio import workflow
-from temporalio.exceptions import ApplicationError
-
-from workflow_runner.engine.activities import EngineActivities
-from workflow_runner.engine.config import EngineConfig
-from workflow_runner.engine.contract import (
-    ENGINE_WORKFLOW_NAME,
-    EVENT_SIGNAL,
-    PENDING_LISTENS_QUERY,
-    EngineInput,
-    EngineResult,
-    ResumeState,
-)
-from workflow_runner.engine.errors import (
+from stigmer_dsl.errors import (
     DefinitionError,
     WorkflowError,
     definition_problem,
     describe,
     short_type,
 )
+from stigmer_dsl.loader import load_workflow
+from stigmer_protos.temporal_names import ENGINE_WORKFLOW_NAME
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+from workflow_runner.engine.activities import EngineActivities
+from workflow_runner.engine.config import EngineConfig
+from workflow_runner.engine.contract import (
+    EVENT_SIGNAL,
+    PENDING_LISTENS_QUERY,
+    EngineInput,
+    EngineResult,
+    ResumeState,
+)
 from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.executor import ContinuePolicy, Executor
-from workflow_runner.engine.loader import load_workflow
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.tasks import HANDLERS
 
 SANDBOX_PASSTHROUGH: tuple[str, ...] = (
     "workflow_runner.engine",
+    "stigmer_dsl",
     "jq",
     "jsonschema_rs",
     "yaml",
@@ -42,7 +43,8 @@ SANDBOX_PASSTHROUGH: tuple[str, ...] = (
 )
 """Modules the worker's sandbox must pass through.
 
-The engine package itself is passed through so its jq compile cache and compiled DSL schema are
+The engine package and the DSL library (``stigmer_dsl``, which the engine loads and checks
+documents with) are passed through so the jq compile cache and the compiled DSL schema are
 shared by every run; its workflow code only uses ``temporalio.workflow`` for time, timers,
 randomness and activities, so it stays deterministic outside the sandbox's import guard.
 """

@@ -6,13 +6,10 @@ import logging
 from typing import Protocol
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, UPDATE_STATUS_ACTIVITY
 from temporalio import activity
 
 from stigmer_server.errors import FailedPreconditionError, NotFoundError
-from stigmer_server.workflowexecution.temporal.names import (
-    EXECUTE_WORKFLOW_ACTIVITY,
-    UPDATE_STATUS_ACTIVITY,
-)
 
 _log = logging.getLogger(__name__)
 

@@ -8,11 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from stigmer_protos.temporal_client import TemporalConnectionConfig
-
-from stigmer_server.workflowexecution.temporal.names import (
-    DEFAULT_RUNNER_TASK_QUEUE,
-    DEFAULT_STIGMER_TASK_QUEUE,
-)
+from stigmer_protos.temporal_names import DEFAULT_RUNNER_TASK_QUEUE, DEFAULT_STIGMER_TASK_QUEUE
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,16 @@
-"""Names shared with other Temporal workers: they are the cross-language contract."""
+"""Names of the server's orchestration workflow (the names other workers share are in
+:mod:`stigmer_protos.temporal_names`)."""
 
 from __future__ import annotations
 
-from stigmer_protos import temporal_names
-
 WORKFLOW_TYPE = "stigmer/workflow-execution/invoke"
 """Type of the orchestration workflow, registered on the stigmer task queue."""
-
-EXECUTE_WORKFLOW_ACTIVITY = temporal_names.EXECUTE_WORKFLOW_ACTIVITY
-"""Activity implemented by workflow-runner on the runner queue; never registered here."""
-
-UPDATE_STATUS_ACTIVITY = temporal_names.UPDATE_STATUS_ACTIVITY
-"""Local activity implemented and registered here, under exactly the name it is called by."""
 
 MEMO_ACTIVITY_TASK_QUEUE = "activityTaskQueue"
 """Memo key carrying the runner task queue, so routing needs no redeploy of this worker."""
 
 MEMO_TIMEOUTS = "stigmerTimeouts"
 """Memo key carrying the activity timeouts in seconds (absent for workflows started elsewhere)."""
-
-DEFAULT_STIGMER_TASK_QUEUE = "workflow_execution_stigmer"
-DEFAULT_RUNNER_TASK_QUEUE = "workflow_execution_runner"
 
 
 def workflow_id(execution_id: str) -> str:

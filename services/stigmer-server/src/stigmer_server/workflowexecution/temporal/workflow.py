@@ -14,14 +14,17 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 with workflow.unsafe.imports_passed_through():
     from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
+from stigmer_protos.temporal_names import (
+    DEFAULT_RUNNER_TASK_QUEUE,
+    EXECUTE_WORKFLOW_ACTIVITY,
+    UPDATE_STATUS_ACTIVITY,
+)
+
 from stigmer_server.workflowexecution.temporal.config import ActivityTimeouts
 from stigmer_server.workflowexecution.temporal.failure_reason import describe_activity_failure
 from stigmer_server.workflowexecution.temporal.names import (
-    DEFAULT_RUNNER_TASK_QUEUE,
-    EXECUTE_WORKFLOW_ACTIVITY,
     MEMO_ACTIVITY_TASK_QUEUE,
     MEMO_TIMEOUTS,
-    UPDATE_STATUS_ACTIVITY,
     WORKFLOW_TYPE,
 )
 

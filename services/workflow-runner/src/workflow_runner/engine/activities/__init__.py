@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
+from stigmer_protos.temporal_names import (
+    EMIT_EVENT_ACTIVITY,
+    GRPC_CALL_ACTIVITY,
+    HTTP_CALL_ACTIVITY,
+    OPENAPI_CALL_ACTIVITY,
+    RUN_PROCESS_ACTIVITY,
+)
 from temporalio import activity
 from temporalio.exceptions import CancelledError
 
@@ -17,13 +24,6 @@ from workflow_runner.engine.activities.http_call import HttpRequest, HttpRespons
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse, call
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest, run_process
 from workflow_runner.engine.config import EngineConfig
-from workflow_runner.engine.contract import (
-    EMIT_EVENT_ACTIVITY,
-    GRPC_CALL_ACTIVITY,
-    HTTP_CALL_ACTIVITY,
-    OPENAPI_CALL_ACTIVITY,
-    RUN_PROCESS_ACTIVITY,
-)
 from workflow_runner.engine.identity import scheduling_execution_id
 from workflow_runner.engine.scrub import Scrubber
 

@@ -15,11 +15,11 @@ import socket
 from collections.abc import Iterable
 from typing import Any
 
+from stigmer_dsl.errors import error_type
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
-from workflow_runner.engine.errors import error_type
 from workflow_runner.engine.network_policy import NetworkPolicy
 
 with workflow.unsafe.imports_passed_through():

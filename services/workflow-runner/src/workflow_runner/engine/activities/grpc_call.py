@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stigmer_dsl.errors import error_type
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -37,7 +38,6 @@ from workflow_runner.engine.activities.egress import allowed_addresses
 from workflow_runner.engine.activities.http_call import authorization_header
 from workflow_runner.engine.activities.resources import checked_path, fetch_text
 from workflow_runner.engine.config import EngineConfig
-from workflow_runner.engine.errors import error_type
 from workflow_runner.engine.secrets import SecretSite
 
 with workflow.unsafe.imports_passed_through():

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from stigmer_dsl.errors import error_type
+from stigmer_protos.temporal_names import HTTP_CALL_ACTIVITY
 from temporalio import activity, workflow
 from temporalio.exceptions import ApplicationError
 
@@ -14,8 +16,6 @@ from workflow_runner.engine import secrets as secret_values
 from workflow_runner.engine.activities import redirects
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.engine.activities.http_client import shared_client
-from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
-from workflow_runner.engine.errors import error_type
 from workflow_runner.engine.http_values import text_values
 from workflow_runner.engine.network_policy import NetworkPolicy
 from workflow_runner.engine.secrets import SecretSite

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
+from stigmer_dsl.yaml_io import YamlLimitError, parse_yaml
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine import secrets as secret_values
@@ -14,7 +15,6 @@ from workflow_runner.engine.activities.resources import fetch_text
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.http_values import json_text
 from workflow_runner.engine.secrets import SecretSite
-from workflow_runner.engine.yaml_io import YamlLimitError, parse_yaml
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from stigmer_dsl.errors import error_type
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -24,7 +25,6 @@ from workflow_runner.engine.config import (
     FILE_RESOURCES_ROOT_ENV,
     EngineConfig,
 )
-from workflow_runner.engine.errors import error_type
 
 with workflow.unsafe.imports_passed_through():
     import httpx

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from stigmer_dsl import expressions
+from stigmer_dsl.errors import WorkflowError, make_error
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
-from workflow_runner.engine import expressions, secrets
-from workflow_runner.engine.errors import WorkflowError, make_error
+from workflow_runner.engine import secrets
 from workflow_runner.engine.executor import Executor, TaskRun
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)

@@ -10,7 +10,7 @@ whether it heartbeats or is safe to repeat. A document that knows it does sets
 (Temporal retries lost attempts and the activity's retryable errors).
 
 Only activities the runner operator allows run (see
-:mod:`~workflow_runner.engine.activity_policy`); a call without ``taskQueue`` runs on the queue
+:mod:`~stigmer_dsl.activity_policy`); a call without ``taskQueue`` runs on the queue
 the allow-list names for it. Literal names and queues are checked at load; names or queues
 given as expressions are checked here, before anything is scheduled.
 """
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_dsl.activity_policy import ActivityNotAllowedError, task_queue_for
+from stigmer_dsl.errors import make_error
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflow_runner.engine.activity_policy import ActivityNotAllowedError, task_queue_for
-from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import DEFAULT_TIMEOUT, failure
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_protos.temporal_names import GRPC_CALL_ACTIVITY
+
 from workflow_runner.engine.activities.grpc_call import GrpcRequest, GrpcResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
-from workflow_runner.engine.contract import GRPC_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.tasks._activity import (
     authorization,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from workflow_runner.engine import expressions, secrets
+from stigmer_dsl import expressions
+from stigmer_dsl.errors import make_error
+from stigmer_protos.temporal_names import HTTP_CALL_ACTIVITY
+
+from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse
-from workflow_runner.engine.contract import HTTP_CALL_ACTIVITY
-from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.http_values import expand_uri_template
 from workflow_runner.engine.tasks._activity import (

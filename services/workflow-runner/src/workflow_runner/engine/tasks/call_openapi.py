@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_protos.temporal_names import OPENAPI_CALL_ACTIVITY
+
 from workflow_runner.engine.activities.http_call import HttpRequest
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
-from workflow_runner.engine.contract import OPENAPI_CALL_ACTIVITY
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (

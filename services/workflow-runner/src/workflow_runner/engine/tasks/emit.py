@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_dsl.errors import make_error
+from stigmer_protos.temporal_names import EMIT_EVENT_ACTIVITY
 from temporalio import workflow
 
 from workflow_runner.engine.activities.emit_event import EmitRequest, EmitResult
-from workflow_runner.engine.contract import EMIT_EVENT_ACTIVITY
-from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.progress import now_rfc3339
 from workflow_runner.engine.tasks._activity import execute

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine import expressions
-from workflow_runner.engine.errors import WorkflowError, describe, make_error
+from stigmer_dsl import expressions
+from stigmer_dsl.errors import WorkflowError, describe, make_error
+
 from workflow_runner.engine.executor import END, EXIT, Executor, Outcome, TaskRun
 
 

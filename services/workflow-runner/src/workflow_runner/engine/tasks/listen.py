@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from stigmer_dsl import expressions
 from temporalio import workflow
 
-from workflow_runner.engine import expressions
+from workflow_runner.engine import evaluation
 from workflow_runner.engine.events import PendingListen, matches, read
 from workflow_runner.engine.executor import CONTINUE, END, EXIT, Executor, Outcome, TaskRun
 
@@ -39,7 +40,7 @@ class _Listener:
         self.directive = CONTINUE
 
     def evaluate(self, expr: str, value: Any) -> Any:
-        return expressions.evaluate(
+        return evaluation.evaluate(
             expr, value, self.ex.task_arguments(self.run, self.data), self.ex.now()
         )
 

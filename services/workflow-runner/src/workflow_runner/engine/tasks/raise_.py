@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine.errors import WorkflowError
+from stigmer_dsl.errors import WorkflowError
+
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 
 

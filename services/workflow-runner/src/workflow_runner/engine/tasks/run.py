@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stigmer_dsl.errors import make_error
+from stigmer_protos.temporal_names import RUN_PROCESS_ACTIVITY
 from temporalio import workflow
 
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest
-from workflow_runner.engine.contract import RUN_PROCESS_ACTIVITY
-from workflow_runner.engine.errors import make_error
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (

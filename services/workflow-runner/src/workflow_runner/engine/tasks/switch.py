@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine import expressions
+from stigmer_dsl import expressions
+
 from workflow_runner.engine.executor import Executor, Outcome, TaskRun
 
 

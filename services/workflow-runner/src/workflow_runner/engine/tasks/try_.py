@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from stigmer_dsl import expressions
+from stigmer_dsl.errors import WorkflowError, short_type
 from temporalio import workflow
 
-from workflow_runner.engine import expressions
-from workflow_runner.engine.errors import WorkflowError, short_type
 from workflow_runner.engine.executor import END, Executor, Outcome, TaskRun
 
 _STANDARD_HOST = "serverlessworkflow.io"
