@@ -218,13 +218,15 @@ async def test_for_loop_iterations_each_appear(channel: grpc.aio.Channel) -> Non
     assert len([t for t in ids if t.startswith("/do/0/each/do/0/double[")]) == 3
 
 
-async def test_unknown_task_reference_fails_at_validation(channel: grpc.aio.Channel) -> None:
+async def test_unknown_task_reference_is_refused_at_apply(channel: grpc.aio.Channel) -> None:
+    # The server checks the document with the DSL library before storing it (ADR 0030).
     doc = _doc("bad-then", [{"first": {"set": {"a": 1}, "then": "nowhere"}}])
-    final, _ = await _run(channel, doc)
-    assert final.status.phase == Phase.EXECUTION_FAILED
-    assert "invalid" in final.status.error
-    assert "nowhere" in final.status.error
-    assert not final.status.tasks
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await _run(channel, doc)
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    details = refused.value.details() or ""
+    assert "/do/0/first/then" in details
+    assert "nowhere" in details
 
 
 async def test_a_secret_reaches_the_http_call_but_never_history(

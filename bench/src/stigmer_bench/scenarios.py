@@ -424,9 +424,13 @@ async def memory(bench: Bench) -> ScenarioResult:
     pids = bench.service_pids()
     if len(pids) != 2:
         raise RuntimeError("memory needs the server and runner pids (--server-pid/--runner-pid)")
-    wait_doc = document("bench-wait", [{"pause": {"wait": {"seconds": s.memory_wait_s}}}])
+    wait_doc = document(
+        "bench-wait", [{"pause": {"wait": {"milliseconds": round(s.memory_wait_s * 1000)}}}]
+    )
     workflow_id = await bench.api.apply(wait_doc)
-    warm_id = await bench.api.apply(document("bench-warm", [{"pause": {"wait": {"seconds": 0.1}}}]))
+    warm_id = await bench.api.apply(
+        document("bench-warm", [{"pause": {"wait": {"milliseconds": 100}}}])
+    )
     await bench.api.run(warm_id)
     await bench.baseline("BenchWait", 0.1)
     create_gate = asyncio.Semaphore(50)

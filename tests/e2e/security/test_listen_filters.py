@@ -106,10 +106,13 @@ async def test_an_explicit_regex_still_matches(channel: grpc.aio.Channel) -> Non
 async def test_a_catastrophic_pattern_is_rejected_before_it_runs(
     channel: grpc.aio.Channel,
 ) -> None:
-    execution_id = await _start(channel, _listen_doc({"type": "/(a+)+$/"}))
-    final = await _final(channel, execution_id)
-    assert final.status.phase == Phase.EXECUTION_FAILED
-    assert "/do/0/wait/listen/to/one/with/type: nested quantifier" in final.status.error
+    # Refused by the server's document check at apply (ADR 0030), before any execution exists.
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await _start(channel, _listen_doc({"type": "/(a+)+$/"}))
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "/do/0/wait/listen/to/one/with/type: nested quantifier" in (
+        refused.value.details() or ""
+    )
 
 
 async def test_a_slow_match_fails_the_execution_instead_of_hanging(

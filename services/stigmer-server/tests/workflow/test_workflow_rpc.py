@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
@@ -102,6 +103,22 @@ async def test_update_keeps_identity_and_status_apply_upserts(api: Any) -> None:
     missing = workflow_msg("Nope")
     missing.metadata.id = "wfl-missing"
     assert await code_of(api.stubs.wf.update(missing)) == grpc.StatusCode.NOT_FOUND
+
+
+async def test_concurrent_applies_of_one_new_slug_all_succeed_on_one_workflow(api: Any) -> None:
+    # Each apply looks the slug up, finds nothing and creates; the losers of that race must
+    # update what the winner created, not answer ALREADY_EXISTS.
+    def change(n: int) -> wf.Workflow:
+        applied = workflow_msg("Raced")
+        applied.spec.description = f"apply {n}"
+        return applied
+
+    results = await asyncio.gather(*(api.stubs.wf.apply(change(n)) for n in range(8)))
+    ids = {r.metadata.id for r in results}
+    assert len(ids) == 1
+    stored = await api.stubs.wfq.get(wf.WorkflowId(value=ids.pop()))
+    assert stored.status.default_instance_id
+    assert stored.spec.description in {f"apply {n}" for n in range(8)}
 
 
 async def test_get_by_reference_and_delete(api: Any) -> None:

@@ -175,7 +175,12 @@ class WorkflowService:
         md = check_envelope(probe, WORKFLOW.name)
         if md.id or await self.repo.find_by_slug(md.org, md.slug) is not None:
             return await self.update(probe)
-        return await self.create(probe)
+        try:
+            return await self.create(probe)
+        except AlreadyExistsError:
+            # Another apply created the slug between the lookup and the create: apply is an
+            # upsert, so this one updates what the other created.
+            return await self.update(copy.deepcopy(workflow))
 
     async def delete(self, workflow_id: str) -> wf.Workflow:
         """Delete and return the workflow and its auto-created default instance.
