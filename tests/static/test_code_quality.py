@@ -1,6 +1,6 @@
-"""The code is lint-clean (ruff) and type-checks (mypy --strict on our code, generated excluded).
+"""The code is lint-clean and formatted (ruff) and type-checks (mypy --strict on our code, generated excluded).
 
-Run in the test suite so that CI, which runs only the README's test command, enforces both.
+Run in the test suite so that CI, which runs only the README's test command, enforces all three.
 """
 
 from __future__ import annotations
@@ -13,11 +13,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
 
 
 def test_ruff_is_clean() -> None:
     result = _run("ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = _run("ruff", "format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

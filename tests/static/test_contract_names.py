@@ -1,7 +1,9 @@
 """Cross-service contract names have one home: ``stigmer_protos.temporal_names`` / ``.contract``.
 
 Derived from the source files with ``ast``: a string constant spelling a contract name anywhere
-else in the code (services, libraries, bench, deploy scripts; tests excluded) is a copy.
+else in the code (services, libraries, bench, deploy scripts; tests excluded) is a copy, and so
+is a literal collection spelling all the terminal phases (in any case, with or without the
+``EXECUTION_`` prefix): use ``contract.TERMINAL_PHASES``.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from stigmer_protos import temporal_names
+from stigmer_protos import contract, temporal_names
 
 ROOT = Path(__file__).resolve().parents[2]
 HOME = ROOT / "packages/protos/src/stigmer_protos/temporal_names.py"
@@ -21,6 +23,7 @@ NAMES = {
     temporal_names.DEFAULT_RUNNER_TASK_QUEUE,
     temporal_names.DEFAULT_STIGMER_TASK_QUEUE,
 }
+TERMINAL = {p.name.lower().removeprefix("execution_") for p in contract.TERMINAL_PHASES}
 GENERATED = ("stigmer_protos/ai/", "stigmer_protos/google/")
 # The Python class implementing the interpreter is named like its workflow type; a module's
 # lazily exported attribute names (``_LAZY`` keys, ``__all__``) are Python names, not copies.
@@ -32,6 +35,39 @@ def _sources() -> list[Path]:
     found = [p for root in roots for p in root.rglob("*.py")]
     found += list((ROOT / "deploy").rglob("*.py"))
     return [p for p in found if not any(g in p.as_posix() for g in GENERATED)]
+
+
+def _spells_terminal_phases(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Set | ast.List | ast.Tuple):
+        return False
+    spelt = {
+        e.value.lower().removeprefix("execution_")
+        for e in node.elts
+        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+    }
+    return spelt >= TERMINAL
+
+
+def test_terminal_phase_copies_are_recognised() -> None:
+    assert {"completed", "failed", "cancelled"} == TERMINAL
+    for source in (
+        'frozenset({"completed", "failed", "cancelled"})',
+        '("EXECUTION_FAILED", "EXECUTION_CANCELLED", "EXECUTION_COMPLETED")',
+    ):
+        assert any(_spells_terminal_phases(n) for n in ast.walk(ast.parse(source)))
+    assert not any(
+        _spells_terminal_phases(n) for n in ast.walk(ast.parse('{"completed", "failed"}'))
+    )
+
+
+def test_terminal_phases_are_spelt_in_one_place() -> None:
+    copies = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in _sources()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path)))
+        if _spells_terminal_phases(node)
+    ]
+    assert copies == []
 
 
 def test_sources_are_found() -> None:

@@ -20,18 +20,12 @@ from opentelemetry.metrics import Meter
 
 PHASE = "stigmer.phase"
 SOURCE = "stigmer.source"
-_TERMINAL = frozenset({"completed", "failed", "cancelled"})
 
 
 def phase_label(phase_name: str) -> str:
     """``EXECUTION_COMPLETED`` -> ``completed``; ``EXECUTION_UNSPECIFIED`` -> ``unchanged``."""
     name = phase_name.lower().removeprefix("execution_")
     return "unchanged" if name in ("", "unspecified", "phase_unspecified") else name
-
-
-def is_terminal(phase: str) -> bool:
-    """Whether a :func:`phase_label` is a terminal phase."""
-    return phase in _TERMINAL
 
 
 def duration_seconds(started_at: str, completed_at: str) -> float | None:

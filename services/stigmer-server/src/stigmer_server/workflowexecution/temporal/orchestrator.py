@@ -9,8 +9,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.contract import TERMINAL_PHASES
 from stigmer_telemetry import ExecutionMetrics, execution_metrics, phase_label
-from stigmer_telemetry.metrics import duration_seconds, is_terminal
+from stigmer_telemetry.metrics import duration_seconds
 from temporalio.worker import Worker
 
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
@@ -163,9 +164,9 @@ class MeteredStatusWriter:
         updated = await self._inner.update_status(execution_id, status)
         merged = updated.status or wex.WorkflowExecutionStatus()
         self._metrics.status_update(phase_label(status.phase.name), "workflow")
-        phase = phase_label(merged.phase.name)
-        if is_terminal(phase):
+        if merged.phase in TERMINAL_PHASES:
             self._metrics.execution_finished(
-                phase, duration_seconds(merged.started_at, merged.completed_at)
+                phase_label(merged.phase.name),
+                duration_seconds(merged.started_at, merged.completed_at),
             )
         return updated
