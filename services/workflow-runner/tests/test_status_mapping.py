@@ -4,15 +4,23 @@ import dataclasses
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.json_values import from_fields
+from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.json_values import from_fields, to_fields
 from workflow_runner.engine import ProgressBatch, TaskProgress
 from workflow_runner.status_mapping import (
     MAX_REPORT_BYTES,
     completed_status,
+    encode_task_row,
     progress_statuses,
-    task_row,
 )
+from workflow_runner.task_types import task_type_for
+
+
+def task_row(row: TaskProgress) -> wex.WorkflowTask:
+    return wex.WorkflowTask.parse(encode_task_row(row))
 
 
 def _batch(rows: int, text: str) -> ProgressBatch:
@@ -89,3 +97,57 @@ def test_a_batch_reads_back_from_its_json_form_ignoring_unknown_keys() -> None:
 def test_a_batch_of_any_json_output_reads_back_from_its_json_form(value: Any) -> None:
     batch = dataclasses.replace(_batch(1, "z"), final=True, output=value)
     assert ProgressBatch.from_json(dataclasses.asdict(batch)) == batch
+
+
+def _reference_row(row: TaskProgress) -> wex.WorkflowTask:
+    """The row built with betterproto2: what the C-runtime encoding must decode to.
+
+    Only the decoded messages are compared: map entries (a Struct's fields) may be framed in
+    another order, which the wire format allows.
+    """
+    status = {
+        "IN_PROGRESS": wex.WorkflowTaskStatus.WORKFLOW_TASK_IN_PROGRESS,
+        "COMPLETED": wex.WorkflowTaskStatus.WORKFLOW_TASK_COMPLETED,
+        "FAILED": wex.WorkflowTaskStatus.WORKFLOW_TASK_FAILED,
+        "SKIPPED": wex.WorkflowTaskStatus.WORKFLOW_TASK_SKIPPED,
+    }[row.status]
+    task = wex.WorkflowTask(
+        task_id=row.task_id,
+        task_name=row.task_name,
+        task_type=task_type_for(row.task_kind),
+        status=status,
+        started_at=row.started_at or "",
+        completed_at=row.completed_at or "",
+        error=row.error or "",
+        metadata=wkt.Struct.from_dict({"kind": row.task_kind}),
+    )
+    if row.started_at:
+        task.input, task.input_value = to_fields(row.input)
+    if row.status in ("COMPLETED", "SKIPPED"):
+        task.output, task.output_value = to_fields(row.output)
+    return task
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.integers(-(2**53), 2**53)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(
+    value=_JSON,
+    status=st.sampled_from(["IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED"]),
+    kind=st.sampled_from(["set", "call.http", "for.iteration", "", "do"]),
+    started=st.sampled_from([None, "", "2026-11-30T10:00:00Z"]),
+    error=st.sampled_from([None, "", "boom"]),
+)
+def test_the_c_runtime_row_equals_the_betterproto2_row(
+    value: Any, status: str, kind: str, started: str | None, error: str | None
+) -> None:
+    row = TaskProgress("/do/0/a", "a", kind, status, started, "t1", value, value, error)
+    assert task_row(row) == _reference_row(row)

@@ -10,7 +10,8 @@ by the SHA-256 of the served bytes: an edited workflow has other bytes, hence it
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
+
+from stigmer_dsl.lru import SizedLru
 
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 """Document text kept at most (characters); the least recently used entries go first."""
@@ -26,26 +27,12 @@ class DocumentCache:
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         """Keep at most ``max_bytes`` characters of documents."""
-        self._max = max_bytes
-        self._size = 0
-        self._entries: OrderedDict[bytes, str] = OrderedDict()
+        self._entries: SizedLru[bytes, str] = SizedLru(max_bytes)
 
     def get(self, key: bytes) -> str | None:
         """The document kept under ``key``, if any."""
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
+        return self._entries.get(key)
 
     def put(self, key: bytes, document: str) -> None:
         """Keep ``document`` under ``key`` (a document larger than the whole cache is not)."""
-        if len(document) > self._max:
-            return
-        previous = self._entries.pop(key, None)
-        if previous is not None:
-            self._size -= len(previous)
-        self._entries[key] = document
-        self._size += len(document)
-        while self._size > self._max:
-            _, dropped = self._entries.popitem(last=False)
-            self._size -= len(dropped)
+        self._entries.put(key, document, len(document))

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from stigmer_dsl import definition_cache
 from stigmer_dsl.errors import (
     DefinitionError,
     WorkflowError,
@@ -13,7 +14,6 @@ from stigmer_dsl.errors import (
     describe,
     short_type,
 )
-from stigmer_dsl.loader import load_workflow
 from stigmer_protos.temporal_names import ENGINE_WORKFLOW_NAME
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -113,7 +113,7 @@ class ExecuteServerlessWorkflow:
             progress.flushes = resume.progress_sequence
             self._events.restore(resume.events, resume.event_numbers, resume.events_received)
         try:
-            definition = load_workflow(input.workflow_yaml, input.allowed_activities)
+            definition = definition_cache.SHARED.load(input.workflow_yaml, input.allowed_activities)
         except DefinitionError as exc:
             error = definition_problem(exc)
             await progress.flush(final=True, workflow_status="FAILED", error=describe(error))
