@@ -1,8 +1,9 @@
 """``stigmer run`` exits every time: the short variant of ``hatch run cli-stress``.
 
-Issue 25: about one ``stigmer run`` in a hundred never exited after printing its result. A
-hundred runs against the session's stack must all complete, none killed at its time limit and
-none ended by the CLI's exit watchdog (docs/adr/0014-cli-grpc-lifecycle.md).
+Issue 25: about one ``stigmer run`` in a hundred never exited after printing its result. Forty
+runs against the session's stack must all complete, none killed at its time limit and none
+ended by the CLI's exit watchdog (docs/adr/0014-cli-grpc-lifecycle.md). Forty, not a hundred,
+keeps the suite within its time budget; the thousand-run check is ``hatch run cli-stress``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from stigmer_bench.cli_stress import stress
 
 pytestmark = pytest.mark.e2e
 
-RUNS = 100
+RUNS = 40
 
 
 @pytest.mark.timeout(1200)
-def test_a_hundred_runs_all_exit(endpoint: str) -> None:
+def test_forty_runs_all_exit(endpoint: str) -> None:
     report = stress(endpoint, RUNS, parallel=2)
     assert (report.runs, report.hung, report.failed) == (RUNS, 0, 0), report.problems
