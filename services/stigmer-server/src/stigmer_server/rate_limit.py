@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +19,8 @@ import grpc
 import redis.asyncio as aioredis
 
 from stigmer_server.access.api_keys import Scope
-from stigmer_server.access.interceptor import presented_key
+from stigmer_server.access.gate import CallGate, refusing
 from stigmer_server.access.key_source import ApiKeySource
-from stigmer_server.access.rpc_scopes import EXEMPT_PREFIXES
 from stigmer_server.workflowexecution.request_ids import caller_digest
 
 _log = logging.getLogger(__name__)
@@ -94,7 +92,7 @@ class TokenBuckets:
         return int(wait_ms) / 1000
 
 
-class RateLimitInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class RateLimitInterceptor(CallGate):
     """RESOURCE_EXHAUSTED with ``retry-after`` once a key has spent its tokens."""
 
     def __init__(self, buckets: TokenBuckets, keys: ApiKeySource | None) -> None:
@@ -102,15 +100,8 @@ class RateLimitInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self._buckets = buckets
         self._keys = keys
 
-    async def intercept_service(
-        self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any
-    ) -> Any:
-        """The handler of the call, or one that refuses it for now."""
-        handler = await continuation(handler_call_details)
-        method: str = handler_call_details.method
-        if handler is None or method.startswith(EXEMPT_PREFIXES):
-            return handler
-        token = presented_key(handler_call_details.invocation_metadata)
+    async def admit(self, handler: Any, method: str, token: bytes | None) -> Any:
+        """``handler``, or one that refuses the call for now."""
         if self._keys is not None and self._keys.identify(token) is Scope.RUNNER:
             return handler
         try:
@@ -125,21 +116,9 @@ class RateLimitInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
 
 
 def _exhausted(handler: Any, wait_s: float) -> Any:
-    details = f"rate limit of this API key exceeded; retry after {wait_s:.3f} s"
-    trailer = ((RETRY_AFTER, f"{wait_s:.3f}"),)
-
-    async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, details, trailer)
-
-    async def stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, details, trailer)
-        yield  # pragma: no cover - makes this an async generator
-
-    # No request deserializer: a refused payload is never parsed.
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(
-            stream, response_serializer=handler.response_serializer
-        )
-    return grpc.unary_unary_rpc_method_handler(
-        unary, response_serializer=handler.response_serializer
+    return refusing(
+        handler,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        f"rate limit of this API key exceeded; retry after {wait_s:.3f} s",
+        ((RETRY_AFTER, f"{wait_s:.3f}"),),
     )

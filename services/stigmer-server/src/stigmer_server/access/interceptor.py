@@ -8,31 +8,21 @@ scope never has its payload parsed: the refusing handler has no request deserial
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 
 from stigmer_server.access.api_keys import Scope
+from stigmer_server.access.gate import CallGate, refusing
 from stigmer_server.access.key_source import ApiKeySource
-from stigmer_server.access.rpc_scopes import EXEMPT_PREFIXES, RunnerRule, access_of
+from stigmer_server.access.rpc_scopes import RunnerRule, access_of
 from stigmer_server.access.runner_guard import RunnerGuard
 
 UNAUTHENTICATED_DETAILS = "missing or invalid API key"
 
 
-def presented_key(metadata: Iterable[tuple[str, Any]] | None) -> bytes | None:
-    """The token of an ``authorization: Bearer <token>`` entry, or ``None``."""
-    for key, value in metadata or ():
-        if key == "authorization":
-            text = value.decode() if isinstance(value, bytes) else str(value)
-            scheme, _, token = text.partition(" ")
-            if scheme.lower() == "bearer" and token:
-                return token.strip().encode()
-    return None
-
-
-class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class AccessInterceptor(CallGate):
     """UNAUTHENTICATED without a key in force, PERMISSION_DENIED outside the key's scope."""
 
     def __init__(self, keys: ApiKeySource, guard: RunnerGuard) -> None:
@@ -40,20 +30,14 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         self._keys = keys
         self._guard = guard
 
-    async def intercept_service(
-        self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any
-    ) -> Any:
-        """The handler of the call, or one that refuses it."""
-        handler = await continuation(handler_call_details)
-        method: str = handler_call_details.method
-        if handler is None or method.startswith(EXEMPT_PREFIXES):
-            return handler
-        scope = self._keys.identify(presented_key(handler_call_details.invocation_metadata))
+    async def admit(self, handler: Any, method: str, token: bytes | None) -> Any:
+        """``handler``, checked first for a runner key, or one that refuses the call."""
+        scope = self._keys.identify(token)
         if scope is None:
-            return _refusing(handler, grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED_DETAILS)
+            return refusing(handler, grpc.StatusCode.UNAUTHENTICATED, UNAUTHENTICATED_DETAILS)
         access = access_of(method)
         if scope not in access.scopes:
-            return _refusing(
+            return refusing(
                 handler,
                 grpc.StatusCode.PERMISSION_DENIED,
                 f"a {scope.value!r} key may not call {method}",
@@ -91,21 +75,3 @@ def _checked(handler: Any, guard: RunnerGuard, rule: RunnerRule, method: str) ->
             response_serializer=handler.response_serializer,
         )
     raise TypeError(f"{method}: only unary requests can be checked for a runner key")
-
-
-def _refusing(handler: Any, code: grpc.StatusCode, details: str) -> Any:
-    async def unary(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(code, details)
-
-    async def stream(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        await context.abort(code, details)
-        yield  # pragma: no cover - makes this an async generator
-
-    # No request deserializer: a refused payload is never parsed.
-    if handler.unary_stream is not None:
-        return grpc.unary_stream_rpc_method_handler(
-            stream, response_serializer=handler.response_serializer
-        )
-    return grpc.unary_unary_rpc_method_handler(
-        unary, response_serializer=handler.response_serializer
-    )

@@ -9,7 +9,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_telemetry import execution_metrics, phase_label
 
-from stigmer_server.access.interceptor import presented_key
+from stigmer_server.access.gate import presented_key
 from stigmer_server.encoded import Encoded
 from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.request_ids import (

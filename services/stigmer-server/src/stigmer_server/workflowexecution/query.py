@@ -9,7 +9,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc
 from stigmer_telemetry import execution_metrics
 
-from stigmer_server.access.interceptor import presented_key
+from stigmer_server.access.gate import presented_key
 from stigmer_server.encoded import Encoded
 from stigmer_server.secrets.redaction import redact_execution
 from stigmer_server.workflowexecution.request_ids import caller_digest
