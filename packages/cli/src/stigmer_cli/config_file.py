@@ -47,11 +47,10 @@ _PATHS = ("api_key_file", "ca", "cert", "key")
 
 
 @dataclass(frozen=True)
-class Context:
-    """One named server and how to reach it; unset fields are ``None``.
+class ConnectionSettings:
+    """How to reach one server, as a context or the command line gives it (``None``: unset).
 
     Attributes:
-        name: The context's name.
         endpoint: ``host:port`` of stigmer-server.
         api_key: The key itself (never printed).
         api_key_file: A file holding the key (content stripped).
@@ -62,7 +61,6 @@ class Context:
         tls_server_name: The name checked against the server certificate.
     """
 
-    name: str
     endpoint: str | None = None
     api_key: str | None = field(default=None, repr=False)
     api_key_file: str | None = None
@@ -71,6 +69,13 @@ class Context:
     cert: str | None = None
     key: str | None = None
     tls_server_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Context(ConnectionSettings):
+    """One named server and how to reach it (:class:`ConnectionSettings` with a ``name``)."""
+
+    name: str
 
     def to_yaml(self, *, redact: bool) -> dict[str, Any]:
         """The context as the file spells it; ``redact`` replaces an inline key."""

@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 
 from stigmer_protos.client_auth import ApiKeyError, read_api_key
 
-from stigmer_cli.config_file import CliConfig, Context, config_path, load_config
+from stigmer_cli.config_file import (
+    CliConfig,
+    ConnectionSettings,
+    Context,
+    config_path,
+    load_config,
+)
 from stigmer_cli.errors import UsageError
 
 DEFAULT_ENDPOINT = "localhost:7234"
@@ -65,19 +71,11 @@ class Connection:
         return self.endpoint or DEFAULT_ENDPOINT
 
 
-@dataclass(frozen=True)
-class Flags:
-    """The connection flags of one command line (``None``: not given)."""
+@dataclass(frozen=True, kw_only=True)
+class Flags(ConnectionSettings):
+    """The connection flags of one command line (``None``: not given), with ``--context``."""
 
-    endpoint: str | None = None
     context: str | None = None
-    api_key: str | None = field(default=None, repr=False)
-    api_key_file: str | None = None
-    tls: bool | None = None
-    ca: str | None = None
-    cert: str | None = None
-    key: str | None = None
-    tls_server_name: str | None = None
 
     @classmethod
     def of(cls, args: argparse.Namespace) -> Flags:
