@@ -43,7 +43,8 @@ _KEYS = {
     "key": "key",
     "tls_server_name": "tls-server-name",
 }
-_PATHS = ("api_key_file", "ca", "cert", "key")
+PATH_SETTINGS = ("api_key_file", "ca", "cert", "key")
+"""The settings that name files: written as absolute paths, ``~`` expanded."""
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _parse_context(path: Path, index: int, entry: Any) -> Context:
         expected = bool if attr == "tls" else str
         if not isinstance(value, expected):
             raise UsageError(f"{where} ({name}): {key} must be a {expected.__name__}")
-        if isinstance(value, str) and attr in _PATHS:
+        if isinstance(value, str) and attr in PATH_SETTINGS:
             value = absolute(value, path.parent)
         values[attr] = value
     context = Context(name=name, **values)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,9 @@ import yaml
 
 from stigmer_cli.cli_parser import Parser, command_parser
 from stigmer_cli.config_file import (
+    PATH_SETTINGS,
     CliConfig,
+    ConnectionSettings,
     Context,
     absolute,
     config_path,
@@ -23,8 +25,6 @@ from stigmer_cli.config_file import (
 from stigmer_cli.errors import UsageError
 from stigmer_cli.render.json_output import dumps
 from stigmer_cli.render.text_output import columns
-
-_PATHS = ("api_key_file", "ca", "cert", "key")
 
 
 def register(sub: argparse._SubParsersAction[Parser]) -> None:
@@ -66,48 +66,21 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
     setter.add_argument("--tls-server-name", metavar="NAME")
     setter.set_defaults(func=_set_context)
 
-    user = command_parser(
-        actions,
-        "use-context",
-        summary="make a context the current one",
-        example="stigmer config use-context prod",
-    )
-    user.add_argument("name")
-    user.set_defaults(func=_use_context)
-
-    lister = command_parser(
-        actions,
-        "get-contexts",
-        summary="list the contexts (the current one marked *)",
-        example="stigmer config get-contexts",
-    )
-    lister.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    lister.set_defaults(func=_get_contexts)
-
-    current = command_parser(
-        actions,
-        "current-context",
-        summary="print the current context's name",
-        example="stigmer config current-context",
-    )
-    current.set_defaults(func=_current_context)
-
-    deleter = command_parser(
-        actions,
-        "delete-context",
-        summary="remove a context",
-        example="stigmer config delete-context old",
-    )
-    deleter.add_argument("name")
-    deleter.set_defaults(func=_delete_context)
-
-    viewer = command_parser(
-        actions,
-        "view",
-        summary="print the config file, API keys redacted",
-        example="stigmer config view",
-    )
-    viewer.set_defaults(func=_view)
+    # (action, summary, example of its one argument - a context's name - or None, handler)
+    for name, summary, argument, func in (
+        ("use-context", "make a context the current one", "prod", _use_context),
+        ("get-contexts", "list the contexts (the current one marked *)", None, _get_contexts),
+        ("current-context", "print the current context's name", None, _current_context),
+        ("delete-context", "remove a context", "old", _delete_context),
+        ("view", "print the config file, API keys redacted", None, _view),
+    ):
+        example = f"stigmer config {name} {argument or ''}".rstrip()
+        action = command_parser(actions, name, summary=summary, example=example)
+        if argument is not None:
+            action.add_argument("name")
+        if func is _get_contexts:
+            action.add_argument("-o", "--output", choices=("text", "json"), default="text")
+        action.set_defaults(func=func)
 
 
 def _load() -> CliConfig:
@@ -119,12 +92,12 @@ def _set_context(args: argparse.Namespace) -> int:
     known = {c.name: c for c in config.contexts}
     existing = known.get(args.name, Context(name=args.name))
     changes: dict[str, Any] = {}
-    for attr in ("endpoint", "api_key", "api_key_file", "tls", "ca", "cert", "key"):
-        value = getattr(args, attr)
+    for setting in fields(ConnectionSettings):
+        value = getattr(args, setting.name)
         if value is not None:
-            changes[attr] = absolute(value, Path.cwd()) if attr in _PATHS else value
-    if args.tls_server_name is not None:
-        changes["tls_server_name"] = args.tls_server_name
+            changes[setting.name] = (
+                absolute(value, Path.cwd()) if setting.name in PATH_SETTINGS else value
+            )
     # One key source per context: setting one replaces the other.
     if args.api_key is not None:
         changes["api_key_file"] = None
