@@ -36,6 +36,7 @@ def test_defaults_and_env() -> None:
         {"STIGMER_REDIS_KEY_PREFIX": "a{b}"},
         {"GRPC_MAX_MESSAGE_BYTES": "0"},
         {"GRPC_MAX_MESSAGE_BYTES": str(MAX_MESSAGE_BYTES + 1)},
+        {"LOG_LEVEL": "loud"},
     ],
 )
 def test_rejects_bad_values(env: dict[str, str]) -> None:

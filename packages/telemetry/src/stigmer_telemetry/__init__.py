@@ -8,7 +8,12 @@ from stigmer_telemetry.context import (
     current_execution_id,
     execution_context,
 )
-from stigmer_telemetry.logs import LOG_FORMAT, TraceContextFilter, install_log_correlation
+from stigmer_telemetry.logs import (
+    LOG_FORMAT,
+    TraceContextFilter,
+    install_log_correlation,
+    log_level_from_env,
+)
 from stigmer_telemetry.metrics import ExecutionMetrics, execution_metrics, phase_label
 from stigmer_telemetry.setup import Telemetry, configure_telemetry
 from stigmer_telemetry.temporal import (
@@ -34,6 +39,7 @@ __all__ = [
     "execution_id_after",
     "execution_metrics",
     "install_log_correlation",
+    "log_level_from_env",
     "phase_label",
     "with_tracing",
 ]

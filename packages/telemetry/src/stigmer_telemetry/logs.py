@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from opentelemetry import trace
 
@@ -13,6 +14,22 @@ LOG_FORMAT = (
     "execution_id=%(execution_id)s] %(message)s"
 )
 """A text format showing the fields :class:`TraceContextFilter` adds."""
+
+LOG_LEVEL_ENV = "LOG_LEVEL"
+_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+def log_level_from_env(env: Mapping[str, str], default: str = "INFO") -> str:
+    """The ``LOG_LEVEL`` both services read: a level name, any case (``WARN`` is ``WARNING``).
+
+    Raises:
+        ValueError: Not a level name; the message names the variable and the accepted values.
+    """
+    raw = env.get(LOG_LEVEL_ENV, "").strip().upper() or default
+    level = "WARNING" if raw == "WARN" else raw
+    if level not in _LEVELS:
+        raise ValueError(f"{LOG_LEVEL_ENV}: expected one of {', '.join(_LEVELS)}, got {raw!r}")
+    return level
 
 
 class TraceContextFilter(logging.Filter):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 from stigmer_protos.limits import MAX_MESSAGE_BYTES
+from stigmer_telemetry import log_level_from_env
 
 from stigmer_server.access.api_keys import ApiKeyError, ApiKeySettings, load_settings
 from stigmer_server.rate_limit import RateLimit
@@ -203,7 +204,7 @@ class Config:
             max_subscriptions_per_key=_int(
                 src, "STIGMER_MAX_SUBSCRIPTIONS_PER_KEY", d.max_subscriptions_per_key
             ),
-            log_level=src.get("LOG_LEVEL", d.log_level).upper(),
+            log_level=_log_level(src, d.log_level),
             temporal_disabled=_bool(src, "TEMPORAL_DISABLED", d.temporal_disabled),
             reconcile_interval_seconds=_float(
                 src, "STIGMER_RECONCILE_INTERVAL_SECONDS", d.reconcile_interval_seconds
@@ -255,6 +256,13 @@ def _bool(src: Mapping[str, str], name: str, default: bool) -> bool:
     if value in _FALSE:
         return False
     raise ConfigError(f"{name} must be a boolean, got {raw!r}")
+
+
+def _log_level(src: Mapping[str, str], default: str) -> str:
+    try:
+        return log_level_from_env(src, default)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
 
 
 def _temporal(src: Mapping[str, str]) -> TemporalConfig:

@@ -11,6 +11,7 @@ from pathlib import Path
 from stigmer_dsl.activity_policy import ALLOW_ENV, AllowedActivity, parse_allow_list
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_protos.temporal_names import DEFAULT_RUNNER_TASK_QUEUE
+from stigmer_telemetry import log_level_from_env
 
 from workflow_runner.client import ClientConfig
 from workflow_runner.engine.config import ExpressionBudget
@@ -41,6 +42,7 @@ class RunnerConfig:
     heartbeat_file: Path | None = None
     expression_budget: ExpressionBudget = field(default_factory=ExpressionBudget)
     allowed_activities: tuple[AllowedActivity, ...] = ()
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RunnerConfig:
@@ -73,4 +75,5 @@ class RunnerConfig:
             else None,
             expression_budget=ExpressionBudget.from_env(env),
             allowed_activities=tuple(parse_allow_list(env.get(ALLOW_ENV, ""))),
+            log_level=log_level_from_env(env),
         )

@@ -70,15 +70,15 @@ def main() -> None:
     except TelemetryConfigError as err:
         print(f"workflow-runner: configuration error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
-    install_log_correlation()
-    # Records emitted by activities lose the execution's secrets (engine/scrub.py).
-    install_log_scrubbing()
     try:
         config = RunnerConfig.from_env()
     except ValueError as err:
         print(f"workflow-runner: configuration error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    logging.basicConfig(level=config.log_level, format=LOG_FORMAT, stream=sys.stderr)
+    install_log_correlation()
+    # Records emitted by activities lose the execution's secrets (engine/scrub.py).
+    install_log_scrubbing()
     asyncio.run(run(config))
 
 
