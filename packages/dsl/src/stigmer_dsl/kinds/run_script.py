@@ -1,0 +1,29 @@
+"""``run: script``: a Python or JavaScript script run by an activity (allowed per worker)."""
+
+from __future__ import annotations
+
+from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
+from stigmer_dsl.kinds._run import RUN, check_return
+
+_SCRIPT_LANGUAGES = ("python", "js", "javascript")
+
+
+def _check(c: Checker, site: Site) -> Children:
+    check_return(c, site)
+    at = f"{site.pointer}/run/script"
+    body = site.spec["run"].get("script") or {}
+    for key in ("stdin", "arguments", "environment"):
+        if key in body:
+            c.expression(f"{at}/{key}", body[key], whole=False, secrets_ok=True)
+    language = str(body.get("language", "")).lower()
+    if language not in _SCRIPT_LANGUAGES:
+        c.problem(
+            f"{at}/language",
+            f"script language {language!r} is not supported (js, javascript, python)",
+        )
+    if body.get("code") is None and body.get("source") is None:
+        c.problem(at, "a script needs code or source")
+    return LEAF
+
+
+KIND = TaskKind(id="run.script", key="run", variant="script", mapping=RUN, check=_check)

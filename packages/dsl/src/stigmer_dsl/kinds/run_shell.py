@@ -1,0 +1,22 @@
+"""``run: shell``: a command run by an activity (allowed per worker)."""
+
+from __future__ import annotations
+
+from stigmer_dsl import expressions
+from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
+from stigmer_dsl.kinds._run import RUN, check_return
+
+
+def _check(c: Checker, site: Site) -> Children:
+    check_return(c, site)
+    at = f"{site.pointer}/run/shell"
+    body = site.spec["run"].get("shell") or {}
+    for key in ("stdin", "arguments", "environment"):
+        if key in body:
+            c.expression(f"{at}/{key}", body[key], whole=False, secrets_ok=True)
+    if expressions.is_runtime_expression(body.get("command")):
+        c.expression(f"{at}/command", body["command"], whole=False)
+    return LEAF
+
+
+KIND = TaskKind(id="run.shell", key="run", variant="shell", mapping=RUN, check=_check)
