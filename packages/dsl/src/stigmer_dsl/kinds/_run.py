@@ -21,6 +21,17 @@ def check_return(c: Checker, site: Site) -> Children:
     return LEAF
 
 
+def check_process_inputs(c: Checker, site: Site, variant: str) -> Mapping[str, Json]:
+    """Check the inputs of a ``shell`` or ``script`` process (``$secrets`` allowed); its body."""
+    body: Mapping[str, Json] = site.spec["run"].get(variant) or {}
+    for key in ("stdin", "arguments", "environment"):
+        if key in body:
+            c.expression(
+                f"{site.pointer}/run/{variant}/{key}", body[key], whole=False, secrets_ok=True
+            )
+    return body
+
+
 def _typed(config: Mapping[str, Json], where: str) -> TypedConversion:
     c = TypedConfig(config, where, ("workflow", "input"))
     ref = c.string("workflow", required=True)

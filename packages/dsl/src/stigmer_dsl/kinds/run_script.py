@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
-from stigmer_dsl.kinds._run import RUN, check_return
+from stigmer_dsl.kinds._run import RUN, check_process_inputs, check_return
 
 _SCRIPT_LANGUAGES = ("python", "js", "javascript")
 
@@ -11,10 +11,7 @@ _SCRIPT_LANGUAGES = ("python", "js", "javascript")
 def _check(c: Checker, site: Site) -> Children:
     check_return(c, site)
     at = f"{site.pointer}/run/script"
-    body = site.spec["run"].get("script") or {}
-    for key in ("stdin", "arguments", "environment"):
-        if key in body:
-            c.expression(f"{at}/{key}", body[key], whole=False, secrets_ok=True)
+    body = check_process_inputs(c, site, "script")
     language = str(body.get("language", "")).lower()
     if language not in _SCRIPT_LANGUAGES:
         c.problem(

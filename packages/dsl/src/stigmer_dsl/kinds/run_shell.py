@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from stigmer_dsl import expressions
 from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
-from stigmer_dsl.kinds._run import RUN, check_return
+from stigmer_dsl.kinds._run import RUN, check_process_inputs, check_return
 
 
 def _check(c: Checker, site: Site) -> Children:
     check_return(c, site)
     at = f"{site.pointer}/run/shell"
-    body = site.spec["run"].get("shell") or {}
-    for key in ("stdin", "arguments", "environment"):
-        if key in body:
-            c.expression(f"{at}/{key}", body[key], whole=False, secrets_ok=True)
+    body = check_process_inputs(c, site, "shell")
     if expressions.is_runtime_expression(body.get("command")):
         c.expression(f"{at}/command", body["command"], whole=False)
     return LEAF
