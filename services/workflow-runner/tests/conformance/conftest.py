@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_dsl.kinds import for_
 from stigmer_protos.temporal import sandbox_runner
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from temporalio import activity
@@ -62,7 +63,7 @@ class ProgressSink:
                 row.task_name, row.status, row.output, {"detail": row.error} if row.error else None
             )
             for row in ordered
-            if row.task_kind != "for.iteration"
+            if row.task_kind != for_.ITERATION
         ]
 
 
