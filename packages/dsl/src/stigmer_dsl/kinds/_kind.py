@@ -157,6 +157,8 @@ class TaskKind:
         task_type: The ``WorkflowTaskType`` member name of its progress rows.
         in_dsl: False for a Stigmer kind with no DSL spelling of its own (``call: agent`` is a
             custom function call in a document).
+        secret_sites: Where the kind's fields may read ``$secrets`` (an activity evaluates
+            them), for messages; empty when nowhere.
     """
 
     id: str
@@ -168,6 +170,7 @@ class TaskKind:
     refusal_at: str = ""
     task_type: str = "WORKFLOW_TASK_CUSTOM"
     in_dsl: bool = True
+    secret_sites: str = ""
 
     @property
     def runs(self) -> bool:

@@ -50,5 +50,8 @@ def _typed(config: Mapping[str, Json], where: str) -> TypedConversion:
     return TypedConversion({"run": {"workflow": workflow}})
 
 
+PROCESS_SECRET_SITES = "run shell/script: environment, arguments, stdin"
+"""Where a ``shell`` or ``script`` process may read ``$secrets`` (its activity evaluates them)."""
+
 RUN = ProtoMapping("RUN", "run", typed=_typed)
 """The one proto kind of every ``run`` variant (the DSL key tells them apart)."""

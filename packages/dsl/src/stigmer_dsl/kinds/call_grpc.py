@@ -86,4 +86,5 @@ KIND = TaskKind(
     mapping=ProtoMapping("GRPC_CALL", "call", "grpc", typed=_typed),
     check=_check,
     task_type="WORKFLOW_TASK_API_CALL",
+    secret_sites="call grpc: with.arguments, with.service.authentication",
 )

@@ -54,4 +54,6 @@ KIND = TaskKind(
     mapping=ProtoMapping("HTTP_CALL", "call", "http", typed=_typed),
     check=_check,
     task_type="WORKFLOW_TASK_API_CALL",
+    secret_sites="call http: with.headers, with.query, with.body, with.endpoint (uri, "
+    "authentication)",
 )

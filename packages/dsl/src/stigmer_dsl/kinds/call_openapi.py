@@ -22,4 +22,5 @@ KIND = TaskKind(
     mapping=ProtoMapping("CALL_OPENAPI", "call", "openapi"),
     check=_check,
     task_type="WORKFLOW_TASK_API_CALL",
+    secret_sites="call openapi: with.authentication",
 )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
-from stigmer_dsl.kinds._run import RUN, check_process_inputs, check_return
+from stigmer_dsl.kinds._run import (
+    PROCESS_SECRET_SITES,
+    RUN,
+    check_process_inputs,
+    check_return,
+)
 
 _SCRIPT_LANGUAGES = ("python", "js", "javascript")
 
@@ -23,4 +28,11 @@ def _check(c: Checker, site: Site) -> Children:
     return LEAF
 
 
-KIND = TaskKind(id="run.script", key="run", variant="script", mapping=RUN, check=_check)
+KIND = TaskKind(
+    id="run.script",
+    key="run",
+    variant="script",
+    mapping=RUN,
+    check=_check,
+    secret_sites=PROCESS_SECRET_SITES,
+)

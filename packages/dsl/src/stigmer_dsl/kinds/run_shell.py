@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from stigmer_dsl import expressions
 from stigmer_dsl.kinds._kind import LEAF, Checker, Children, Site, TaskKind
-from stigmer_dsl.kinds._run import RUN, check_process_inputs, check_return
+from stigmer_dsl.kinds._run import (
+    PROCESS_SECRET_SITES,
+    RUN,
+    check_process_inputs,
+    check_return,
+)
 
 
 def _check(c: Checker, site: Site) -> Children:
@@ -16,4 +21,11 @@ def _check(c: Checker, site: Site) -> Children:
     return LEAF
 
 
-KIND = TaskKind(id="run.shell", key="run", variant="shell", mapping=RUN, check=_check)
+KIND = TaskKind(
+    id="run.shell",
+    key="run",
+    variant="shell",
+    mapping=RUN,
+    check=_check,
+    secret_sites=PROCESS_SECRET_SITES,
+)
