@@ -16,6 +16,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stigmer_dsl.pointers import escape_pointer_token
+
 FLOW_KEYWORDS = ("continue", "exit", "end")
 """The ``then`` values that name no task."""
 
@@ -123,10 +125,6 @@ def explain_schema_errors(
     return [(hint.pointer, hint.message) for hint in hints] + kept
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 def _hints(
     items: Any, pointer: str, enclosing: tuple[str, ...], vocabulary: TaskVocabulary
 ) -> Iterator[Hint]:
@@ -136,7 +134,7 @@ def _hints(
         if not isinstance(item, dict) or len(item) != 1:
             continue
         ((name, spec),) = item.items()
-        at = f"{pointer}/{index}/{_escape(str(name))}"
+        at = f"{pointer}/{index}/{escape_pointer_token(str(name))}"
         if not isinstance(spec, dict):
             continue
         yield from _task_hints(spec, at, enclosing, vocabulary)
@@ -169,7 +167,7 @@ def _task_hints(
             prop = did_you_mean(key, sorted(vocabulary.base))
             if prop and not kind:
                 message = f"unknown property `{key}` of a task (did you mean `{prop}`?)"
-                yield Hint(f"{at}/{_escape(key)}", at, enclosing, message)
+                yield Hint(f"{at}/{escape_pointer_token(key)}", at, enclosing, message)
                 continue
             suggestion = f"did you mean `{kind}`?" if kind else expected
             yield Hint(at, at, enclosing, f"unknown task kind `{key}` ({suggestion})")
@@ -183,7 +181,7 @@ def _task_hints(
             close = did_you_mean(key, sorted(variant.properties))
             suggestion = f" (did you mean `{close}`?)" if close else ""
             message = f"unknown property `{key}` of a {what} task{suggestion}"
-            yield Hint(f"{at}/{_escape(key)}", at, enclosing, message)
+            yield Hint(f"{at}/{escape_pointer_token(key)}", at, enclosing, message)
     arguments = spec.get("with")
     if variant.arguments is not None and isinstance(arguments, dict):
         for key in (str(k) for k in arguments):
@@ -191,7 +189,7 @@ def _task_hints(
                 close = did_you_mean(key, sorted(variant.arguments))
                 suggestion = f" (did you mean `{close}`?)" if close else ""
                 message = f"unknown argument `{key}` of {what}{suggestion}"
-                yield Hint(f"{at}/with/{_escape(key)}", at, enclosing, message)
+                yield Hint(f"{at}/with/{escape_pointer_token(key)}", at, enclosing, message)
 
 
 def _variant_of(vocabulary: TaskVocabulary, kind: str, call: Any) -> _Variant | None:

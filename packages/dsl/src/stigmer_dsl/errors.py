@@ -1,4 +1,4 @@
-"""RFC 7807-style DSL errors and the spec's standard error types."""
+"""RFC 7807-style DSL errors, the spec's standard error types and the library's own errors."""
 
 from __future__ import annotations
 
@@ -97,3 +97,24 @@ def definition_problem(exc: DefinitionError) -> dict[str, Any]:
         "detail": "; ".join(exc.problems),
         "instance": "/",
     }
+
+
+class ConversionError(ValueError):
+    """A workflow could not be converted between the proto and the DSL form.
+
+    The message names where the problem is, e.g.
+    ``tasks[2] 'fetch' (HTTP_CALL): task_config.endpoint.uri: required``.
+
+    Attributes:
+        path: The task path (``tasks[2] 'fetch' (HTTP_CALL)``, ``do[0] 'x'``) or the
+            top-level section (``document``).
+        field: The offending field below ``path`` (may be empty).
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, path: str, field: str, reason: str) -> None:
+        self.path = path
+        self.field = field
+        self.reason = reason
+        where = f"{path}: {field}" if field else path
+        super().__init__(f"{where}: {reason}")

@@ -9,54 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from stigmer_protos.dsl_version import dsl_version_problem
 
-from stigmer_dsl import expressions, filter_patterns, limits, secret_sites
+from stigmer_dsl import expressions, limits, secret_sites
 from stigmer_dsl.activity_policy import ActivityNotAllowedError, AllowedActivity, task_queue_for
 from stigmer_dsl.authoring import FLOW_KEYWORDS, unknown_flow_target
 from stigmer_dsl.durations import to_timedelta
 from stigmer_dsl.errors import DefinitionError
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import REGISTRY, Children, Site
+from stigmer_dsl.pointers import escape_pointer_token
 from stigmer_dsl.schema_validation import data_schema_problem, dsl_schema_problems
 from stigmer_dsl.yaml_io import parse_yaml
 
-SUPPORTED_KINDS = (
-    "call.grpc",
-    "call.http",
-    "call.openapi",
-    "call.activity",
-    "call.function",
-    "do",
-    "emit",
-    "for",
-    "fork",
-    "listen",
-    "raise",
-    "run.shell",
-    "run.script",
-    "set",
-    "switch",
-    "try",
-    "wait",
-)
+SUPPORTED_KINDS: tuple[str, ...] = REGISTRY.running
+"""The kinds the engine runs (derived from :data:`~stigmer_dsl.kinds.REGISTRY`)."""
+
 _AUTH_SCHEMES = ("basic", "bearer")
-_SCRIPT_LANGUAGES = ("python", "js", "javascript")
-_READ_MODES = ("data", "envelope", "raw")
-_RUN_RETURNS = ("stdout", "stderr", "code", "all", "none")
-
-
-def endpoint_of(resource: Mapping[str, Any]) -> Any:
-    """The URI of an ``externalResource``'s ``endpoint`` (a string or ``{uri}``), if any."""
-    endpoint = resource.get("endpoint")
-    if isinstance(endpoint, dict):
-        endpoint = endpoint.get("uri")
-    return endpoint if isinstance(endpoint, str) and endpoint else None
-
-
-def escape_pointer_token(token: str) -> str:
-    """Escape one JSON pointer reference token (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,7 +36,7 @@ class TaskNode:
     Attributes:
         name: The task's name in its list.
         pointer: JSON pointer of the task in the document, e.g. ``/do/0/getPet``.
-        kind: One of :data:`SUPPORTED_KINDS`.
+        kind: The task kind's id (one of :data:`SUPPORTED_KINDS` in a loaded document).
         spec: The task's definition mapping (as parsed).
         do: Sub-tasks of ``do``, ``for`` and ``try`` (the ``try`` list).
         branches: Branches of ``fork``.
@@ -76,7 +46,7 @@ class TaskNode:
     name: str
     pointer: str
     kind: str
-    spec: Mapping[str, Any]
+    spec: Mapping[str, Json]
     do: tuple[TaskNode, ...] = ()
     branches: tuple[TaskNode, ...] = ()
     catch_do: tuple[TaskNode, ...] = ()
@@ -91,19 +61,19 @@ class WorkflowDefinition:
         tasks: The top-level ``do`` list.
     """
 
-    raw: Mapping[str, Any]
+    raw: Mapping[str, Json]
     tasks: tuple[TaskNode, ...] = field(default=())
 
     @property
-    def document(self) -> Mapping[str, Any]:
+    def document(self) -> Mapping[str, Json]:
         """The ``document`` section (dsl, namespace, name, version ...)."""
-        doc: Mapping[str, Any] = self.raw["document"]
+        doc: Mapping[str, Json] = self.raw["document"]
         return doc
 
     @property
-    def use(self) -> Mapping[str, Any]:
+    def use(self) -> Mapping[str, Json]:
         """The ``use`` section (reusable components); empty when absent."""
-        use: Mapping[str, Any] = self.raw.get("use") or {}
+        use: Mapping[str, Json] = self.raw.get("use") or {}
         return use
 
 
@@ -153,14 +123,14 @@ class _Checker:
 
     def __init__(
         self,
-        raw: Mapping[str, Any],
+        raw: Mapping[str, Json],
         allowed_activities: Sequence[AllowedActivity] | None,
         check_activity_calls: bool = True,
     ) -> None:
         self.raw = raw
         self.allowed_activities = allowed_activities
         self.check_activity_calls = check_activity_calls
-        self.use: Mapping[str, Any] = raw.get("use") or {}
+        self.use: Mapping[str, Json] = raw.get("use") or {}
         self.problems: list[str] = []
         self.calling: set[str] = set()
         self.pending_syntax: list[tuple[int, str, str]] = []
@@ -177,7 +147,7 @@ class _Checker:
         self.pending_syntax.clear()
 
     def expression(
-        self, pointer: str, value: Any, *, whole: bool, secrets_ok: bool = False
+        self, pointer: str, value: Json, *, whole: bool, secrets_ok: bool = False
     ) -> None:
         for expr in expressions.expressions_in(value, whole=whole):
             too_long = limits.expression_problem(expr)
@@ -215,7 +185,7 @@ class _Checker:
         self.data_io("", self.raw)
         self.timeout("", self.raw.get("timeout"))
 
-    def data_io(self, pointer: str, spec: Mapping[str, Any]) -> None:
+    def data_io(self, pointer: str, spec: Mapping[str, Json]) -> None:
         for section, key in (("input", "from"), ("output", "as"), ("export", "as")):
             conf = spec.get(section)
             if not isinstance(conf, dict):
@@ -237,7 +207,7 @@ class _Checker:
                     if issue:
                         self.problem(at, issue)
 
-    def duration(self, pointer: str, value: Any) -> None:
+    def duration(self, pointer: str, value: Json) -> None:
         if expressions.is_runtime_expression(value):
             self.expression(pointer, value, whole=False)
             return
@@ -246,7 +216,7 @@ class _Checker:
         except ValueError as exc:
             self.problem(pointer, str(exc))
 
-    def timeout(self, pointer: str, value: Any) -> None:
+    def timeout(self, pointer: str, value: Json) -> None:
         if value is None:
             return
         at = f"{pointer}/timeout"
@@ -258,7 +228,7 @@ class _Checker:
         self.duration(f"{at}/after", value.get("after"))
 
     def task_list(
-        self, items: Iterable[Mapping[str, Any]], pointer: str, variables: frozenset[str]
+        self, items: Iterable[Mapping[str, Json]], pointer: str, variables: frozenset[str]
     ) -> tuple[TaskNode, ...]:
         entries = [next(iter(item.items())) for item in items]
         names = [name for name, _ in entries]
@@ -273,7 +243,7 @@ class _Checker:
             nodes.append(self.task(name, spec, at, names, variables))
         return tuple(nodes)
 
-    def flow(self, pointer: str, target: Any, names: list[str]) -> None:
+    def flow(self, pointer: str, target: Json, names: list[str]) -> None:
         if target in FLOW_KEYWORDS or target is None:
             return
         if target not in names:
@@ -282,7 +252,7 @@ class _Checker:
     def task(
         self,
         name: str,
-        spec: Mapping[str, Any],
+        spec: Mapping[str, Json],
         pointer: str,
         names: list[str],
         variables: frozenset[str],
@@ -292,83 +262,39 @@ class _Checker:
         self.data_io(pointer, spec)
         self.timeout(pointer, spec.get("timeout"))
         self.flow(f"{pointer}/then", spec.get("then"), names)
-        if "call" in spec:
-            return self.call(name, spec, pointer, variables)
-        if "emit" in spec:
-            self.expression(f"{pointer}/emit/event/with", spec["emit"]["event"], whole=False)
-            return TaskNode(name, pointer, "emit", spec)
-        if "listen" in spec:
-            return self.listen(name, spec, pointer, variables)
-        if "run" in spec:
-            return self.run(name, spec, pointer)
-        if "set" in spec:
-            self.expression(f"{pointer}/set", spec["set"], whole=False)
-            return TaskNode(name, pointer, "set", spec)
-        if "switch" in spec:
-            return self.switch(name, spec, pointer, names)
-        if "raise" in spec:
-            return self.raise_(name, spec, pointer)
-        if "wait" in spec:
-            self.duration(f"{pointer}/wait", spec["wait"])
-            return TaskNode(name, pointer, "wait", spec)
-        if "for" in spec:
-            return self.for_(name, spec, pointer, variables)
-        if "fork" in spec:
-            branches = self.task_list(
-                spec["fork"]["branches"], f"{pointer}/fork/branches", variables
-            )
-            return TaskNode(name, pointer, "fork", spec, branches=branches)
-        if "try" in spec:
-            return self.try_(name, spec, pointer, variables)
-        if "do" in spec:
-            children = self.task_list(spec["do"], f"{pointer}/do", variables)
-            return TaskNode(name, pointer, "do", spec, do=children)
-        self.problem(pointer, "unrecognised task kind")
-        return TaskNode(name, pointer, "unknown", spec)
+        kind = REGISTRY.of_task(spec)
+        if kind is None:
+            self.problem(pointer, "unrecognised task kind")
+            return TaskNode(name, pointer, "unknown", spec)
+        children = Children()
+        if kind.check is not None:
+            children = kind.check(self, Site(name, spec, pointer, names, variables))
+        refusal = REGISTRY.refusal(kind)
+        if refusal is not None:
+            self.problem(f"{pointer}/{kind.refusal_at}", refusal)
+        return TaskNode(
+            name,
+            pointer,
+            kind.id,
+            spec,
+            do=children.do,
+            branches=children.branches,
+            catch_do=children.catch_do,
+        )
 
-    def call(
-        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
-    ) -> TaskNode:
-        target = str(spec["call"])
-        args = spec.get("with") or {}
-        if target == "http":
-            self.expression(f"{pointer}/with", args, whole=False, secrets_ok=True)
-            endpoint = args.get("endpoint")
-            if isinstance(endpoint, dict):
-                self.authentication(
-                    f"{pointer}/with/endpoint/authentication", endpoint.get("authentication")
-                )
-            return TaskNode(name, pointer, "call.http", spec)
-        if target == "openapi":
-            for key, value in args.items():
-                self.expression(
-                    f"{pointer}/with/{key}", value, whole=False, secrets_ok=key == "authentication"
-                )
-            self.authentication(f"{pointer}/with/authentication", args.get("authentication"))
-            return TaskNode(name, pointer, "call.openapi", spec)
-        if target == "grpc":
-            return self.grpc(name, spec, pointer, args)
-        if target == "activity":
-            self.expression(f"{pointer}/with", args, whole=False)
-            if not isinstance(args.get("name"), str) or not args.get("name"):
-                self.problem(f"{pointer}/with/name", "call: activity needs with.name (a string)")
-            arguments = args.get("arguments", [])
-            if not isinstance(arguments, list | dict | str):
-                self.problem(f"{pointer}/with/arguments", "arguments must be a list or object")
-            if self.check_activity_calls:
-                self.activity_allowed(pointer, args)
-            return TaskNode(name, pointer, "call.activity", spec)
-        if target in ("asyncapi", "a2a", "mcp"):
-            self.problem(
-                f"{pointer}/call",
-                f"call {target!r} is not supported yet (supported: http, openapi, grpc, activity, "
-                "use.functions)",
-            )
-            return TaskNode(name, pointer, f"call.{target}", spec)
-        return self.function_call(name, spec, pointer, variables)
+    def function_entered(self, name: str) -> bool:
+        if name in self.calling:
+            return False
+        self.calling.add(name)
+        return True
 
-    def activity_allowed(self, pointer: str, args: Mapping[str, Any]) -> None:
+    def function_left(self, name: str) -> None:
+        self.calling.discard(name)
+
+    def activity_allowed(self, pointer: str, args: Mapping[str, Json]) -> None:
         """Check a ``call: activity`` whose name is a literal (expressions: at run time)."""
+        if not self.check_activity_calls:
+            return
         activity = args.get("name")
         if not isinstance(activity, str) or expressions.is_runtime_expression(activity):
             return
@@ -386,150 +312,7 @@ class _Checker:
         except ActivityNotAllowedError as exc:
             self.problem(pointer, str(exc))
 
-    def grpc(
-        self, name: str, spec: Mapping[str, Any], pointer: str, args: Mapping[str, Any]
-    ) -> TaskNode:
-        at = f"{pointer}/with"
-        proto = args.get("proto")
-        if not isinstance(proto, dict) or endpoint_of(proto) is None:
-            self.problem(f"{at}/proto", "call: grpc needs with.proto.endpoint (the .proto file)")
-        else:
-            self.expression(f"{at}/proto", proto, whole=False)
-        service = args.get("service")
-        if not isinstance(service, dict):
-            self.problem(f"{at}/service", "call: grpc needs with.service {name, host, port?}")
-            service = {}
-        for key in ("name", "host"):
-            if not isinstance(service.get(key), str) or not service.get(key):
-                self.problem(f"{at}/service/{key}", f"service.{key} must be a non-empty string")
-        if service.get("port") == 0:
-            self.problem(f"{at}/service/port", "service.port must be between 1 and 65535")
-        for key in ("name", "host"):
-            self.expression(f"{at}/service/{key}", service.get(key), whole=False)
-        auth = service.get("authentication")
-        self.expression(f"{at}/service/authentication", auth, whole=False, secrets_ok=True)
-        self.authentication(f"{at}/service/authentication", auth)
-        self.expression(f"{at}/method", args.get("method"), whole=False)
-        arguments = args.get("arguments") or {}
-        self.expression(f"{at}/arguments", arguments, whole=False, secrets_ok=True)
-        return TaskNode(name, pointer, "call.grpc", spec)
-
-    def function_call(
-        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
-    ) -> TaskNode:
-        target = str(spec["call"])
-        functions = self.use.get("functions") or {}
-        if target not in functions:
-            reason = (
-                "function catalogs are not supported yet"
-                if "@" in target
-                else "it is not defined in use.functions"
-            )
-            self.problem(f"{pointer}/call", f"cannot call function {target!r}: {reason}")
-            return TaskNode(name, pointer, "call.function", spec)
-        self.expression(f"{pointer}/with", spec.get("with") or {}, whole=False)
-        at = f"/use/functions/{escape_pointer_token(target)}"
-        if target in self.calling:
-            self.problem(f"{pointer}/call", f"function {target!r} calls itself (recursion)")
-            return TaskNode(name, pointer, "call.function", spec)
-        self.calling.add(target)
-        try:
-            function = self.task(target, functions[target], at, [target], variables)
-        finally:
-            self.calling.discard(target)
-        return TaskNode(name, pointer, "call.function", spec, do=(function,))
-
-    def listen(
-        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
-    ) -> TaskNode:
-        listen = spec["listen"]
-        at = f"{pointer}/listen"
-        self.strategy(f"{at}/to", listen["to"], top=True)
-        if listen.get("read", "data") not in _READ_MODES:
-            self.problem(f"{at}/read", f"read must be one of {', '.join(_READ_MODES)}")
-        foreach = spec.get("foreach") or listen.get("foreach")
-        children: tuple[TaskNode, ...] = ()
-        if isinstance(foreach, dict):
-            fpointer = f"{pointer}/foreach" if "foreach" in spec else f"{at}/foreach"
-            names = {str(foreach.get("item", "item")), str(foreach.get("at", "index"))}
-            for var in names:
-                if not expressions.is_identifier(var):
-                    self.problem(fpointer, f"{var!r} is not a valid variable name")
-            self.data_io(fpointer, foreach)
-            children = self.task_list(foreach.get("do") or [], f"{fpointer}/do", variables | names)
-        return TaskNode(name, pointer, "listen", spec, do=children)
-
-    def strategy(self, pointer: str, strategy: Any, *, top: bool) -> None:
-        if not isinstance(strategy, dict):
-            self.problem(pointer, "expected an event consumption strategy")
-            return
-        filters: list[tuple[str, Any]] = []
-        if "one" in strategy:
-            filters.append((f"{pointer}/one", strategy["one"]))
-        for key in ("all", "any"):
-            for index, item in enumerate(strategy.get(key) or []):
-                filters.append((f"{pointer}/{key}/{index}", item))
-        for at, item in filters:
-            if isinstance(item, dict) and item.get("correlate"):
-                self.problem(f"{at}/correlate", "event correlation is not supported yet")
-            if isinstance(item, dict):
-                self.expression(f"{at}/with", item.get("with") or {}, whole=False)
-                self.patterns(f"{at}/with", item.get("with") or {})
-        until = strategy.get("until")
-        if until is None:
-            return
-        if not top:
-            self.problem(f"{pointer}/until", "nested until is not allowed")
-        elif isinstance(until, str):
-            self.expression(f"{pointer}/until", until, whole=True)
-        elif isinstance(until, dict):
-            self.strategy(f"{pointer}/until", until, top=False)
-
-    def patterns(self, pointer: str, properties: Mapping[str, Any]) -> None:
-        for key, value in properties.items():
-            pattern = filter_patterns.pattern_of(value)
-            problem = None if pattern is None else filter_patterns.pattern_problem(pattern)
-            if problem:
-                self.problem(f"{pointer}/{escape_pointer_token(str(key))}", problem)
-
-    def run(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
-        process = spec["run"]
-        at = f"{pointer}/run"
-        if process.get("return", "stdout") not in _RUN_RETURNS:
-            self.problem(f"{at}/return", f"return must be one of {', '.join(_RUN_RETURNS)}")
-        if "container" in process:
-            self.problem(
-                f"{at}/container",
-                "run: container is not supported (the worker runs no container runtime); use "
-                "run: shell or run: script",
-            )
-            return TaskNode(name, pointer, "run.container", spec)
-        if "workflow" in process:
-            self.problem(
-                f"{at}/workflow",
-                "run: workflow is not supported yet: the engine has no registry to resolve "
-                "another DSL document by namespace/name/version",
-            )
-            return TaskNode(name, pointer, "run.workflow", spec)
-        kind = "shell" if "shell" in process else "script"
-        body = process.get(kind) or {}
-        for key in ("stdin", "arguments", "environment"):
-            if key in body:
-                self.expression(f"{at}/{kind}/{key}", body[key], whole=False, secrets_ok=True)
-        if kind == "shell" and expressions.is_runtime_expression(body.get("command")):
-            self.expression(f"{at}/shell/command", body["command"], whole=False)
-        if kind == "script":
-            language = str(body.get("language", "")).lower()
-            if language not in _SCRIPT_LANGUAGES:
-                self.problem(
-                    f"{at}/script/language",
-                    f"script language {language!r} is not supported (js, javascript, python)",
-                )
-            if body.get("code") is None and body.get("source") is None:
-                self.problem(f"{at}/script", "a script needs code or source")
-        return TaskNode(name, pointer, f"run.{kind}", spec)
-
-    def authentication(self, pointer: str, auth: Any) -> None:
+    def authentication(self, pointer: str, auth: Json) -> None:
         if auth is None:
             return
         if isinstance(auth, dict) and "use" in auth:
@@ -546,89 +329,3 @@ class _Checker:
                 self.problem(
                     pointer, f"{scheme} authentication is not supported yet (basic, bearer are)"
                 )
-
-    def switch(
-        self, name: str, spec: Mapping[str, Any], pointer: str, names: list[str]
-    ) -> TaskNode:
-        defaults = 0
-        for index, item in enumerate(spec["switch"]):
-            case_name, case = next(iter(item.items()))
-            at = f"{pointer}/switch/{index}/{escape_pointer_token(case_name)}"
-            if "when" in case:
-                self.expression(f"{at}/when", case["when"], whole=True)
-            else:
-                defaults += 1
-            self.flow(f"{at}/then", case.get("then"), names)
-        if defaults > 1:
-            self.problem(f"{pointer}/switch", "only one default case (without 'when') is allowed")
-        return TaskNode(name, pointer, "switch", spec)
-
-    def raise_(self, name: str, spec: Mapping[str, Any], pointer: str) -> TaskNode:
-        error = spec["raise"]["error"]
-        if isinstance(error, str):
-            if error not in (self.use.get("errors") or {}):
-                self.problem(
-                    f"{pointer}/raise/error", f"error {error!r} is not defined in use.errors"
-                )
-        else:
-            self.expression(f"{pointer}/raise/error", error, whole=False)
-        return TaskNode(name, pointer, "raise", spec)
-
-    def for_(
-        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
-    ) -> TaskNode:
-        loop = spec["for"]
-        self.expression(f"{pointer}/for/in", loop["in"], whole=True)
-        if "while" in spec:
-            self.expression(f"{pointer}/while", spec["while"], whole=True)
-        names = []
-        for key, default in (("each", "item"), ("at", "index")):
-            var = str(loop.get(key, default))
-            if not expressions.is_identifier(var):
-                self.problem(f"{pointer}/for/{key}", f"{var!r} is not a valid variable name")
-            names.append(var)
-        children = self.task_list(spec["do"], f"{pointer}/do", variables | set(names))
-        return TaskNode(name, pointer, "for", spec, do=children)
-
-    def try_(
-        self, name: str, spec: Mapping[str, Any], pointer: str, variables: frozenset[str]
-    ) -> TaskNode:
-        catch = spec["catch"]
-        var = str(catch.get("as", "error"))
-        if not expressions.is_identifier(var):
-            self.problem(f"{pointer}/catch/as", f"{var!r} is not a valid variable name")
-        for key in ("when", "exceptWhen"):
-            if key in catch:
-                self.expression(f"{pointer}/catch/{key}", catch[key], whole=True)
-        retry = catch.get("retry")
-        if isinstance(retry, str):
-            if retry not in (self.use.get("retries") or {}):
-                self.problem(
-                    f"{pointer}/catch/retry",
-                    f"retry policy {retry!r} is not defined in use.retries",
-                )
-                retry = None
-            else:
-                retry = self.use["retries"][retry]
-        if isinstance(retry, dict):
-            self.retry(f"{pointer}/catch/retry", retry)
-        children = self.task_list(spec["try"], f"{pointer}/try", variables)
-        handlers = self.task_list(catch.get("do") or [], f"{pointer}/catch/do", variables | {var})
-        return TaskNode(name, pointer, "try", spec, do=children, catch_do=handlers)
-
-    def retry(self, pointer: str, policy: Mapping[str, Any]) -> None:
-        for key in ("when", "exceptWhen"):
-            if key in policy:
-                self.expression(f"{pointer}/{key}", policy[key], whole=True)
-        if "delay" in policy:
-            self.duration(f"{pointer}/delay", policy["delay"])
-        limit = policy.get("limit") or {}
-        if "duration" in limit:
-            self.duration(f"{pointer}/limit/duration", limit["duration"])
-        attempt = limit.get("attempt") or {}
-        if "duration" in attempt:
-            self.duration(f"{pointer}/limit/attempt/duration", attempt["duration"])
-        jitter = policy.get("jitter")
-        if isinstance(jitter, dict):
-            self.duration(f"{pointer}/jitter/from", jitter["from"])
-            self.duration(f"{pointer}/jitter/to", jitter["to"])

@@ -11,6 +11,7 @@ import jsonschema_rs
 
 from stigmer_dsl.authoring import TaskVocabulary, explain_schema_errors, task_vocabulary
 from stigmer_dsl.errors import make_error
+from stigmer_dsl.pointers import escape_pointer_token
 from stigmer_dsl.yaml_io import parse_yaml
 
 _MAX_SCHEMA_PROBLEMS = 8
@@ -36,7 +37,7 @@ def _task_vocabulary() -> TaskVocabulary:
 
 
 def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
+    return "/" + "/".join(escape_pointer_token(str(p)) for p in path)
 
 
 def dsl_schema_problems(document: Any) -> list[str]:

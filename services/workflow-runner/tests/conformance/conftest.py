@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_dsl.kinds import for_
 from stigmer_protos.temporal import sandbox_runner
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from temporalio import activity
+from stigmer_testing.progress_sink import ProgressSink
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
@@ -19,7 +19,6 @@ from workflow_runner.conformance.ctk import Observation, TaskRow
 from workflow_runner.conformance.stub import StubServer
 from workflow_runner.engine import (
     ENGINE_WORKFLOW_NAME,
-    REPORT_PROGRESS_ACTIVITY,
     SANDBOX_PASSTHROUGH,
     EngineConfig,
     EngineInput,
@@ -38,32 +37,13 @@ def spec_dir() -> Path:
     return SPEC
 
 
-@dataclass
-class ProgressSink:
-    """Records every ``ReportTaskProgress`` batch."""
-
-    batches: list[ProgressBatch] = field(default_factory=list)
-
-    @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
-    async def report(self, batch: ProgressBatch) -> None:
-        self.batches.append(batch)
-
-    def rows_in_start_order(self) -> list[TaskRow]:
-        """Latest state of every task row, ordered by when the row first appeared."""
-        first: dict[str, int] = {}
-        latest: dict[str, Any] = {}
-        for batch in self.batches:
-            for row in batch.tasks:
-                first.setdefault(row.task_id, len(first))
-                latest[row.task_id] = row
-        ordered = sorted(latest.values(), key=lambda row: first[row.task_id])
-        return [
-            TaskRow(
-                row.task_name, row.status, row.output, {"detail": row.error} if row.error else None
-            )
-            for row in ordered
-            if row.task_kind != "for.iteration"
-        ]
+def rows_in_start_order(sink: ProgressSink[ProgressBatch]) -> list[TaskRow]:
+    """Latest state of every task row (iterations apart), ordered by when it first appeared."""
+    return [
+        TaskRow(row.task_name, row.status, row.output, {"detail": row.error} if row.error else None)
+        for row in sink.latest().values()
+        if row.task_kind != for_.ITERATION
+    ]
 
 
 async def execute(
@@ -75,7 +55,7 @@ async def execute(
     config: EngineConfig | None = None,
 ) -> Observation:
     """Run a document through the real engine on a fresh worker; return what happened."""
-    sink = ProgressSink()
+    sink = ProgressSink(ProgressBatch)
     observation = Observation()
     async with Worker(
         client,
@@ -107,7 +87,7 @@ async def execute(
                 if details and isinstance(details[0], dict)
                 else {"detail": str(cause)}
             )
-    observation.tasks = sink.rows_in_start_order()
+    observation.tasks = rows_in_start_order(sink)
     return observation
 
 

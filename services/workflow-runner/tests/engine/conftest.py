@@ -10,42 +10,21 @@ from typing import Any
 import pytest
 from stigmer_protos.temporal import sandbox_runner
 from stigmer_protos.temporal_names import interpreter_workflow_id
-from temporalio import activity
+from stigmer_testing.progress_sink import ProgressSink
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from workflow_runner.engine import (
     ENGINE_WORKFLOW_NAME,
-    REPORT_PROGRESS_ACTIVITY,
     SANDBOX_PASSTHROUGH,
     EngineConfig,
     EngineInput,
     EngineResult,
     ExecuteServerlessWorkflow,
     ProgressBatch,
-    TaskProgress,
     engine_activities,
 )
-
-
-@dataclass
-class ProgressSink:
-    """Records every ``ReportTaskProgress`` batch the engine sends."""
-
-    batches: list[ProgressBatch] = field(default_factory=list)
-
-    @activity.defn(name=REPORT_PROGRESS_ACTIVITY)
-    async def report(self, batch: ProgressBatch) -> None:
-        self.batches.append(batch)
-
-    def latest(self) -> dict[str, TaskProgress]:
-        """Latest row of every task_id, as the server's upsert would keep it."""
-        rows: dict[str, TaskProgress] = {}
-        for batch in self.batches:
-            for row in batch.tasks:
-                rows[row.task_id] = row
-        return rows
 
 
 @dataclass
@@ -54,7 +33,7 @@ class Run:
 
     output: Any = None
     error: ApplicationError | None = None
-    sink: ProgressSink = field(default_factory=ProgressSink)
+    sink: ProgressSink[ProgressBatch] = field(default_factory=lambda: ProgressSink(ProgressBatch))
     workflow_id: str = ""
     first_run_id: str = ""
 

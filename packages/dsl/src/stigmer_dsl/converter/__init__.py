@@ -8,11 +8,11 @@ DSL document into a ``WorkflowSpec`` in canonical form. The mapping is described
 
 from __future__ import annotations
 
-from stigmer_dsl.converter.errors import ConversionError
 from stigmer_dsl.converter.from_dsl import dsl_to_workflow_spec
 from stigmer_dsl.converter.kinds import COMMON_FIELDS, KIND_SPECS, KindSpec
 from stigmer_dsl.converter.to_dsl import task_to_dsl, workflow_to_dsl, workflow_to_yaml
 from stigmer_dsl.converter.yaml_io import dump_yaml, load_yaml
+from stigmer_dsl.errors import ConversionError
 
 __all__ = [
     "COMMON_FIELDS",

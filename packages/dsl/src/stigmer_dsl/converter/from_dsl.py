@@ -9,12 +9,12 @@ import yaml
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.dsl_version import dsl_version_problem
 
-from stigmer_dsl.converter.errors import ConversionError
 from stigmer_dsl.converter.kinds import COMMON_FIELDS, spec_for_dsl_task
 from stigmer_dsl.converter.paths import describe, map_task_list
 from stigmer_dsl.converter.task_json import task_to_json
 from stigmer_dsl.converter.values import to_struct, to_value
 from stigmer_dsl.converter.yaml_io import load_yaml
+from stigmer_dsl.errors import ConversionError
 
 _TOP_LEVEL = ("document", "input", "use", "do", "timeout", "output", "schedule", "evaluate")
 _DOCUMENT = ("dsl", "namespace", "name", "version", "title", "summary", "tags", "metadata")

@@ -1,4 +1,4 @@
-"""The one table that ties each ``WorkflowTaskKind`` to its DSL task shape."""
+"""Each ``WorkflowTaskKind`` and its DSL task shape, derived from the task kinds' registry."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from typing import Any
 
 from stigmer_protos.ai.stigmer.commons.apiresource import WorkflowTaskKind
 
+from stigmer_dsl.kinds import KIND_PREFIX, REGISTRY, ProtoMapping, TypedConverter
+
 #: Task fields common to every DSL task; they live in dedicated ``WorkflowTask`` fields,
 #: never in ``task_config``.
 COMMON_FIELDS: tuple[str, ...] = ("if", "input", "output", "export", "timeout", "then", "metadata")
 
-KIND_PREFIX = "WORKFLOW_TASK_KIND_"
-
 
 @dataclass(frozen=True)
 class KindSpec:
-    """How one ``WorkflowTaskKind`` looks in the DSL.
+    """How one ``WorkflowTaskKind`` looks in the DSL (a kind's :class:`ProtoMapping`, typed).
 
     Attributes:
         kind: The proto enum value.
@@ -27,6 +27,7 @@ class KindSpec:
         task_lists: Paths (inside the DSL task body) of the nested task lists. In
             ``task_config`` each of them holds a list of ``WorkflowTask`` JSON objects.
         executable: ``False`` when our engine does not run this kind yet (it still converts).
+        typed: The converter of Stigmer's typed config of the kind, if any.
     """
 
     kind: WorkflowTaskKind
@@ -34,6 +35,7 @@ class KindSpec:
     call: str | None = None
     task_lists: tuple[tuple[str, ...], ...] = ()
     executable: bool = True
+    typed: TypedConverter | None = None
 
     @property
     def label(self) -> str:
@@ -41,40 +43,24 @@ class KindSpec:
         return kind_name(self.kind)
 
 
-K = WorkflowTaskKind
+def _spec(mapping: ProtoMapping) -> KindSpec:
+    return KindSpec(
+        WorkflowTaskKind[mapping.proto],
+        mapping.key,
+        mapping.call,
+        mapping.task_lists,
+        mapping.executable,
+        mapping.typed,
+    )
 
-KIND_SPECS: tuple[KindSpec, ...] = (
-    KindSpec(K.SET, "set"),
-    KindSpec(K.HTTP_CALL, "call", "http"),
-    KindSpec(K.GRPC_CALL, "call", "grpc"),
-    KindSpec(K.CALL_ACTIVITY, "call", "activity"),
-    KindSpec(K.SWITCH, "switch"),
-    KindSpec(K.FOR, "for", task_lists=(("do",),)),
-    KindSpec(K.FORK, "fork", task_lists=(("fork", "branches"),)),
-    KindSpec(K.TRY, "try", task_lists=(("try",), ("catch", "do"))),
-    KindSpec(K.LISTEN, "listen", task_lists=(("foreach", "do"),)),
-    KindSpec(K.WAIT, "wait"),
-    KindSpec(K.RAISE, "raise"),
-    KindSpec(K.RUN, "run"),
-    KindSpec(K.AGENT_CALL, "call", "agent", executable=False),
-    KindSpec(K.EMIT, "emit"),
-    KindSpec(K.DO, "do", task_lists=(("do",),)),
-    KindSpec(K.CALL_OPENAPI, "call", "openapi"),
-    KindSpec(
-        K.CALL_ASYNCAPI, "call", "asyncapi", task_lists=(("with", "subscription", "foreach", "do"),)
-    ),
-    KindSpec(K.CALL_FUNCTION, "call", None),
-    KindSpec(K.CALL_A2A, "call", "a2a"),
-    KindSpec(K.CALL_MCP, "call", "mcp"),
-)
+
+KIND_SPECS: tuple[KindSpec, ...] = tuple(_spec(mapping) for mapping in REGISTRY.mappings)
+"""One row per ``WorkflowTaskKind``, derived from the task kinds' modules."""
 
 _BY_KIND: dict[WorkflowTaskKind, KindSpec] = {spec.kind: spec for spec in KIND_SPECS}
 _BY_CALL: dict[str, KindSpec] = {spec.call: spec for spec in KIND_SPECS if spec.call is not None}
 _BY_KEY: dict[str, KindSpec] = {spec.key: spec for spec in KIND_SPECS if spec.key != "call"}
-# `for` and `try` bodies contain a `do` / `catch`, so they are checked before `do`.
-_KEY_ORDER: tuple[str, ...] = (
-    "for", "try", "fork", "switch", "set", "wait", "raise", "run", "listen", "emit", "do",
-)  # fmt: skip
+_FUNCTION_CALL = next(spec for spec in KIND_SPECS if spec.key == "call" and spec.call is None)
 
 
 def kind_name(kind: WorkflowTaskKind | int) -> str:
@@ -96,8 +82,8 @@ def spec_for_dsl_task(task: Mapping[str, Any]) -> KindSpec | None:
         call = task["call"]
         if isinstance(call, str) and call in _BY_CALL:
             return _BY_CALL[call]
-        return _BY_KIND[K.CALL_FUNCTION]
-    for key in _KEY_ORDER:
+        return _FUNCTION_CALL
+    for key in REGISTRY.key_order:
         if key in task:
             return _BY_KEY[key]
     return None

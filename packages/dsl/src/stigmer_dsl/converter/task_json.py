@@ -14,9 +14,10 @@ from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 
-from stigmer_dsl.converter.errors import ConversionError
-from stigmer_dsl.converter.kinds import KIND_PREFIX, kind_name, parse_kind
+from stigmer_dsl.converter.kinds import kind_name, parse_kind
 from stigmer_dsl.converter.values import normalize, to_struct, to_value
+from stigmer_dsl.errors import ConversionError
+from stigmer_dsl.kinds import KIND_PREFIX
 
 _TASK_FIELDS = {
     "name": "name",

@@ -7,7 +7,6 @@ from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 
-from stigmer_dsl.converter.errors import ConversionError
 from stigmer_dsl.converter.kinds import (
     COMMON_FIELDS,
     KindSpec,
@@ -16,9 +15,9 @@ from stigmer_dsl.converter.kinds import (
 )
 from stigmer_dsl.converter.paths import describe, map_task_list
 from stigmer_dsl.converter.task_json import is_task_json, task_from_json
-from stigmer_dsl.converter.typed_configs import convert_typed_config
 from stigmer_dsl.converter.values import struct_to_dict, value_to_py
 from stigmer_dsl.converter.yaml_io import dump_yaml
+from stigmer_dsl.errors import ConversionError
 
 #: Used when a spec leaves ``document.dsl`` empty.
 DEFAULT_DSL_VERSION = "1.0.0"
@@ -130,7 +129,7 @@ def _canonical_body(
     if spec.key == "call" and "with" in config and spec.call is not None:
         # Accepted short form (see the enum comments): `with` only, `call` implied by kind.
         return {"call": spec.call, **config}, {}
-    typed = convert_typed_config(spec.kind, config, where)
+    typed = spec.typed(config, where) if spec.typed is not None else None
     if typed is not None:
         return dict(typed.body), dict(typed.defaults)
     if spec.key == "emit" and "event" in config:

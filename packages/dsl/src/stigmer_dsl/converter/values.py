@@ -8,7 +8,7 @@ from typing import Any
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.json_values import whole_numbers
 
-from stigmer_dsl.converter.errors import ConversionError
+from stigmer_dsl.errors import ConversionError
 
 
 def normalize(value: Any) -> Any:

@@ -9,78 +9,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from stigmer_dsl import dataflow, expressions
 from stigmer_dsl.activity_policy import AllowedActivity
 from stigmer_dsl.durations import to_timedelta
 from stigmer_dsl.errors import WorkflowError, describe, make_error
+from stigmer_dsl.json_types import Json
 from stigmer_dsl.loader import TaskNode, WorkflowDefinition
 from stigmer_dsl.schema_validation import validate_data
 from temporalio import workflow
 from temporalio.exceptions import TemporalError
 
 from workflow_runner.engine import evaluation
+from workflow_runner.engine.context import CONTINUE, END, EXIT, Handler, Outcome, Scope, TaskRun
 from workflow_runner.engine.contract import LoopResume, ResumeState
 from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.secret_references import SecretReferences
 from workflow_runner.engine.secrets import secret_reads
-
-CONTINUE, EXIT, END = "continue", "exit", "end"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a task runs: extra ``$variables`` (loop items, caught errors) and iteration suffix."""
-
-    variables: Mapping[str, Any] = field(default_factory=dict)
-    suffix: str = ""
-
-    def child(self, variables: Mapping[str, Any], index: int | None = None) -> Scope:
-        """Return a nested scope with more variables and, for an iteration, one more index."""
-        suffix = self.suffix if index is None else f"{self.suffix}[{index}]"
-        return Scope({**self.variables, **variables}, suffix)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a task kind produced: its raw output and, optionally, the flow directive to follow.
-
-    ``authorization`` is ``$authorization`` of a task with authentication (for its
-    ``output.as`` and ``export.as``).
-    """
-
-    output: Any
-    directive: str | None = None
-    authorization: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class TaskRun:
-    """A running task as seen by its kind's handler.
-
-    Attributes:
-        node: The task.
-        scope: Its scope.
-        task_id: Its progress id.
-        raw_input: The task input before ``input.from``.
-        started_at: Workflow time at start.
-        descriptor: ``$task`` while the task runs.
-    """
-
-    node: TaskNode
-    scope: Scope
-    task_id: str
-    raw_input: Any
-    started_at: datetime
-    descriptor: Mapping[str, Any] = field(default_factory=dict)
-    resume: LoopResume | None = None
-
-
-Handler = Callable[["Executor", TaskRun, Any], Awaitable[Outcome]]
 
 ContinueAsNew = Callable[[ResumeState], Awaitable[None]]
 """Continues the workflow as new with the given state (never returns normally)."""
@@ -113,7 +61,7 @@ class Executor:
         self,
         definition: WorkflowDefinition,
         execution_id: str,
-        raw_input: Any,
+        raw_input: Json,
         progress: ProgressBuffer,
         handlers: Mapping[str, Handler],
         events: EventInbox | None = None,
@@ -141,17 +89,22 @@ class Executor:
         self.references = SecretReferences(resume.secret_references if resume else None)
         self.steps = 0
         self.workflow_timeout: float | None = None
-        self.context: Any = resume.context if resume is not None else {}
+        self.context: Json = resume.context if resume is not None else {}
         self.started_at = (
             datetime.fromisoformat(resume.started_at) if resume is not None else workflow.now()
         )
-        self.base: dict[str, Any] = {
+        self.base: dict[str, Json] = {
             "secrets": {},
             "runtime": dataflow.runtime_descriptor(),
             "workflow": dataflow.workflow_descriptor(
                 execution_id, definition.raw, raw_input, self.started_at
             ),
         }
+
+    @property
+    def use(self) -> Mapping[str, Json]:
+        """The document's ``use`` section."""
+        return self.definition.use
 
     # -- expressions ---------------------------------------------------------------------------
 
@@ -160,27 +113,29 @@ class Executor:
         """Epoch seconds of the workflow clock (jq ``now``)."""
         return workflow.now().timestamp()
 
-    def arguments(self, scope: Scope | None = None, **values: Any) -> dict[str, Any]:
+    def arguments(self, scope: Scope | None = None, **values: Json) -> dict[str, Json]:
         """Variables for an expression: standard arguments, scope variables, site values."""
         base = {**self.base, "context": self.context}
         if scope is not None:
             base.update(scope.variables)
         return dataflow.arguments(base, **values)
 
-    def task_arguments(self, run: TaskRun, data: Any, scope: Scope | None = None) -> dict[str, Any]:
+    def task_arguments(
+        self, run: TaskRun, data: Json, scope: Scope | None = None
+    ) -> dict[str, Json]:
         """Variables for a task definition: ``$input`` = transformed input, ``$task``."""
         return self.arguments(scope or run.scope, input=data, task=run.descriptor)
 
-    def field(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
+    def field(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate an always-expression field (``if``, ``input.from``, ``when`` ...)."""
         return evaluation.evaluate_field(value, data, variables, self.now())
 
-    def value(self, value: Any, data: Any, variables: Mapping[str, Any]) -> Any:
+    def value(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate the ``${ }`` strings inside a task definition value."""
         return evaluation.evaluate_value(value, data, variables, self.now())
 
     def timeout_of(
-        self, spec: Mapping[str, Any], data: Any, variables: Mapping[str, Any]
+        self, spec: Mapping[str, Json], data: Json, variables: Mapping[str, Json]
     ) -> float | None:
         """Seconds of a task/workflow ``timeout`` (inline or ``use.timeouts`` reference)."""
         timeout = spec.get("timeout")
@@ -191,7 +146,7 @@ class Executor:
         seconds: float = self.duration(timeout["after"], data, variables).total_seconds()
         return seconds
 
-    def duration(self, value: Any, data: Any, variables: Mapping[str, Any]) -> timedelta:
+    def duration(self, value: Json, data: Json, variables: Mapping[str, Json]) -> timedelta:
         """Evaluate a DSL duration into a ``timedelta``."""
         evaluated = self.value(value, data, variables)
         try:
@@ -201,7 +156,9 @@ class Executor:
 
     # -- task lists ----------------------------------------------------------------------------
 
-    async def run_list(self, nodes: Sequence[TaskNode], data: Any, scope: Scope) -> tuple[Any, str]:
+    async def run_list(
+        self, nodes: Sequence[TaskNode], data: Json, scope: Scope
+    ) -> tuple[Json, str]:
         """Run a task list from its first task, following flow directives.
 
         Returns:
@@ -219,7 +176,7 @@ class Executor:
 
     # -- one task ------------------------------------------------------------------------------
 
-    async def run_task(self, node: TaskNode, raw_input: Any, scope: Scope) -> tuple[Any, str]:
+    async def run_task(self, node: TaskNode, raw_input: Json, scope: Scope) -> tuple[Json, str]:
         """Run one task through the data-flow steps; return (transformed output, directive)."""
         task_id = node.pointer + scope.suffix
         resume = self._take_loop_resume(node, scope)
@@ -317,8 +274,8 @@ class Executor:
     # -- data flow steps -----------------------------------------------------------------------
 
     def transform_input(
-        self, spec: Mapping[str, Any], raw: Any, variables: Mapping[str, Any]
-    ) -> Any:
+        self, spec: Mapping[str, Json], raw: Json, variables: Mapping[str, Json]
+    ) -> Json:
         """Validate raw input against ``input.schema`` then apply ``input.from``."""
         conf = spec.get("input") or {}
         if "schema" in conf:
@@ -330,8 +287,8 @@ class Executor:
         return raw
 
     def _with_secret_references(
-        self, value: Any, variables: Mapping[str, Any]
-    ) -> Mapping[str, Any]:
+        self, value: Json, variables: Mapping[str, Json]
+    ) -> Mapping[str, Json]:
         """``variables`` with ``$secrets`` as references when ``value`` reads it (ADR 0029)."""
         reads = [
             secret_reads(expr)
@@ -342,14 +299,14 @@ class Executor:
             return variables
         declared = self.definition.use.get("secrets")
         names = None if declared is None else [str(name) for name in declared]
-        tree: dict[str, Any] = {}
+        tree: dict[str, Json] = {}
         for read in reads:
             tree.update(self.references.secrets_argument(read, names))
         return {**variables, "secrets": tree}
 
     def transform_output(
-        self, spec: Mapping[str, Any], raw: Any, variables: Mapping[str, Any]
-    ) -> Any:
+        self, spec: Mapping[str, Json], raw: Json, variables: Mapping[str, Json]
+    ) -> Json:
         """Apply ``output.as`` then validate against ``output.schema``."""
         conf = spec.get("output") or {}
         output = self.field(conf["as"], raw, variables) if "as" in conf else raw
@@ -357,7 +314,7 @@ class Executor:
             validate_data(conf["schema"], output, "output")
         return output
 
-    def export(self, spec: Mapping[str, Any], output: Any, variables: Mapping[str, Any]) -> None:
+    def export(self, spec: Mapping[str, Json], output: Json, variables: Mapping[str, Json]) -> None:
         """Apply ``export.as`` to set ``$context``, then validate it against ``export.schema``."""
         conf = spec.get("export") or {}
         if "as" in conf:
@@ -367,7 +324,7 @@ class Executor:
 
     # -- whole workflow ------------------------------------------------------------------------
 
-    async def run_workflow(self, raw_input: Any) -> Any:
+    async def run_workflow(self, raw_input: Json) -> Json:
         """Run the top-level ``do`` with workflow input/output processing and timeout.
 
         A continued run (``resume``) skips the workflow input processing and starts at the
@@ -393,7 +350,7 @@ class Executor:
             exc.with_instance("/")
             raise
 
-    async def _top(self, data: Any, start: int) -> Outcome:
+    async def _top(self, data: Json, start: int) -> Outcome:
         """The top-level task list (like :meth:`run_list`) with continue-as-new safe points."""
         nodes = self.definition.tasks
         index_of = {node.name: i for i, node in enumerate(nodes)}
@@ -422,7 +379,7 @@ class Executor:
             return True
         return policy.tasks_per_run_limit is not None and self.steps >= policy.tasks_per_run_limit
 
-    async def safe_point(self, task_index: int, data: Any, loop: LoopResume | None = None) -> None:
+    async def safe_point(self, task_index: int, data: Json, loop: LoopResume | None = None) -> None:
         """Continue as new here if the policy says so, carrying the position and data.
 
         Args:
@@ -456,7 +413,7 @@ class Executor:
         await self.policy.continue_as_new(state)
 
     async def loop_safe_point(
-        self, run: TaskRun, next_index: int, current: Any, items: list[Any], task_input: Any
+        self, run: TaskRun, next_index: int, current: Json, items: list[Json], task_input: Json
     ) -> None:
         """A safe point between two iterations of a top-level ``for`` task (else a no-op)."""
         if run.scope.suffix or run.scope.variables:

@@ -1,10 +1,19 @@
-"""Handlers of the supported task kinds, one module each."""
+"""The handlers of the task kinds the engine runs, one module each, registered by kind id.
+
+Each module names the library's kinds it runs (``KINDS``, ids from :mod:`stigmer_dsl.kinds`)
+and defines ``run`` (a :data:`~workflow_runner.engine.context.Handler`). :data:`HANDLERS` is
+built from them and checked against the library's registry: every kind the library lets
+load has exactly one handler, and no handler runs a kind the library refuses.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
-from workflow_runner.engine.executor import Handler
+from stigmer_dsl.kinds import REGISTRY
+
+from workflow_runner.engine.context import Handler
 from workflow_runner.engine.tasks import (
     call_activity,
     call_function,
@@ -24,22 +33,61 @@ from workflow_runner.engine.tasks import (
     wait,
 )
 
-HANDLERS: Mapping[str, Handler] = {
-    "call.activity": call_activity.run,
-    "call.function": call_function.run,
-    "call.grpc": call_grpc.run,
-    "call.http": call_http.run,
-    "call.openapi": call_openapi.run,
-    "emit": emit.run,
-    "listen": listen.run,
-    "run.script": run.run,
-    "run.shell": run.run,
-    "do": do.run,
-    "for": for_.run,
-    "fork": fork.run,
-    "raise": raise_.run,
-    "set": set_.run,
-    "switch": switch.run,
-    "try": try_.run,
-    "wait": wait.run,
-}
+
+class HandlerModule(Protocol):
+    """A module of this package: the kinds it runs and its handler."""
+
+    @property
+    def KINDS(self) -> Sequence[str]:
+        """Ids of the library's kinds the module runs."""
+        ...
+
+    @property
+    def run(self) -> Handler:
+        """The handler."""
+        ...
+
+
+def register(modules: Iterable[HandlerModule]) -> dict[str, Handler]:
+    """Map each kind id to its module's handler.
+
+    Raises:
+        ValueError: A kind has two handlers, a handler names a kind the library does not let
+            load, or a kind the library lets load has no handler.
+    """
+    handlers: dict[str, Handler] = {}
+    for module in modules:
+        for kind_id in module.KINDS:
+            kind = REGISTRY.get(kind_id)
+            if kind is None or not kind.runs:
+                raise ValueError(f"a handler names {kind_id!r}, which the library does not run")
+            if kind_id in handlers:
+                raise ValueError(f"task kind {kind_id!r} has two handlers")
+            handlers[kind_id] = module.run
+    missing = [kind_id for kind_id in REGISTRY.running if kind_id not in handlers]
+    if missing:
+        raise ValueError(f"no handler for the task kinds {', '.join(missing)}")
+    return handlers
+
+
+HANDLERS: Mapping[str, Handler] = register(
+    (
+        call_activity,
+        call_function,
+        call_grpc,
+        call_http,
+        call_openapi,
+        do,
+        emit,
+        for_,
+        fork,
+        listen,
+        raise_,
+        run,
+        set_,
+        switch,
+        try_,
+        wait,
+    )
+)
+"""The handler of each kind the engine runs, by the library's kind id."""

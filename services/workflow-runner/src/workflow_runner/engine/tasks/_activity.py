@@ -8,12 +8,13 @@ from typing import Any
 
 from stigmer_dsl import expressions
 from stigmer_dsl.errors import WorkflowError, make_error
+from stigmer_dsl.json_types import Json
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 from workflow_runner.engine import secrets
-from workflow_runner.engine.executor import Executor, TaskRun
+from workflow_runner.engine.context import TaskContext, TaskRun
 
 DEFAULT_TIMEOUT = timedelta(minutes=5)
 
@@ -40,8 +41,8 @@ INFRASTRUCTURE_RETRY = RetryPolicy(
 
 
 def secret_scope(
-    data: Any, variables: Mapping[str, Any], sites: list[secrets.SecretSite]
-) -> dict[str, Any] | None:
+    data: Json, variables: Mapping[str, Json], sites: list[secrets.SecretSite]
+) -> dict[str, Json] | None:
     """The scope of the ``$secrets`` expressions at ``sites`` (secrets excluded); None if none."""
     if not sites:
         return None
@@ -49,14 +50,14 @@ def secret_scope(
 
 
 def secret_evaluated(
-    ex: Executor,
-    template: Any,
+    ctx: TaskContext,
+    template: Json,
     field: str,
-    data: Any,
-    variables: Mapping[str, Any],
+    data: Json,
+    variables: Mapping[str, Json],
     *,
     authentication: bool = False,
-) -> tuple[Any, list[secrets.SecretSite]]:
+) -> tuple[Json, list[secrets.SecretSite]]:
     """Evaluate request field ``field`` from its document ``template``, secret sites apart.
 
     Returns:
@@ -64,7 +65,7 @@ def secret_evaluated(
         :mod:`~workflow_runner.engine.secrets`).
     """
     return secrets.evaluated(
-        lambda value: ex.value(value, data, variables),
+        lambda value: ctx.value(value, data, variables),
         template,
         [field],
         authentication=authentication,
@@ -75,7 +76,7 @@ AUTHORIZATION_PATCH = "authorization-descriptor"
 """``workflow.patched`` id: ``$authorization`` is filled (executions started before see null)."""
 
 
-def authorization(ex: Executor, run: TaskRun, request: Any) -> dict[str, str] | None:
+def authorization(ctx: TaskContext, run: TaskRun, request: Any) -> dict[str, str] | None:
     """``$authorization`` of a request with an ``authentication`` policy (else None).
 
     The parameter is a secret reference when it comes from a secret (ADR 0029). Only built
@@ -85,12 +86,12 @@ def authorization(ex: Executor, run: TaskRun, request: Any) -> dict[str, str] | 
         return None
     if not workflow.patched(AUTHORIZATION_PATCH):
         return None
-    return ex.references.authorization(
+    return ctx.references.authorization(
         request.authentication, request.secret_sites, request.secret_scope
     )
 
 
-def _reads_authorization(spec: Mapping[str, Any]) -> bool:
+def _reads_authorization(spec: Mapping[str, Json]) -> bool:
     for section in ("output", "export"):
         conf = spec.get(section)
         if isinstance(conf, Mapping) and "as" in conf:
@@ -100,14 +101,14 @@ def _reads_authorization(spec: Mapping[str, Any]) -> bool:
     return False
 
 
-def secret_names(ex: Executor) -> list[str] | None:
+def secret_names(ctx: TaskContext) -> list[str] | None:
     """``use.secrets`` as a list, or None when the document does not declare it."""
-    declared = ex.definition.use.get("secrets")
+    declared = ctx.use.get("secrets")
     return None if declared is None else [str(name) for name in declared]
 
 
 async def execute(
-    ex: Executor,
+    ctx: TaskContext,
     name: str,
     argument: Any,
     result_type: type[Any],
@@ -129,11 +130,11 @@ async def execute(
     An activity failure whose ``ApplicationError`` carries a DSL error dict in ``details[0]`` is
     re-raised as that error; otherwise its type picks one of ``kinds`` (else ``default_kind``).
     """
-    await ex.progress.flush()
+    await ctx.progress.flush()
     try:
         return await workflow.execute_activity(
             name,
-            ex.references.attach(argument),
+            ctx.references.attach(argument),
             result_type=result_type,
             start_to_close_timeout=start_to_close,
             heartbeat_timeout=HEARTBEAT_TIMEOUT,

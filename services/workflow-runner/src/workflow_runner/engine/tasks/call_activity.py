@@ -17,26 +17,29 @@ given as expressions are checked here, before anything is scheduled.
 
 from __future__ import annotations
 
-from typing import Any
-
 from stigmer_dsl.activity_policy import ActivityNotAllowedError, task_queue_for
 from stigmer_dsl.errors import make_error
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import call_activity
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
 from workflow_runner.engine.tasks._activity import DEFAULT_TIMEOUT, failure
 
+KINDS = (call_activity.KIND.id,)
+"""The library's kinds this module runs."""
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Execute the activity (once unless ``maximumAttempts`` says otherwise); output its result."""
-    variables = ex.task_arguments(run, data)
-    args = ex.value(run.node.spec["with"], data, variables)
+    variables = ctx.task_arguments(run, data)
+    args = ctx.value(run.node.spec["with"], data, variables)
     name = str(args["name"])
     queue = args.get("taskQueue")
     try:
-        task_queue = task_queue_for(ex.allowed_activities, name, str(queue) if queue else None)
+        task_queue = task_queue_for(ctx.allowed_activities, name, str(queue) if queue else None)
     except ActivityNotAllowedError as exc:
         raise make_error("configuration", str(exc), title="Activity not allowed") from None
     arguments = args.get("arguments", [])
@@ -44,12 +47,12 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         arguments = [arguments]
     timeout = DEFAULT_TIMEOUT
     if args.get("startToCloseTimeout") is not None:
-        timeout = ex.duration(args["startToCloseTimeout"], data, variables)
+        timeout = ctx.duration(args["startToCloseTimeout"], data, variables)
     heartbeat = None
     if args.get("heartbeatTimeout") is not None:
-        heartbeat = ex.duration(args["heartbeatTimeout"], data, variables)
+        heartbeat = ctx.duration(args["heartbeatTimeout"], data, variables)
     attempts = int(args.get("maximumAttempts") or 1)
-    await ex.progress.flush()
+    await ctx.progress.flush()
     try:
         result = await workflow.execute_activity(
             name,

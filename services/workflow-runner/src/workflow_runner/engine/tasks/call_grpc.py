@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import call_grpc
 from stigmer_protos.temporal_names import GRPC_CALL_ACTIVITY
 
 from workflow_runner.engine.activities.grpc_call import GrpcRequest, GrpcResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
 from workflow_runner.engine.tasks._activity import (
     authorization,
     execute,
@@ -18,25 +18,28 @@ from workflow_runner.engine.tasks._activity import (
 )
 from workflow_runner.engine.tasks.call_http import authentication_policy
 
+KINDS = (call_grpc.KIND.id,)
+"""The library's kinds this module runs."""
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Call the unary method; the output is the response message as JSON."""
     args = run.node.spec["with"]
-    variables = ex.task_arguments(run, data)
-    proto = endpoint_uri(ex.value(args["proto"], data, variables))
-    service = ex.value(args["service"].get("name"), data, variables)
-    host = ex.value(args["service"].get("host"), data, variables)
+    variables = ctx.task_arguments(run, data)
+    proto = endpoint_uri(ctx.value(args["proto"], data, variables))
+    service = ctx.value(args["service"].get("name"), data, variables)
+    host = ctx.value(args["service"].get("host"), data, variables)
     port = args["service"].get("port")  # the schema makes it an integer literal
-    method = ex.value(args["method"], data, variables)
+    method = ctx.value(args["method"], data, variables)
     arguments, sites = secret_evaluated(
-        ex, args.get("arguments") or {}, "arguments", data, variables
+        ctx, args.get("arguments") or {}, "arguments", data, variables
     )
     auth_spec = args["service"].get("authentication")
     authentication = None
     if auth_spec is not None:
         authentication, auth_sites = secret_evaluated(
-            ex,
-            authentication_policy(ex, auth_spec),
+            ctx,
+            authentication_policy(ctx, auth_spec),
             "authentication",
             data,
             variables,
@@ -52,11 +55,11 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         arguments=arguments,
         authentication=authentication,
         secret_scope=secret_scope(data, variables, sites),
-        execution_id=ex.execution_id,
-        secret_names=secret_names(ex),
+        execution_id=ctx.execution_id,
+        secret_names=secret_names(ctx),
         secret_sites=sites,
     )
     result: GrpcResponse = await execute(
-        ex, GRPC_CALL_ACTIVITY, request, GrpcResponse, title="gRPC call failed"
+        ctx, GRPC_CALL_ACTIVITY, request, GrpcResponse, title="gRPC call failed"
     )
-    return Outcome(result.response, authorization=authorization(ex, run, request))
+    return Outcome(result.response, authorization=authorization(ctx, run, request))

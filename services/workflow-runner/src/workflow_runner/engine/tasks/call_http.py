@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from stigmer_dsl import expressions
 from stigmer_dsl.errors import make_error
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import call_http
 from stigmer_protos.temporal_names import HTTP_CALL_ACTIVITY
 
 from workflow_runner.engine import secrets
 from workflow_runner.engine.activities.http_call import HttpRequest, HttpResponse
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
 from workflow_runner.engine.http_values import expand_uri_template
 from workflow_runner.engine.tasks._activity import (
     authorization,
@@ -21,16 +22,19 @@ from workflow_runner.engine.tasks._activity import (
     secret_scope,
 )
 
+KINDS = (call_http.KIND.id,)
+"""The library's kinds this module runs."""
 
-def authentication_policy(ex: Executor, auth: Any) -> Any:
+
+def authentication_policy(ctx: TaskContext, auth: Json) -> Json:
     """Resolve a ``use: <name>`` reference to ``use.authentications``; return the policy."""
     if isinstance(auth, Mapping) and "use" in auth and len(auth) == 1:
-        return ex.definition.use["authentications"][auth["use"]]
+        return ctx.use["authentications"][auth["use"]]
     return auth
 
 
 def build_request(
-    ex: Executor, args: Mapping[str, Any], data: Any, variables: Mapping[str, Any]
+    ctx: TaskContext, args: Mapping[str, Json], data: Json, variables: Mapping[str, Json]
 ) -> HttpRequest:
     """Evaluate the ``with`` arguments into an :class:`HttpRequest`.
 
@@ -41,28 +45,28 @@ def build_request(
     raw_uri = endpoint["uri"] if isinstance(endpoint, Mapping) else endpoint
     sites: list[secrets.SecretSite] = []
 
-    def field(template: Any, name: str, *, authentication: bool = False) -> Any:
+    def field(template: Json, name: str, *, authentication: bool = False) -> Json:
         value, found = secret_evaluated(
-            ex, template, name, data, variables, authentication=authentication
+            ctx, template, name, data, variables, authentication=authentication
         )
         sites.extend(found)
         return value
 
-    uri: Any
+    uri: Json
     if expressions.is_runtime_expression(raw_uri):
         uri = field(raw_uri, "uri")
         uri = None if sites else str(uri)
     else:
         uri = expand_uri_template(str(raw_uri), data)
 
-    def mapping(template: Any, name: str) -> dict[str, Any]:
+    def mapping(template: Json, name: str) -> dict[str, Json]:
         # Values stay JSON here (secret sites None); the activity writes them as text.
         evaluated = field(template or {}, name)
         return {str(k): v for k, v in evaluated.items()} if isinstance(evaluated, Mapping) else {}
 
     authentication = None
     if isinstance(endpoint, Mapping) and endpoint.get("authentication") is not None:
-        policy = authentication_policy(ex, endpoint["authentication"])
+        policy = authentication_policy(ctx, endpoint["authentication"])
         authentication = field(policy, "authentication", authentication=True)
     headers, query = mapping(args.get("headers"), "headers"), mapping(args.get("query"), "query")
     body = field(args.get("body"), "body")
@@ -76,15 +80,15 @@ def build_request(
         follow_redirects=bool(args.get("redirect", False)),
         authentication=authentication,
         secret_scope=secret_scope(data, variables, sites),
-        execution_id=ex.execution_id,
-        secret_names=secret_names(ex),
+        execution_id=ctx.execution_id,
+        secret_names=secret_names(ctx),
         secret_sites=sites,
     )
 
 
 def response_output(
     request: HttpRequest, response: HttpResponse, mode: str, method: str | None = None
-) -> Any:
+) -> Json:
     """The task output for ``output: raw | content | response`` (secret sites shown ``***``)."""
     if mode == "raw":
         return response.content_base64
@@ -116,14 +120,14 @@ def check_status(request: HttpRequest, response: HttpResponse) -> None:
         )
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Perform the call; non-2xx (non-2xx/3xx with ``redirect``) is a communication error."""
     args = run.node.spec["with"]
-    variables = ex.task_arguments(run, data)
-    request = build_request(ex, args, data, variables)
+    variables = ctx.task_arguments(run, data)
+    request = build_request(ctx, args, data, variables)
     response: HttpResponse = await execute(
-        ex, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
+        ctx, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
     )
     check_status(request, response)
     output = response_output(request, response, str(args.get("output", "content")))
-    return Outcome(output, authorization=authorization(ex, run, request))
+    return Outcome(output, authorization=authorization(ctx, run, request))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import call_openapi
 from stigmer_protos.temporal_names import OPENAPI_CALL_ACTIVITY
 
 from workflow_runner.engine.activities.http_call import HttpRequest
 from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenApiResponse
 from workflow_runner.engine.activities.resources import endpoint_uri
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (
     authorization,
@@ -24,19 +24,22 @@ from workflow_runner.engine.tasks.call_http import (
     response_output,
 )
 
+KINDS = (call_openapi.KIND.id,)
+"""The library's kinds this module runs."""
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Call the operation; statuses and output modes follow ``call: http``."""
     args = run.node.spec["with"]
-    variables = ex.task_arguments(run, data)
-    document = endpoint_uri(ex.value(args["document"], data, variables))
-    parameters = ex.value(args.get("parameters") or {}, data, variables)
+    variables = ctx.task_arguments(run, data)
+    document = endpoint_uri(ctx.value(args["document"], data, variables))
+    parameters = ctx.value(args.get("parameters") or {}, data, variables)
     authentication = None
     sites: list[SecretSite] = []
     if args.get("authentication") is not None:
-        policy = authentication_policy(ex, args["authentication"])
+        policy = authentication_policy(ctx, args["authentication"])
         authentication, sites = secret_evaluated(
-            ex, policy, "authentication", data, variables, authentication=True
+            ctx, policy, "authentication", data, variables, authentication=True
         )
     request = OpenApiRequest(
         document=document,
@@ -45,12 +48,12 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         authentication=authentication,
         follow_redirects=bool(args.get("redirect", False)),
         secret_scope=secret_scope(data, variables, sites),
-        execution_id=ex.execution_id,
-        secret_names=secret_names(ex),
+        execution_id=ctx.execution_id,
+        secret_names=secret_names(ctx),
         secret_sites=sites,
     )
     result: OpenApiResponse = await execute(
-        ex, OPENAPI_CALL_ACTIVITY, request, OpenApiResponse, title="OpenAPI call failed"
+        ctx, OPENAPI_CALL_ACTIVITY, request, OpenApiResponse, title="OpenAPI call failed"
     )
     sent = HttpRequest(
         method=result.method,
@@ -60,4 +63,4 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     )
     check_status(sent, result.response)
     output = response_output(sent, result.response, str(args.get("output", "content")))
-    return Outcome(output, authorization=authorization(ex, run, request))
+    return Outcome(output, authorization=authorization(ctx, run, request))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from stigmer_dsl import expressions
 from stigmer_dsl.errors import WorkflowError, describe, make_error
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import for_
 
-from workflow_runner.engine.executor import END, EXIT, Executor, Outcome, TaskRun
+from workflow_runner.engine.context import END, EXIT, Outcome, TaskContext, TaskRun
+
+KINDS = (for_.KIND.id,)
+"""The library's kinds this module runs."""
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Run ``do`` once per item while ``while`` holds; ``exit`` stops the loop, ``end`` the run.
 
     Each iteration has its own progress row ``<task_id>[i]`` of kind ``for.iteration``. The
@@ -19,8 +22,8 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
     """
     resume = run.resume
     if resume is not None:  # the previous run continued as new between two iterations
-        return await _iterate(ex, run, data, resume.items, resume.next_index, resume.current)
-    items = ex.field(run.node.spec["for"]["in"], data, ex.task_arguments(run, data))
+        return await _iterate(ctx, run, data, resume.items, resume.next_index, resume.current)
+    items = ctx.field(run.node.spec["for"]["in"], data, ctx.task_arguments(run, data))
     if items is None:
         items = []
     elif isinstance(items, dict):
@@ -31,11 +34,11 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
             f"for.in must produce an array, got {type(items).__name__}",
             title="Invalid for collection",
         )
-    return await _iterate(ex, run, data, items, 0, data)
+    return await _iterate(ctx, run, data, items, 0, data)
 
 
 async def _iterate(
-    ex: Executor, run: TaskRun, data: Any, items: list[Any], start: int, current: Any
+    ctx: TaskContext, run: TaskRun, data: Json, items: list[Json], start: int, current: Json
 ) -> Outcome:
     """Iterations ``start``.. of the loop; between two of a top-level ``for`` is a safe point."""
     spec = run.node.spec
@@ -44,20 +47,20 @@ async def _iterate(
     for index in range(start, len(items)):
         item = items[index]
         if index > start:
-            await ex.loop_safe_point(run, index, current, items, data)
+            await ctx.loop_safe_point(run, index, current, items, data)
         scope = run.scope.child({each: item, at: index}, index)
         if "while" in spec:
-            keep_going = ex.field(spec["while"], current, ex.task_arguments(run, data, scope))
+            keep_going = ctx.field(spec["while"], current, ctx.task_arguments(run, data, scope))
             if not expressions.truthy(keep_going):
                 break
         iteration_id = f"{run.task_id}[{index}]"
-        ex.progress.start(iteration_id, f"{run.node.name}[{index}]", "for.iteration", current)
+        ctx.progress.start(iteration_id, f"{run.node.name}[{index}]", for_.ITERATION, current)
         try:
-            current, directive = await ex.run_list(run.node.do, current, scope)
+            current, directive = await ctx.run_list(run.node.do, current, scope)
         except WorkflowError as exc:
-            ex.progress.finish(iteration_id, "FAILED", error=describe(exc.error))
+            ctx.progress.finish(iteration_id, "FAILED", error=describe(exc.error))
             raise
-        ex.progress.finish(iteration_id, "COMPLETED", output=current)
+        ctx.progress.finish(iteration_id, "COMPLETED", output=current)
         if directive == END:
             return Outcome(current, END)
         if directive == EXIT:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-from workflow_runner.engine.executor import END, Executor, Outcome, TaskRun
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import fork
+
+from workflow_runner.engine.context import END, Outcome, TaskContext, TaskRun
+
+KINDS = (fork.KIND.id,)
+"""The library's kinds this module runs."""
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Start every branch with the fork's input; cancel the others on failure or a win."""
     branches = run.node.branches
-    tasks = [asyncio.create_task(ex.run_task(branch, data, run.scope)) for branch in branches]
+    tasks = [asyncio.create_task(ctx.run_task(branch, data, run.scope)) for branch in branches]
     compete = bool(run.node.spec["fork"].get("compete", False))
     try:
         if not compete:

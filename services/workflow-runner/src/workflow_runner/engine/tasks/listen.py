@@ -9,53 +9,57 @@ strategy are not part of the output.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from stigmer_dsl import expressions
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import listen
 from temporalio import workflow
 
 from workflow_runner.engine import evaluation
+from workflow_runner.engine.context import CONTINUE, END, EXIT, Outcome, TaskContext, TaskRun
 from workflow_runner.engine.events import PendingListen, matches, read
-from workflow_runner.engine.executor import CONTINUE, END, EXIT, Executor, Outcome, TaskRun
 
-Filter = Mapping[str, Any] | None
+KINDS = (listen.KIND.id,)
+"""The library's kinds this module runs."""
+
+Filter = Mapping[str, Json] | None
 
 
 class _Listener:
     """One running ``listen`` task."""
 
-    def __init__(self, ex: Executor, run: TaskRun, data: Any) -> None:
-        self.ex = ex
+    def __init__(self, ctx: TaskContext, run: TaskRun, data: Json) -> None:
+        self.ctx = ctx
         self.run = run
         self.data = data
         spec = run.node.spec
-        self.to: Mapping[str, Any] = spec["listen"]["to"]
+        self.to: Mapping[str, Json] = spec["listen"]["to"]
         self.mode = str(spec["listen"].get("read", "data"))
-        self.foreach: Mapping[str, Any] | None = spec.get("foreach") or spec["listen"].get(
+        self.foreach: Mapping[str, Json] | None = spec.get("foreach") or spec["listen"].get(
             "foreach"
         )
         self.pending = PendingListen(run.task_id, run.node.name, self.to)
-        self.values: list[Any] = []
-        self.outputs: list[Any] = []
+        self.values: list[Json] = []
+        self.outputs: list[Json] = []
         self.directive = CONTINUE
 
-    def evaluate(self, expr: str, value: Any) -> Any:
+    def evaluate(self, expr: str, value: Json) -> Json:
         return evaluation.evaluate(
-            expr, value, self.ex.task_arguments(self.run, self.data), self.ex.now()
+            expr, value, self.ctx.task_arguments(self.run, self.data), self.ctx.now()
         )
 
-    def take(self, filters: list[Filter]) -> tuple[int, dict[str, Any]] | None:
+    def take(self, filters: list[Filter]) -> tuple[int, dict[str, Json]] | None:
         """The oldest buffered event matching any of ``filters`` (``[None]`` matches all)."""
-        return self.ex.events.take(
+        return self.ctx.events.take(
             lambda event: any(matches(f, event, self.evaluate) for f in filters)
         )
 
     async def wait_for_more(self) -> None:
-        seen = self.ex.events.received
-        await self.ex.progress.flush()
-        await workflow.wait_condition(lambda: self.ex.events.received != seen)
+        seen = self.ctx.events.received
+        await self.ctx.progress.flush()
+        await workflow.wait_condition(lambda: self.ctx.events.received != seen)
 
-    async def consume(self, event: dict[str, Any]) -> None:
+    async def consume(self, event: dict[str, Json]) -> None:
         """Record one consumed event and run ``foreach`` on it."""
         value = read(event, self.mode)
         self.values.append(value)
@@ -66,17 +70,17 @@ class _Listener:
         index = len(self.values) - 1
         each, at = str(self.foreach.get("item", "item")), str(self.foreach.get("at", "index"))
         scope = self.run.scope.child({each: value, at: index}, index)
-        output, directive = await self.ex.run_list(self.run.node.do, value, scope)
-        variables = self.ex.arguments(scope, input=value, task=self.run.descriptor)
-        output = self.ex.transform_output(self.foreach, output, variables)
-        self.ex.export(self.foreach, output, {**variables, "output": output})
+        output, directive = await self.ctx.run_list(self.run.node.do, value, scope)
+        variables = self.ctx.arguments(scope, input=value, task=self.run.descriptor)
+        output = self.ctx.transform_output(self.foreach, output, variables)
+        self.ctx.export(self.foreach, output, {**variables, "output": output})
         self.outputs.append(output)
         if directive in (END, EXIT):
             self.directive = directive
 
     async def one_or_all(self, filters: list[Filter]) -> None:
         """One event per filter, in any order; consumed in arrival order."""
-        got: dict[int, tuple[int, dict[str, Any]]] = {}
+        got: dict[int, tuple[int, dict[str, Json]]] = {}
         while len(got) < len(filters):
             for index, filter_ in enumerate(filters):
                 if index not in got:
@@ -88,12 +92,12 @@ class _Listener:
         for _, event in sorted(got.values(), key=lambda pair: pair[0]):
             await self.consume(event)
 
-    def until_filters(self, strategy: Mapping[str, Any]) -> list[Filter]:
+    def until_filters(self, strategy: Mapping[str, Json]) -> list[Filter]:
         if "any" in strategy:
             return list(strategy["any"]) or [None]
         return [strategy["one"]] if "one" in strategy else list(strategy.get("all") or [])
 
-    async def any_of(self, filters: list[Filter], until: Any) -> None:
+    async def any_of(self, filters: list[Filter], until: Json) -> None:
         """Consume matching events until ``until`` holds (the first event when it is unset).
 
         Buffered events are examined in arrival order; an event matching the ``until``
@@ -102,19 +106,19 @@ class _Listener:
         stop = self.until_filters(until) if isinstance(until, Mapping) else []
         stop_seen: set[int] = set()
 
-        def index_of_stop(event: dict[str, Any]) -> int | None:
+        def index_of_stop(event: dict[str, Json]) -> int | None:
             for index, filter_ in enumerate(stop):
                 if index not in stop_seen and matches(filter_, event, self.evaluate):
                     return index
             return None
 
-        def wanted(event: dict[str, Any]) -> bool:
+        def wanted(event: dict[str, Json]) -> bool:
             if index_of_stop(event) is not None:
                 return True
             return any(matches(f, event, self.evaluate) for f in filters)
 
         while self.directive == CONTINUE:
-            taken = self.ex.events.take(wanted)
+            taken = self.ctx.events.take(wanted)
             if taken is None:
                 await self.wait_for_more()
                 continue
@@ -129,15 +133,15 @@ class _Listener:
             if until is None:
                 return
             if isinstance(until, str):
-                variables = self.ex.task_arguments(self.run, self.data)
-                if expressions.truthy(self.ex.field(until, list(self.values), variables)):
+                variables = self.ctx.task_arguments(self.run, self.data)
+                if expressions.truthy(self.ctx.field(until, list(self.values), variables)):
                     return
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Wait for and consume the events; the output is the consumed (transformed) events."""
-    listener = _Listener(ex, run, data)
-    ex.events.pending[run.task_id] = listener.pending
+    listener = _Listener(ctx, run, data)
+    ctx.events.pending[run.task_id] = listener.pending
     try:
         to = listener.to
         if "one" in to:
@@ -147,5 +151,5 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         else:
             await listener.any_of(list(to.get("any") or []) or [None], to.get("until"))
     finally:
-        ex.events.pending.pop(run.task_id, None)
+        ctx.events.pending.pop(run.task_id, None)
     return Outcome(listener.outputs, END if listener.directive == END else None)

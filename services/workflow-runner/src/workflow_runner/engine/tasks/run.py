@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from stigmer_dsl.errors import make_error
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import run_script, run_shell
 from stigmer_protos.temporal_names import RUN_PROCESS_ACTIVITY
 from temporalio import workflow
 
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
 from workflow_runner.engine.secrets import SecretSite
 from workflow_runner.engine.tasks._activity import (
     DEFAULT_TIMEOUT,
@@ -21,21 +21,24 @@ from workflow_runner.engine.tasks._activity import (
     secret_scope,
 )
 
+KINDS = (run_shell.KIND.id, run_script.KIND.id)
+"""The library's kinds this module runs."""
 
-def build_request(ex: Executor, run: TaskRun, data: Any) -> RunRequest:
+
+def build_request(ctx: TaskContext, run: TaskRun, data: Json) -> RunRequest:
     """Evaluate stdin/arguments/environment (``$secrets`` deferred to the activity)."""
     process = run.node.spec["run"]
     kind = "shell" if "shell" in process else "script"
     body = process[kind]
-    variables = ex.task_arguments(run, data)
-    values: dict[str, Any] = {}
+    variables = ctx.task_arguments(run, data)
+    values: dict[str, Json] = {}
     sites: list[SecretSite] = []
     for key, default in (("stdin", None), ("arguments", []), ("environment", {})):
-        values[key], found = secret_evaluated(ex, body.get(key, default), key, data, variables)
+        values[key], found = secret_evaluated(ctx, body.get(key, default), key, data, variables)
         sites.extend(found)
     command = body.get("command", "")
     if kind == "shell":
-        command = str(ex.value(command, data, variables))
+        command = str(ctx.value(command, data, variables))
     return RunRequest(
         kind=kind,
         command=command,
@@ -46,13 +49,13 @@ def build_request(ex: Executor, run: TaskRun, data: Any) -> RunRequest:
         environment=dict(values["environment"] or {}),
         stdin=values["stdin"],
         secret_scope=secret_scope(data, variables, sites),
-        execution_id=ex.execution_id,
-        secret_names=secret_names(ex),
+        execution_id=ctx.execution_id,
+        secret_names=secret_names(ctx),
         secret_sites=sites,
     )
 
 
-def process_output(result: ProcessResult, mode: str) -> Any:
+def process_output(result: ProcessResult, mode: str) -> Json:
     """The task output for ``return: stdout | stderr | code | all | none``."""
     if mode == "code":
         return result.code
@@ -65,15 +68,15 @@ def process_output(result: ProcessResult, mode: str) -> Any:
     return result.stdout
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Run the process; a non-zero exit faults the task unless ``return`` is code or all.
 
     With ``await: false`` the process is started and the task outputs its transformed input.
     """
     process = run.node.spec["run"]
-    request = build_request(ex, run, data)
+    request = build_request(ctx, run, data)
     if process.get("await", True) is False:
-        await ex.progress.flush()
+        await ctx.progress.flush()
         workflow.start_activity(
             RUN_PROCESS_ACTIVITY,
             request,
@@ -83,7 +86,7 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
         )
         return Outcome(data)
     result: ProcessResult = await execute(
-        ex,
+        ctx,
         RUN_PROCESS_ACTIVITY,
         request,
         ProcessResult,

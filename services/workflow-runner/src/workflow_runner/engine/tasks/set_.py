@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import set_
 
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
+
+KINDS = (set_.KIND.id,)
+"""The library's kinds this module runs."""
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Evaluate the ``set`` value (object or runtime expression) against the task input."""
-    variables = ex.task_arguments(run, data)
-    return Outcome(ex.value(run.node.spec["set"], data, variables))
+    variables = ctx.task_arguments(run, data)
+    return Outcome(ctx.value(run.node.spec["set"], data, variables))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from stigmer_dsl import expressions
 from stigmer_dsl.errors import WorkflowError, short_type
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import try_
 from temporalio import workflow
 
-from workflow_runner.engine.executor import END, Executor, Outcome, TaskRun
+from workflow_runner.engine.context import END, Outcome, TaskContext, TaskRun
+
+KINDS = (try_.KIND.id,)
+"""The library's kinds this module runs."""
 
 _STANDARD_HOST = "serverlessworkflow.io"
 
@@ -36,7 +40,7 @@ def type_matches(expected: str, actual: str) -> bool:
     return both_standard and short_type(expected) == short_type(actual)
 
 
-def filter_matches(criteria: Mapping[str, Any], error: Mapping[str, Any]) -> bool:
+def filter_matches(criteria: Mapping[str, Json], error: Mapping[str, Json]) -> bool:
     """Return True when every property of ``catch.errors.with`` equals the error's."""
     for key, expected in criteria.items():
         actual = error.get("detail" if key == "details" else key)
@@ -48,29 +52,29 @@ def filter_matches(criteria: Mapping[str, Any], error: Mapping[str, Any]) -> boo
     return True
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Run the ``try`` list; on a caught error retry per policy or run ``catch.do``."""
     catch = run.node.spec["catch"]
     name = str(catch.get("as", "error"))
     policy = catch.get("retry")
     if isinstance(policy, str):
-        policy = ex.definition.use["retries"][policy]
+        policy = ctx.use["retries"][policy]
     first_start = workflow.now()
     attempt = 0
     while True:
         try:
-            output, directive = await ex.run_list(run.node.do, data, run.scope)
+            output, directive = await ctx.run_list(run.node.do, data, run.scope)
             return Outcome(output, END if directive == END else None)
         except WorkflowError as exc:
             error = exc.error
             scope = run.scope.child({name: error})
-            variables = ex.task_arguments(run, data, scope)
-            if not _caught(ex, catch, error, data, variables):
+            variables = ctx.task_arguments(run, data, scope)
+            if not _caught(ctx, catch, error, data, variables):
                 raise
             attempt += 1
-            delay = _retry_delay(ex, policy, attempt, first_start, error, data, variables)
+            delay = _retry_delay(ctx, policy, attempt, first_start, error, data, variables)
             if delay is not None:
-                await ex.progress.flush()
+                await ctx.progress.flush()
                 if delay > timedelta(0):
                     await workflow.sleep(delay)
                 continue
@@ -78,29 +82,29 @@ async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
                 raise  # retries exhausted and nothing handles the error
             if not catch.get("do"):
                 return Outcome(data)
-            output, directive = await ex.run_list(run.node.catch_do, data, scope)
+            output, directive = await ctx.run_list(run.node.catch_do, data, scope)
             return Outcome(output, END if directive == END else None)
 
 
 def _caught(
-    ex: Executor,
-    catch: Mapping[str, Any],
-    error: Mapping[str, Any],
-    data: Any,
-    variables: Mapping[str, Any],
+    ctx: TaskContext,
+    catch: Mapping[str, Json],
+    error: Mapping[str, Json],
+    data: Json,
+    variables: Mapping[str, Json],
 ) -> bool:
     criteria = (catch.get("errors") or {}).get("with") or {}
     if not filter_matches(criteria, error):
         return False
-    return _filters_pass(ex, catch, error, data, variables)
+    return _filters_pass(ctx, catch, error, data, variables)
 
 
 def _filters_pass(
-    ex: Executor,
-    spec: Mapping[str, Any],
-    error: Mapping[str, Any],
-    data: Any,
-    variables: Mapping[str, Any],
+    ctx: TaskContext,
+    spec: Mapping[str, Json],
+    error: Mapping[str, Json],
+    data: Json,
+    variables: Mapping[str, Json],
 ) -> bool:
     """``when`` holds and ``exceptWhen`` does not, evaluated with the caught error as ``.``.
 
@@ -110,22 +114,22 @@ def _filters_pass(
     if "when" not in spec and "exceptWhen" not in spec:
         return True
     subject = error if workflow.patched(ERROR_SCOPE_PATCH) else data
-    if "when" in spec and not expressions.truthy(ex.field(spec["when"], subject, variables)):
+    if "when" in spec and not expressions.truthy(ctx.field(spec["when"], subject, variables)):
         return False
     return not (
         "exceptWhen" in spec
-        and expressions.truthy(ex.field(spec["exceptWhen"], subject, variables))
+        and expressions.truthy(ctx.field(spec["exceptWhen"], subject, variables))
     )
 
 
 def _retry_delay(
-    ex: Executor,
-    policy: Mapping[str, Any] | None,
+    ctx: TaskContext,
+    policy: Mapping[str, Json] | None,
     attempt: int,
     first_start: datetime,
-    error: Mapping[str, Any],
-    data: Any,
-    variables: Mapping[str, Any],
+    error: Mapping[str, Json],
+    data: Json,
+    variables: Mapping[str, Json],
 ) -> timedelta | None:
     """Delay before retry ``attempt`` (1-based), or None when the policy does not allow it.
 
@@ -134,7 +138,7 @@ def _retry_delay(
     """
     if not policy:
         return None
-    if not _filters_pass(ex, policy, error, data, variables):
+    if not _filters_pass(ctx, policy, error, data, variables):
         return None
     limit = policy.get("limit") or {}
     count = (limit.get("attempt") or {}).get("count")
@@ -142,11 +146,11 @@ def _retry_delay(
         return None
     attempts_for = (limit.get("attempt") or {}).get("duration")
     if attempts_for is not None:
-        window = ex.duration(attempts_for, data, variables)
+        window = ctx.duration(attempts_for, data, variables)
         if workflow.now() - first_start > window and workflow.patched(ATTEMPT_DURATION_PATCH):
             return None
     base: timedelta = (
-        ex.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
+        ctx.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
     )
     backoff = policy.get("backoff") or {}
     if "exponential" in backoff:
@@ -157,11 +161,11 @@ def _retry_delay(
         delay = base
     jitter = policy.get("jitter")
     if isinstance(jitter, dict):
-        low = ex.duration(jitter["from"], data, variables)
-        high = ex.duration(jitter["to"], data, variables)
+        low = ctx.duration(jitter["from"], data, variables)
+        high = ctx.duration(jitter["to"], data, variables)
         delay += low + (high - low) * workflow.random().random()
     if "duration" in limit:
-        budget = ex.duration(limit["duration"], data, variables)
+        budget = ctx.duration(limit["duration"], data, variables)
         if workflow.now() + delay - first_start > budget:
             return None
     return delay

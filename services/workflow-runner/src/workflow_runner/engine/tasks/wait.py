@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from stigmer_dsl.json_types import Json
+from stigmer_dsl.kinds import wait
 from temporalio import workflow
 
-from workflow_runner.engine.executor import Executor, Outcome, TaskRun
+from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
+
+KINDS = (wait.KIND.id,)
+"""The library's kinds this module runs."""
 
 
-async def run(ex: Executor, run: TaskRun, data: Any) -> Outcome:
+async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Sleep for the evaluated duration on the workflow clock (flushing progress first)."""
-    delay = ex.duration(run.node.spec["wait"], data, ex.task_arguments(run, data))
-    await ex.progress.flush()
+    delay = ctx.duration(run.node.spec["wait"], data, ctx.task_arguments(run, data))
+    await ctx.progress.flush()
     await workflow.sleep(delay)
     return Outcome(data)

@@ -1,0 +1,162 @@
+"""Scenario 6 (``api``): updateStatus and get calls/s; subscribe delivery latency."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.contract import TERMINAL_PHASES
+
+from stigmer_bench.api import Phase, StigmerApi, document, progress_update
+from stigmer_bench.results import ScenarioResult, percentile, safe_ratio
+from stigmer_bench.scenarios._bench import Bench
+
+
+async def _rate(
+    clients: int, seconds: float, make: Callable[[int], Callable[[], Awaitable[Any]]]
+) -> float:
+    """Calls per second of ``clients`` loops, each calling its ``make(i)`` for ``seconds``."""
+    counts = [0] * clients
+    deadline = time.perf_counter() + seconds
+
+    async def loop(i: int) -> None:
+        call = make(i)
+        while time.perf_counter() < deadline:
+            await call()
+            counts[i] += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(clients)))
+    return sum(counts) / (time.perf_counter() - start)
+
+
+async def api(bench: Bench) -> ScenarioResult:
+    """Scenario 6: updateStatus and get calls/s from N clients; subscribe delivery latency."""
+    s = bench.sizes
+    endpoint = bench.target.endpoint
+    long_wait = await bench.api.apply(document("bench-hold", [{"hold": {"wait": {"hours": 1}}}]))
+    ids = [await bench.api.create(long_wait) for _ in range(s.api_clients + 1)]
+    running = frozenset({Phase.EXECUTION_IN_PROGRESS})
+    for execution_id in ids:
+        await bench.api.wait_phase(execution_id, running)
+    channels = [grpc.aio.insecure_channel(endpoint) for _ in range(s.api_clients)]
+    try:
+        apis = [StigmerApi(ch) for ch in channels]
+        health = [health_pb2_grpc.HealthStub(ch) for ch in channels]
+
+        def health_call(i: int) -> Callable[[], Awaitable[Any]]:
+            request = health_pb2.HealthCheckRequest(service="")
+            return lambda: health[i].Check(request)
+
+        def update_call(i: int) -> Callable[[], Awaitable[Any]]:
+            request = progress_update(ids[i], f"/bench/client/{i}")
+            return lambda: apis[i].commands.updateStatus(request)
+
+        def get_call(i: int) -> Callable[[], Awaitable[Any]]:
+            request = wex.WorkflowExecutionId(value=ids[i])
+            return lambda: apis[i].queries.get(request)
+
+        await _rate(s.api_clients, min(0.5, s.api_seconds), update_call)  # warm-up
+        health_before = await _rate(s.api_clients, s.api_seconds, health_call)
+        updates = await _rate(s.api_clients, s.api_seconds, update_call)
+        gets = await _rate(s.api_clients, s.api_seconds, get_call)
+        health_after = await _rate(s.api_clients, s.api_seconds, health_call)
+        delivery, update_rtt = await _subscribe_latency(bench, channels, ids[-1])
+    finally:
+        for execution_id in ids:
+            await bench.api.cancel(execution_id)
+        for ch in channels:
+            await ch.close()
+    health_rate = (health_before + health_after) / 2
+    ratio = safe_ratio(updates, health_rate)
+    return ScenarioResult(
+        scenario="api",
+        params={
+            "clients": s.api_clients,
+            "seconds_per_phase": s.api_seconds,
+            "subscribers": s.api_subscribers,
+            "updates": s.api_updates,
+        },
+        ours={
+            "update_status_per_s": updates,
+            "get_per_s": gets,
+            "subscribe_delivery_p50_ms": percentile(delivery, 50) * 1000,
+            "subscribe_delivery_p95_ms": percentile(delivery, 95) * 1000,
+        },
+        baseline={
+            "health_check_per_s": health_rate,
+            "update_status_rtt_p50_ms": percentile(update_rtt, 50) * 1000,
+        },
+        ratio=ratio,
+        ratio_definition="updateStatus calls/s / gRPC health Check calls/s (same clients)",
+        target="updateStatus >= 1000 calls/s",
+        met=bench.judge(updates >= 1000),
+        notes=(
+            "each client updates its own execution (one task row), so no write contention",
+            "all clients run in the benchmark's one Python process: the health baseline shows "
+            "its ceiling",
+        ),
+        extra={
+            "get_ratio_to_health": round(safe_ratio(gets, health_rate), 4),
+            "health_before_after_per_s": [round(health_before), round(health_after)],
+            "subscribe_p50_ratio_to_update_rtt": round(
+                safe_ratio(percentile(delivery, 50), percentile(update_rtt, 50)), 3
+            ),
+        },
+    )
+
+
+async def _subscribe_latency(
+    bench: Bench, channels: list[grpc.aio.Channel], execution_id: str
+) -> tuple[list[float], list[float]]:
+    """(delivery latencies to every subscriber, updateStatus round trips) in seconds."""
+    s = bench.sizes
+    sent: dict[str, float] = {}
+    delivery: list[float] = []
+    ready = asyncio.Semaphore(0)
+    all_delivered = asyncio.Event()
+    expected = s.api_subscribers * s.api_updates
+
+    async def subscriber(i: int) -> None:
+        query = StigmerApi(channels[i % len(channels)]).queries
+        stream = query.subscribe(wex.SubscribeWorkflowExecutionRequest(execution_id=execution_id))
+        seen: set[str] = set()
+        first = True
+        async for update in stream:
+            now = time.perf_counter()
+            if first:
+                first = False
+                ready.release()
+            for task in (update.status or wex.WorkflowExecutionStatus()).tasks:
+                if task.task_id in sent and task.task_id not in seen:
+                    seen.add(task.task_id)
+                    delivery.append(now - sent[task.task_id])
+                    if len(delivery) >= expected:
+                        all_delivered.set()
+            if update.status is not None and update.status.phase in TERMINAL_PHASES:
+                return
+
+    subscribers = [asyncio.create_task(subscriber(i)) for i in range(s.api_subscribers)]
+    try:
+        async with asyncio.timeout(60):
+            for _ in range(s.api_subscribers):
+                await ready.acquire()
+        rtt: list[float] = []
+        for k in range(s.api_updates):
+            task_id = f"/bench/sub/{k}"
+            sent[task_id] = time.perf_counter()
+            await bench.api.commands.updateStatus(progress_update(execution_id, task_id))
+            rtt.append(time.perf_counter() - sent[task_id])
+            await asyncio.sleep(0.1)
+        async with asyncio.timeout(30):
+            await all_delivered.wait()
+    finally:
+        for task in subscribers:
+            task.cancel()
+        await asyncio.gather(*subscribers, return_exceptions=True)
+    return delivery, rtt

@@ -1,0 +1,45 @@
+"""Scenario 2: ms per pure ``set`` task."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stigmer_bench import profiling
+from stigmer_bench.results import ScenarioResult, median, safe_ratio
+from stigmer_bench.scenarios._bench import Bench, paired
+from stigmer_bench.scenarios._set_docs import set_chain_doc
+
+
+async def task_overhead(bench: Bench) -> ScenarioResult:
+    """Scenario 2: ms per pure ``set`` task, from a chain of N against a chain of 1."""
+    s = bench.sizes
+    long_id = await bench.api.apply(set_chain_doc(s.overhead_chain))
+    short_id = await bench.api.apply(set_chain_doc(1))
+
+    async def one(workflow_id: str) -> float:
+        return await bench.run_seconds(workflow_id, "chain execution")
+
+    shorts, longs = await paired(lambda: one(short_id), lambda: one(long_id), s.overhead_repeats)
+    t1, tn = median(shorts), median(longs)
+    per_task_ms = (tn - t1) / (s.overhead_chain - 1) * 1000
+    extra: dict[str, Any] = {}
+    if bench.profile_dir is not None and bench.target.runner_pid is not None:
+        runner = {"runner": bench.target.runner_pid}
+        with profiling.record(runner, bench.profile_dir, "task_overhead") as outputs:
+            for _ in range(max(3, s.overhead_repeats)):
+                await one(long_id)
+        extra["profile"] = {
+            name: {"file": str(path), **profiling.summarize(path)} for name, path in outputs.items()
+        }
+    return ScenarioResult(
+        scenario="task_overhead",
+        params={"chain": s.overhead_chain, "repeats": s.overhead_repeats},
+        ours={"ms_per_task": per_task_ms, f"t{s.overhead_chain}_ms": tn * 1000},
+        baseline={"t1_ms": t1 * 1000},
+        ratio=safe_ratio(tn, t1),
+        ratio_definition=f"median t{s.overhead_chain} / median t1 (the one-task chain)",
+        target="<= 2 ms per pure task",
+        met=bench.judge(per_task_ms <= 2.0),
+        notes=(f"ms_per_task = (t{s.overhead_chain} - t1) / {s.overhead_chain - 1}",),
+        extra=extra,
+    )
