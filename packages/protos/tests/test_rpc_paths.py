@@ -22,7 +22,7 @@ def test_workflow_execution_paths() -> None:
     }
     assert query == {
         f"{prefix}WorkflowExecutionQueryController/{m}"
-        for m in ("get", "list", "listByWorkflow", "subscribe", "getSecrets")
+        for m in ("get", "list", "listByWorkflow", "subscribe", "getSecrets", "getValue")
     }
 
 

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.json_values import from_fields, to_fields
+from stigmer_protos.temporal import StigmerPayloadConverter
 from workflow_runner.engine import ProgressBatch, TaskProgress
 from workflow_runner.status_mapping import (
     MAX_REPORT_BYTES,
-    completed_status,
+    completed_payload,
     encode_task_row,
     progress_statuses,
 )
@@ -66,7 +67,10 @@ def test_outputs_of_every_json_type_are_reported_as_themselves(value: Any) -> No
     assert (done.output is not None) == isinstance(value, dict)
     assert from_fields(done.output, done.output_value) == value
     assert from_fields(done.input, done.input_value) == value
-    status = completed_status(value)
+    status = StigmerPayloadConverter().from_payload(
+        completed_payload(value).payload, wex.WorkflowExecutionStatus
+    )
+    assert status.phase == wex.ExecutionPhase.EXECUTION_COMPLETED
     assert (status.output is not None) == isinstance(value, dict)
     assert (status.output_value is None) == isinstance(value, dict)
     assert from_fields(status.output, status.output_value) == value

@@ -1,9 +1,11 @@
-"""A 10 MB HTTP response through real services, kept out of Temporal history (ADR 0031).
+"""A 10 MB HTTP response through real services, kept out of Temporal history (ADR 0031) and
+out of the execution record (ADR 0033).
 
 Both services run as subprocesses with Redis external storage; the response becomes the
-workflow's output, and every event of both histories stays below the storage threshold.
-(A 10 MB value through jq expressions in workflow code exceeds Temporal's 2 s deadlock
-detector on a loaded machine; see ADR 0031.)
+workflow's output, every event of both histories stays below the storage threshold, the
+record holds the output by reference, and `stigmer run` / `stigmer get -o json` (the CLI,
+subprocesses) show it whole. (A 10 MB value through jq expressions in workflow code exceeds
+Temporal's 2 s deadlock detector on a loaded machine; see ADR 0033.)
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import yaml
+from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.limits import CHANNEL_OPTIONS, MAX_OUTPUT_BYTES
 from stigmer_protos.payload_storage import DEFAULT_THRESHOLD_BYTES
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_testing.http_stub import QuietHandler, serve_http
@@ -30,9 +36,8 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[3]
 ITEMS = 20_000
-BODY = json.dumps(
-    {"items": [{"id": i, "text": f"{i:08d}" + "x" * 480} for i in range(ITEMS)]}
-).encode()
+DOCUMENT = {"items": [{"id": i, "text": f"{i:08d}" + "x" * 480} for i in range(ITEMS)]}
+BODY = json.dumps(DOCUMENT).encode()
 
 
 class _Big(QuietHandler):
@@ -55,6 +60,16 @@ def endpoint(redis_url: str, temporal_address: str) -> Iterator[str]:
         yield services.endpoint
 
 
+def _cli(endpoint: str, *args: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "stigmer_cli", *args, "--endpoint", endpoint, "-o", "json"]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=300, cwd=REPO, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
 def _run(endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]]) -> dict[str, Any]:
     name = f"large-{uuid.uuid4().hex[:8]}"
     document = {
@@ -63,16 +78,7 @@ def _run(endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]]) -> dict[str
     }
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
-    command = [
-        *(sys.executable, "-m", "stigmer_cli", "run", "-f", str(path)),
-        *("--endpoint", endpoint, "-o", "json"),
-    ]
-    done = subprocess.run(
-        command, capture_output=True, text=True, timeout=300, cwd=REPO, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    return _cli(endpoint, "run", "-f", str(path))
 
 
 async def test_a_10_mb_response_completes_with_history_below_the_threshold(
@@ -91,7 +97,17 @@ async def test_a_10_mb_response_completes_with_history_below_the_threshold(
     result = _run(endpoint, tmp_path, tasks)
 
     assert result["phase"] == "COMPLETED", result.get("error")
+    assert result["output"] == DOCUMENT
     execution_id = result["id"]
+    # The CLI's get, a separate process, fetches the output the record holds by reference.
+    assert _cli(endpoint, "get", execution_id)["output"] == DOCUMENT
+    # The record itself stays small: the output is a marker plus its reference (ADR 0033).
+    async with grpc.aio.insecure_channel(endpoint, options=CHANNEL_OPTIONS) as channel:
+        stub = wex_qry.WorkflowExecutionQueryControllerStub(channel)
+        record = await stub.get(wex.WorkflowExecutionId(value=execution_id))
+    assert record.status.output_reference.size_bytes > 10 * 1000 * 1000
+    assert record.status.output.to_dict()["_truncated"] is True
+    assert len(bytes(record)) < MAX_OUTPUT_BYTES
     sizes: list[int] = []
     stored: list[int] = []
     for workflow_id in (

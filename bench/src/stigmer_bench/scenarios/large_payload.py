@@ -32,7 +32,8 @@ async def large_payload(bench: Bench) -> ScenarioResult:
 
     The response becomes the workflow's output, so it crosses Temporal four times (activity
     result, interpreter result, ``ExecuteWorkflow`` result, status update), each time through
-    external payload storage (ADR 0031). Peak RSS is the services' (server + runner) above idle.
+    external payload storage (ADR 0031); the record then holds it by reference (ADR 0033).
+    Peak RSS is the services' (server + runner) above idle.
 
     Raises:
         RuntimeError: The service pids are unknown, or an execution did not complete.

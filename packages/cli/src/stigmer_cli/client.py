@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
 from types import TracebackType
@@ -21,7 +22,7 @@ from stigmer_protos.google.protobuf import Struct
 from stigmer_protos.limits import CHANNEL_OPTIONS
 
 from stigmer_cli.connection import Connection
-from stigmer_cli.errors import UsageError
+from stigmer_cli.errors import CliError, UsageError
 
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
@@ -150,6 +151,28 @@ class StigmerClient:
             wex.WorkflowExecutionId(value=execution_id), timeout=_QUERY_TIMEOUT_S, metadata=self._md
         )
         return result
+
+    def get_value(self, execution_id: str, path: str) -> bytes:
+        """The JSON text of a value the execution holds by reference (``getValue``, ADR 0033).
+
+        Raises:
+            CliError: The parts do not add up to the announced size and digest.
+        """
+        parts: list[bytes] = []
+        size, digest = 0, ""
+        chunk: wex.WorkflowExecutionValueChunk
+        for chunk in self._wex_qry.getValue(
+            wex.GetWorkflowExecutionValueRequest(execution_id=execution_id, path=path),
+            timeout=_CALL_TIMEOUT_S,
+            metadata=self._md,
+        ):
+            if not parts:
+                size, digest = chunk.size_bytes, chunk.sha256
+            parts.append(chunk.data)
+        text = b"".join(parts)
+        if len(text) != size or hashlib.sha256(text).hexdigest() != digest:
+            raise CliError(f"value {path} of {execution_id} arrived incomplete")
+        return text
 
     def list_executions(
         self, *, phase: wex.ExecutionPhase | None, workflow_id: str | None, limit: int

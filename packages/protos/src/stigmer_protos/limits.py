@@ -71,7 +71,7 @@ runner caps rows it reports at the same size)."""
 
 MAX_OUTPUT_BYTES = 256 * 1024
 """Encoded size of the execution's output or error details in its record before it becomes a
-marker."""
+marker; a larger final output is kept beside the record and referenced (ADR 0033)."""
 
 MAX_ERROR_CHARS = 4096
 """Characters of an error message (the execution's or a task's) kept in the record."""
@@ -228,7 +228,9 @@ LIMITS: tuple[Limit, ...] = (
         MAX_OUTPUT_BYTES,
         "bytes",
         "an execution's output or error details in its record",
-        _RECORD + ": a marker",
+        _RECORD
+        + ": a marker; a larger final output is kept beside the record, referenced by"
+        + " `status.output_reference` and served by `getValue` (ADR 0033)",
     ),
     Limit("MAX_ERROR_CHARS", MAX_ERROR_CHARS, "characters", "one error message", _RECORD + ": cut"),
     Limit(

@@ -36,6 +36,25 @@ def proto_name(message_type: type[betterproto2.Message]) -> str:
     return default_message_pool.type_to_url[message_type].removeprefix(_URL_PREFIX)
 
 
+def json_message_payload(
+    message_type: type[betterproto2.Message], fields: dict[str, Any]
+) -> Payload:
+    """A ``json/protobuf`` payload of ``message_type`` from its proto3 JSON ``fields``.
+
+    The same payload :class:`BetterprotoJSONPayloadConverter` writes for the message, built
+    without the message object: for a value of megabytes (a workflow output in a ``Struct``),
+    building the pure-Python message would cost seconds (ADR 0033).
+    """
+    data = json.dumps(fields, separators=(",", ":"), sort_keys=False)
+    return Payload(
+        metadata={
+            "encoding": JSONProtoPayloadConverter().encoding.encode(),
+            "messageType": proto_name(message_type).encode(),
+        },
+        data=data.encode(),
+    )
+
+
 class BetterprotoJSONPayloadConverter(JSONProtoPayloadConverter):
     """``json/protobuf`` converter for betterproto2 messages, falling back to google.protobuf.
 

@@ -53,3 +53,7 @@ class ConflictError(DomainError):
 
 class ResourceExhaustedError(DomainError):
     """A server-wide limit is reached (e.g. live subscriptions); retry later or elsewhere."""
+
+
+class DataLossError(DomainError):
+    """Stored data is damaged (e.g. a referenced value no longer matches its digest)."""

@@ -8,6 +8,7 @@ import redis.exceptions
 from stigmer_server.errors import (
     AlreadyExistsError,
     ConflictError,
+    DataLossError,
     DomainError,
     FailedPreconditionError,
     InternalError,
@@ -27,6 +28,7 @@ _CODES: tuple[tuple[type[DomainError], grpc.StatusCode], ...] = (
     (UnavailableError, grpc.StatusCode.UNAVAILABLE),
     (ConflictError, grpc.StatusCode.ABORTED),
     (ResourceExhaustedError, grpc.StatusCode.RESOURCE_EXHAUSTED),
+    (DataLossError, grpc.StatusCode.DATA_LOSS),
     (InternalError, grpc.StatusCode.INTERNAL),
 )
 

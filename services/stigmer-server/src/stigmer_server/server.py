@@ -40,6 +40,7 @@ from stigmer_server.workflowexecution.launcher import ExecutionLauncher
 from stigmer_server.workflowexecution.query import WorkflowExecutionQueryController
 from stigmer_server.workflowexecution.service import ExecutionService
 from stigmer_server.workflowexecution.subscription import Subscriptions
+from stigmer_server.workflowexecution.values import ExecutionValues
 from stigmer_server.workflowinstance.command import WorkflowInstanceCommandController
 from stigmer_server.workflowinstance.query import WorkflowInstanceQueryController
 from stigmer_server.workflowinstance.service import InstanceService
@@ -82,6 +83,7 @@ def build_services(
     keyring: Keyring | None = None,
     claims: Claims | None = None,
     request_id_ttl_s: int = 86_400,
+    values: ExecutionValues | None = None,
 ) -> Services:
     """Wire the services on ``store``.
 
@@ -95,6 +97,7 @@ def build_services(
         keyring: Encrypts secret values at rest; ``None`` refuses secret values.
         claims: Reserves client request ids of ``create``; ``None`` refuses request ids.
         request_id_ttl_s: How long a request id keeps naming its execution.
+        values: Where values too large for an execution's record are kept (ADR 0033).
     """
     instances = InstanceService(store, clock)
     workflows = WorkflowService(store, instances, clock, keyring)
@@ -107,6 +110,7 @@ def build_services(
         keyring,
         claims=claims,
         request_id_ttl_s=request_id_ttl_s,
+        values=values,
     )
     return Services(
         workflows,
@@ -205,6 +209,7 @@ async def build_server(
         keyring=config.secrets_keyring,
         claims=RedisClaims(client, config.redis_key_prefix),
         request_id_ttl_s=config.request_id_ttl_seconds,
+        values=ExecutionValues(client, config.redis_key_prefix),
     )
     if config.secrets_keyring is None:
         _log.warning(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from stigmer_protos import c_runtime, limits, wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
-from stigmer_protos.json_values import to_fields
+from stigmer_protos.temporal import json_message_payload
+from temporalio.common import RawValue
 
 from workflow_runner.engine import ProgressBatch, TaskProgress
 from workflow_runner.task_types import task_type_for
@@ -84,11 +86,20 @@ def progress_statuses(batch: ProgressBatch, max_bytes: int = MAX_REPORT_BYTES) -
     return parts
 
 
-def completed_status(output: Any) -> wex.WorkflowExecutionStatus:
-    """The terminal status of a successful run."""
-    struct, value = to_fields(output)
-    return wex.WorkflowExecutionStatus(
-        phase=wex.ExecutionPhase.EXECUTION_COMPLETED, output=struct, output_value=value
+def completed_payload(output: Any) -> RawValue:
+    """The terminal status of a successful run, as the ``json/protobuf`` payload it encodes to.
+
+    Built without the message: a ``Struct`` holds an object as the object itself in proto3
+    JSON, and a ``Value`` any JSON value as itself, so the output is written as it is, in
+    milliseconds, where building the pure-Python message for a large output would cost
+    seconds (ADR 0033). An object goes in ``output``, any other value in ``output_value``.
+    """
+    field = "output" if isinstance(output, Mapping) else "outputValue"
+    return RawValue(
+        json_message_payload(
+            wex.WorkflowExecutionStatus,
+            {"phase": wex.ExecutionPhase.EXECUTION_COMPLETED.name, field: output},
+        )
     )
 
 

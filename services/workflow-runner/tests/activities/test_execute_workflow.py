@@ -18,12 +18,14 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.temporal import StigmerPayloadConverter
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_protos.temporal_names import interpreter_workflow_id
 from stigmer_server.access.api_keys import ApiKeySettings
 from stigmer_server.config import Config
 from stigmer_server.server import RunningServer, build_server
 from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import ActivityEnvironment
 from workflow_runner.activities.execute_workflow import (
@@ -42,6 +44,16 @@ class Env:
     server: RunningServer
     activity: ExecuteWorkflowActivity
     client: Client
+
+
+def _status(result: wex.WorkflowExecutionStatus | RawValue) -> wex.WorkflowExecutionStatus:
+    """The status the activity returned, decoded as its caller's converter decodes it."""
+    if isinstance(result, RawValue):
+        decoded: wex.WorkflowExecutionStatus = StigmerPayloadConverter().from_payload(
+            result.payload, wex.WorkflowExecutionStatus
+        )
+        return decoded
+    return result
 
 
 @pytest_asyncio.fixture
@@ -110,7 +122,7 @@ async def test_runs_the_workflow_with_the_execution_input(env: Env) -> None:
     execution = await _execution(
         env, {"do": [{"echo": {"set": {"n": "${ .n * 10 }", "said": "${ .message }"}}}]}
     )
-    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_COMPLETED, status.error
     assert status.output.to_dict() == {"n": 20, "said": "hi"}
     stored = await env.server.services.executions.get(execution.metadata.id)
@@ -128,7 +140,8 @@ async def test_a_retried_attempt_reattaches_instead_of_running_twice(env: Env) -
         ActivityEnvironment().run(env.activity.execute_workflow, execution),
         ActivityEnvironment().run(env.activity.execute_workflow, execution),
     )
-    again = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    first, second = _status(first), _status(second)
+    again = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert first == second == again
     assert first.output.to_dict() == {"ok": True}
     wid = interpreter_workflow_id(execution.metadata.id)
@@ -139,7 +152,7 @@ async def test_a_retried_attempt_reattaches_instead_of_running_twice(env: Env) -
 async def test_lookup_errors_end_failed_with_a_readable_message(env: Env) -> None:
     execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
     await env.server.services.workflows.delete(execution.spec.workflow_id)
-    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
     assert status.error.startswith("cannot run execution:")
     assert (
@@ -175,7 +188,7 @@ async def test_invalid_workflow_ends_failed_before_running(env: Env) -> None:
     await _store_unchecked(
         env, execution.spec.workflow_id, {"do": [{"a": {"set": {"x": 1}, "then": "missing"}}]}
     )
-    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
     assert "is invalid" in status.error and "missing" in status.error
     wid = interpreter_workflow_id(execution.metadata.id)
@@ -212,7 +225,7 @@ async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> Non
     await env.server.services.executions.update_status(
         execution.metadata.id, wex.WorkflowExecutionStatus(phase=Phase.EXECUTION_CANCELLED)
     )
-    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
     assert status.error.startswith("not run:")
     description = await env.client.get_workflow_handle(
@@ -227,7 +240,7 @@ async def test_a_runner_key_cannot_read_the_workflow_of_an_ended_execution(env: 
     await env.server.services.executions.update_status(
         execution.metadata.id, wex.WorkflowExecutionStatus(phase=Phase.EXECUTION_CANCELLED)
     )
-    status = await ActivityEnvironment().run(env.activity.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
     assert status.error.startswith("cannot run execution: a 'runner' key may call "), status.error
     handle = env.client.get_workflow_handle(interpreter_workflow_id(execution.metadata.id))
@@ -255,7 +268,7 @@ async def test_a_call_the_allow_list_denies_ends_failed_before_running(env: Env)
             ]
         },
     )
-    status = await ActivityEnvironment().run(allowed.execute_workflow, execution)
+    status = _status(await ActivityEnvironment().run(allowed.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
     details = status.error_details.to_dict()
     assert details["type"].endswith("/errors/configuration")

@@ -44,3 +44,22 @@ def test_evaluate_value_is_recursive_and_strict() -> None:
 def test_single_quoted_literals_are_accepted() -> None:
     assert expressions.normalize("""'a' + "b'c" + 'd'""") == '"a" + "b\'c" + "d"'
     assert evaluation.evaluate("if .t > 1 then 'hot' else 'cold' end", {"t": 2}, {}, 0) == "hot"
+
+
+def test_a_value_encodes_its_input_once_for_all_its_expressions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = {"x": 3, "items": list(range(1000))}
+    encoded: list[object] = []
+    real = evaluation.json.dumps
+
+    def counting(value: object, *args: object, **kwargs: object) -> str:
+        encoded.append(value)
+        return real(value, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(evaluation.json, "dumps", counting)
+    value = evaluation.evaluate_value(
+        {"a": "${ .x }", "b": ["${ .items | length }", "${ .x * 2 }"]}, data, {}, 0.0
+    )
+    assert value == {"a": 3, "b": [1000, 6]}
+    assert sum(1 for v in encoded if v is data) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine.progress import FLUSH_EVERY_ROWS
+from workflow_runner.engine.progress import FLUSH_EVERY_ROWS, cap_value
 
 HEAD = "document: {dsl: '1.0.0', namespace: t, name: flush, version: '1.0.0'}\n"
 
@@ -28,3 +28,12 @@ async def test_a_long_pure_loop_flushes_every_batch_of_rows(engine: Any) -> None
     rows = run.sink.latest()
     assert {f"/do/0/loop[{i}]" for i in range(iterations)} <= set(rows)
     assert all(rows[f"/do/0/loop[{i}]"].status == "COMPLETED" for i in range(iterations))
+
+
+def test_cap_value_keeps_small_values_and_marks_large_ones() -> None:
+    small = {"a": [1, 2, 3]}
+    assert cap_value(small, limit=100) is small
+    large = {"items": ["x" * 100 for _ in range(100_000)]}  # about 10 MB of JSON
+    marker = cap_value(large, limit=1000)
+    assert marker["_truncated"] is True and marker["more_than_bytes"] == 1000
+    assert marker["preview"].startswith('{"items":["xxx') and len(marker["preview"]) == 512

@@ -8,6 +8,7 @@ from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_p
 from stigmer_cli.client import StigmerClient
 from stigmer_cli.connection import connection_from
 from stigmer_cli.endpoint import require_server
+from stigmer_cli.full_output import with_full_output
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
 from stigmer_cli.render.text_output import execution_text
@@ -34,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
             workflow = client.get_workflow(args.id)
             print(dumps(workflow.to_dict()))
             return 0
-        view = ExecutionView.of(client.get_execution(args.id))
+        view = with_full_output(client, ExecutionView.of(client.get_execution(args.id)))
     print(dumps(execution_json(view)) if args.output == "json" else execution_text(view))
     return 0

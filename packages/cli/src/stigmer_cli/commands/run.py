@@ -16,6 +16,7 @@ from stigmer_cli.documents import read_workflow_file, to_workflow
 from stigmer_cli.endpoint import is_listening, server_or_embedded_stack
 from stigmer_cli.errors import EXIT_INTERRUPTED, CliError, UsageError
 from stigmer_cli.follow import FollowTimeoutError, follow
+from stigmer_cli.full_output import with_full_output
 from stigmer_cli.inputs import parse_input, runtime_env
 from stigmer_cli.outcome import exit_code_for, pick_view, print_result
 from stigmer_cli.render.json_output import dumps, execution_json
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
         except FollowTimeoutError as err:
             _cancel(client, execution_id, f"--timeout {args.timeout}s exceeded")
             raise CliError(f"{err}: cancelled") from None
-        print_result(final, args.output)
+        print_result(with_full_output(client, final), args.output)
         return exit_code_for(final)
 
 

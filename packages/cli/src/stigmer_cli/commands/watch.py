@@ -11,6 +11,7 @@ from stigmer_cli.connection import connection_from
 from stigmer_cli.endpoint import require_server
 from stigmer_cli.errors import EXIT_INTERRUPTED
 from stigmer_cli.follow import follow
+from stigmer_cli.full_output import with_full_output
 from stigmer_cli.outcome import exit_code_for, pick_view, print_result
 
 
@@ -37,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
             final = follow(client, args.id, view, args.timeout)
         except KeyboardInterrupt:
             return EXIT_INTERRUPTED
+        final = with_full_output(client, final)
     print_result(final, args.output)
     return exit_code_for(final)

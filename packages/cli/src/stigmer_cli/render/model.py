@@ -148,6 +148,8 @@ class ExecutionView:
         started_at: ISO-8601 instant or empty.
         completed_at: ISO-8601 instant or empty.
         tasks: Tasks in reported order.
+        output_reference: The path the output is held by reference under (fetch it with
+            ``getValue``, ADR 0033), or "" when ``output`` is the output itself.
     """
 
     id: str
@@ -160,6 +162,7 @@ class ExecutionView:
     started_at: str
     completed_at: str
     tasks: tuple[TaskRow, ...]
+    output_reference: str = ""
 
     @classmethod
     def of(cls, execution: wex.WorkflowExecution) -> ExecutionView:
@@ -177,6 +180,7 @@ class ExecutionView:
             started_at=status.started_at,
             completed_at=status.completed_at,
             tasks=tuple(TaskRow.of(t) for t in status.tasks),
+            output_reference=status.output_reference.path if status.output_reference else "",
         )
 
     def seconds(self, now: datetime) -> float | None:

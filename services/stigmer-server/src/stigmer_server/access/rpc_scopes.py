@@ -96,6 +96,7 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX_Q + "list": _READ_ANY,
         _WEX_Q + "listByWorkflow": _READ_ANY,
         _WEX_Q + "subscribe": _READ_ANY,
+        _WEX_Q + "getValue": _READ_ANY,
         # Secret values in clear, for the execution's own interpreter workflow only.
         _WEX_Q + "getSecrets": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "execution_id"),
     }

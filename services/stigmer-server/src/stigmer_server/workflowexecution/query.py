@@ -23,7 +23,8 @@ def _redacted(page: wex.WorkflowExecutionList) -> wex.WorkflowExecutionList:
 
 
 class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryControllerServicer):
-    """get / list / listByWorkflow / subscribe (secrets redacted), and the runner's getSecrets."""
+    """get / list / listByWorkflow / subscribe (secrets redacted), getValue, and the runner's
+    getSecrets."""
 
     def __init__(self, service: ExecutionService, subscriptions: Subscriptions) -> None:
         """Serve ``service`` and ``subscriptions``."""
@@ -65,3 +66,10 @@ class WorkflowExecutionQueryController(query_pb2_grpc.WorkflowExecutionQueryCont
         """The execution's secret values, for its own interpreter workflow while it runs."""
         values = await self._s.secrets(request.execution_id, request.runner_workflow_id)
         return wex.WorkflowExecutionSecrets(values=values)
+
+    async def getValue(
+        self, request: wex.GetWorkflowExecutionValueRequest, context: Any
+    ) -> AsyncIterator[wex.WorkflowExecutionValueChunk]:
+        """A value the execution's record holds by reference, in parts (ADR 0033)."""
+        async for chunk in self._s.value_chunks(request.execution_id, request.path):
+            yield chunk

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.limits import MAX_PAGE_BYTES
 from stigmer_protos.temporal_names import interpreter_workflow_id
 
@@ -50,6 +52,12 @@ from stigmer_server.workflowexecution.request_ids import (
 from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
 from stigmer_server.workflowexecution.validation import check_spec, check_status
+from stigmer_server.workflowexecution.values import (
+    OUTPUT_PATH,
+    ExecutionValues,
+    marker,
+    references,
+)
 from stigmer_server.workflowinstance.service import InstanceService
 
 _log = logging.getLogger(__name__)
@@ -95,6 +103,7 @@ class ExecutionService:
         keyring: Keyring | None = None,
         claims: Claims | None = None,
         request_id_ttl_s: int = 86_400,
+        values: ExecutionValues | None = None,
     ) -> None:
         """Create the service.
 
@@ -107,6 +116,8 @@ class ExecutionService:
             keyring: Encrypts secret ``runtime_env`` values at rest; ``None`` refuses them.
             claims: Where client request ids are reserved; ``None`` refuses request ids.
             request_id_ttl_s: How long a request id keeps naming its execution.
+            values: Where values too large for the record are kept (ADR 0033); ``None``: a
+                too-large output becomes a marker without a reference.
         """
         # Event-stream entries carry no secret material at all, not even sealed values.
         self.repo = Repository(
@@ -125,6 +136,7 @@ class ExecutionService:
         self.claims = claims
         self.request_id_ttl_s = request_id_ttl_s
         self._recent = RecentWrites()
+        self.values = values
 
     async def create(
         self, execution: wex.WorkflowExecution, request_id: CreateRequestId | None = None
@@ -310,6 +322,10 @@ class ExecutionService:
     ) -> Written[wex.WorkflowExecution]:
         require(execution_id, "execution_id")
         update = check_status(status)
+        if live_only and update.output_reference is not None:
+            # A reference is minted by the server when it stores the value, never taken
+            # from a caller (ADR 0033).
+            raise InvalidArgumentError("status.output_reference", "is set by the server only")
         now = self._clock()
 
         # The rows' encodings of the attempt being written: the stored rows keep their stored
@@ -350,6 +366,47 @@ class ExecutionService:
             raise
         self._recent.remember(execution_id, written.data, written.message)
         return written
+
+    async def record_final_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus, output: bytes | None
+    ) -> wex.WorkflowExecution:
+        """Merge the orchestration's final ``status``, its output given apart as JSON text.
+
+        ``output`` (when not ``None``) is an output too large for the record: it is stored
+        beside the record and ``status`` gets its reference and the truncation marker
+        (ADR 0033); without a value store it becomes the marker alone, as the record bounds
+        would make it.
+        """
+        if output is not None:
+            reference = wex.ExecutionValueReference(path=OUTPUT_PATH, size_bytes=len(output))
+            if self.values is not None:
+                reference = await self.values.put(execution_id, OUTPUT_PATH, output)
+                status.output_reference = reference
+            status.output = wkt.Struct.from_dict(marker(reference))
+            status.output_value = None
+        return await self.update_status(execution_id, status)
+
+    async def value_chunks(
+        self, execution_id: str, path: str
+    ) -> AsyncIterator[wex.WorkflowExecutionValueChunk]:
+        """The parts of a value the execution's record references at ``path`` (getValue).
+
+        The value is found from the execution id and a path that execution's record
+        references: a caller who may read the execution reads its values and no other.
+
+        Raises:
+            InvalidArgumentError: A missing id or path.
+            NotFoundError: No such execution, or it references no value at ``path``.
+            DataLossError: The stored value does not match the reference's digest.
+        """
+        require(execution_id, "execution_id")
+        require(path, "path")
+        execution = await self.repo.require(execution_id)
+        reference = references(execution).get(path)
+        if reference is None or self.values is None:
+            raise NotFoundError(f"execution {execution_id} holds no value by reference at {path!r}")
+        async for chunk in self.values.chunks(execution_id, reference):
+            yield chunk
 
     async def update(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
         """Replace spec and metadata (id, slug, org, workflow/instance kept); status untouched."""
@@ -393,8 +450,12 @@ class ExecutionService:
         return await self.repo.update(target, change, publish=True)
 
     async def delete(self, execution_id: str) -> wex.WorkflowExecution:
-        """Delete and return the execution; its subscribers' streams end."""
-        return await self.repo.delete(require(execution_id, "value"))
+        """Delete and return the execution (and its referenced values); its subscribers'
+        streams end."""
+        deleted = await self.repo.delete(require(execution_id, "value"))
+        if self.values is not None:
+            await self.values.delete(execution_id)
+        return deleted
 
     async def get(self, execution_id: str) -> wex.WorkflowExecution:
         """Return the execution or raise NotFoundError."""

@@ -142,7 +142,8 @@ def merge_status(
       - A JSON value held in a ``(Struct, Value)`` pair (a task's ``input`` /
         ``input_value`` and ``output`` / ``output_value``, the execution's ``output`` /
         ``output_value``) is replaced as a whole when the update sets either field of the
-        pair, so an object never stays beside a later non-object value.
+        pair, so an object never stays beside a later non-object value; the execution's
+        ``output_reference`` goes with its output.
       - ``error_details`` replaces when present; ``error`` and
         ``temporal_workflow_id`` when non-empty. ``audit`` is left to the caller.
 
@@ -175,6 +176,9 @@ def merge_status(
         else:
             merged.tasks[at] = _merge_task(merged.tasks[at], task, stamp)
 
+    if any(getattr(update, name) is not None for name in OUTPUT_VALUE):
+        # The reference belongs to the output it stands for (ADR 0033).
+        merged.output_reference = update.output_reference
     _replace_value(merged, update, OUTPUT_VALUE)
     if update.error_details is not None:
         merged.error_details = update.error_details

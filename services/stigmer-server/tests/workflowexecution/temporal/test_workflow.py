@@ -29,6 +29,7 @@ from stigmer_server.workflowexecution.temporal.connection import TemporalConnect
 from stigmer_server.workflowexecution.temporal.creator import TemporalWorkflowCreator
 from stigmer_server.workflowexecution.temporal.names import workflow_id
 from stigmer_server.workflowexecution.temporal.worker import build_worker
+from stigmer_server.workflowexecution.values import OUTPUT_PATH, ExecutionValues
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.exceptions import ApplicationError, CancelledError
@@ -40,8 +41,9 @@ HISTORIES = Path(__file__).parent / "histories"
 @pytest_asyncio.fixture
 async def services(redis_url: str) -> AsyncIterator[Services]:
     """The service layer on the session Redis, under a key prefix of its own."""
-    store = RedisStore(connect(redis_url, max_connections=8), f"test-{uuid.uuid4().hex}")
-    yield build_services(store, launcher=None)
+    client, prefix = connect(redis_url, max_connections=8), f"test-{uuid.uuid4().hex}"
+    store = RedisStore(client, prefix)
+    yield build_services(store, launcher=None, values=ExecutionValues(client, prefix))
     await store.close()
 
 
@@ -193,6 +195,43 @@ async def test_success_records_the_runner_status(
     # Memo routing: the activity ran on the queue the server put in the memo, nowhere else.
     assert runner.queues == [orch.config.runner_task_queue]
     assert orch.config.runner_task_queue != "workflow_execution_runner"
+
+
+LARGE_OUTPUT = {"rows": ["r" * 100 for _ in range(10_000)]}
+"""About 1 MB: over the record's inline bound, under Temporal's payload limit."""
+
+
+@activity.defn(name="ExecuteWorkflow")
+async def succeed_large(execution: wex.WorkflowExecution) -> wex.WorkflowExecutionStatus:
+    return wex.WorkflowExecutionStatus(
+        phase=Phase.EXECUTION_COMPLETED, output=wkt.Struct.from_dict(LARGE_OUTPUT)
+    )
+
+
+async def test_a_large_output_is_recorded_by_reference_not_decoded_by_the_workflow(
+    orchestration: OrchestrationFactory, temporal_client: Client
+) -> None:
+    orch = await orchestration(temporal_client, FAST)
+    execution = await orch.new_execution()
+    async with (
+        orch.stigmer_worker(),
+        Worker(
+            temporal_client, task_queue=orch.config.runner_task_queue, activities=[succeed_large]
+        ),
+    ):
+        handle = await orch.start(execution)
+        result = await handle.result()
+        await record_history(temporal_client, handle.id, "large_output")
+    # The workflow passes the runner's status on as it came.
+    assert result.output is not None and result.output.to_dict() == LARGE_OUTPUT
+    stored = await orch.stored(execution.metadata.id)
+    assert stored.status.phase == Phase.EXECUTION_COMPLETED
+    reference = stored.status.output_reference
+    assert reference is not None and reference.path == OUTPUT_PATH
+    assert stored.status.output.to_dict() == {"_truncated": True, "bytes": reference.size_bytes}
+    parts = orch.services.executions.value_chunks(execution.metadata.id, OUTPUT_PATH)
+    text = b"".join([part.data async for part in parts])
+    assert json.loads(text) == LARGE_OUTPUT and len(text) == reference.size_bytes
 
 
 async def test_runner_failure_marks_the_execution_failed(

@@ -19,7 +19,7 @@ from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, interpreter
 from stigmer_telemetry import execution_context
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import RawValue, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
 from workflow_runner.activities.document_cache import DocumentCache, digest
@@ -32,7 +32,7 @@ from workflow_runner.engine import (
 )
 from workflow_runner.engine.activities.heartbeat import heartbeating
 from workflow_runner.execution_input import workflow_input
-from workflow_runner.status_mapping import completed_status, failed_status
+from workflow_runner.status_mapping import completed_payload, failed_status
 
 _log = logging.getLogger(__name__)
 
@@ -79,8 +79,11 @@ class ExecuteWorkflowActivity:
     @activity.defn(name=EXECUTE_WORKFLOW_ACTIVITY)
     async def execute_workflow(
         self, execution: wex.WorkflowExecution
-    ) -> wex.WorkflowExecutionStatus:
+    ) -> wex.WorkflowExecutionStatus | RawValue:
         """Run one execution to its end and return its final status.
+
+        A completed status is returned as its payload (:func:`completed_payload`): the
+        output may be megabytes, too many to build as a pure-Python message.
 
         Idempotent: a retried attempt re-attaches to the interpreter workflow the first
         attempt started. Configuration and lookup problems end FAILED with a message a user
@@ -96,7 +99,7 @@ class ExecuteWorkflowActivity:
 
     async def _execute(
         self, execution_id: str, execution: wex.WorkflowExecution
-    ) -> wex.WorkflowExecutionStatus:
+    ) -> wex.WorkflowExecutionStatus | RawValue:
         spec = execution.spec or wex.WorkflowExecutionSpec()
         try:
             yaml_text = await self._workflow_yaml(spec)
@@ -195,7 +198,7 @@ class ExecuteWorkflowActivity:
 
     async def _await_result(
         self, handle: WorkflowHandle[Any, EngineResult]
-    ) -> wex.WorkflowExecutionStatus:
+    ) -> wex.WorkflowExecutionStatus | RawValue:
         try:
             result = await handle.result()
         except asyncio.CancelledError:
@@ -208,7 +211,7 @@ class ExecuteWorkflowActivity:
             raise
         except WorkflowFailureError as err:
             return _failure_status(err)
-        return completed_status(result.output)
+        return completed_payload(result.output)
 
 
 def _failure_status(err: WorkflowFailureError) -> wex.WorkflowExecutionStatus:

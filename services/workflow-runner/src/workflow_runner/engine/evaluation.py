@@ -29,6 +29,25 @@ from workflow_runner.engine.expression_pool import (
 )
 
 
+class _Data:
+    """The value bound to ``.``, encoded as JSON once for all the expressions of one field.
+
+    A ``set`` of several expressions evaluates each against the same input: encoding a 10 MB
+    input once instead of once per expression saves most of the workflow code's time
+    (docs/adr/0033-large-values-by-reference.md).
+    """
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = json.dumps(self.value)
+        return self._text
+
+
 def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> Any:
     """Evaluate a jq expression and return its first result (None when it yields nothing).
 
@@ -45,13 +64,18 @@ def evaluate(expr: str, data: Any, variables: Mapping[str, Any], now: float) -> 
         WorkflowError: An expression error (type ``.../errors/expression``, status 400), or a
             ``runtime`` error (status 500) when the evaluation exceeded its budget.
     """
+    return _evaluate(expr, _Data(data), variables, now)
+
+
+def _evaluate(expr: str, data: _Data, variables: Mapping[str, Any], now: float) -> Any:
     # Bind only the variables the expression reads: jq receives its inputs as JSON, and the
     # standard arguments (``$workflow`` holds the whole document) would otherwise be encoded
     # and parsed again on every evaluation.
     used = scan(expr).variables
     names = tuple(sorted(name for name in variables if name in used))
     bound = {name: variables[name] for name in names}
-    document = json.dumps({"n": now, "v": bound, "d": data})
+    # The same text as json.dumps({"n": now, "v": bound, "d": data}), with ``d`` encoded once.
+    document = f'{{"n": {json.dumps(now)}, "v": {json.dumps(bound)}, "d": {data.text}}}'
     outcome = expression_budget.run(program_text(expr, names), document)
     if isinstance(outcome, JqError):
         raise make_error(
@@ -96,12 +120,16 @@ def evaluate_field(value: Any, data: Any, variables: Mapping[str, Any], now: flo
 
 def evaluate_value(value: Any, data: Any, variables: Mapping[str, Any], now: float) -> Any:
     """Evaluate every ``${ }`` string inside a value (strict mode); other leaves are kept."""
+    return _evaluate_value(value, _Data(data), variables, now)
+
+
+def _evaluate_value(value: Any, data: _Data, variables: Mapping[str, Any], now: float) -> Any:
     if isinstance(value, str):
         if is_runtime_expression(value):
-            return evaluate(strip_expression(value), data, variables, now)
+            return _evaluate(strip_expression(value), data, variables, now)
         return value
     if isinstance(value, dict):
-        return {k: evaluate_value(v, data, variables, now) for k, v in value.items()}
+        return {k: _evaluate_value(v, data, variables, now) for k, v in value.items()}
     if isinstance(value, list):
-        return [evaluate_value(v, data, variables, now) for v in value]
+        return [_evaluate_value(v, data, variables, now) for v in value]
     return value

@@ -52,16 +52,28 @@ PERIODIC_FLUSH_PATCH = "stigmer-progress-flush-every-256-rows"
 """Patch id guarding :meth:`ProgressBuffer.flush_when_full` so older histories still replay."""
 
 
+_SIZING = json.JSONEncoder(separators=(",", ":"), default=str)
+
+
 def cap_value(value: Any, limit: int = MAX_VALUE_BYTES) -> Any:
-    """Return ``value``, or a small marker object when its JSON is larger than ``limit`` bytes."""
+    """Return ``value``, or a small marker object when its JSON is larger than ``limit`` bytes.
+
+    The JSON is encoded lazily and only until it passes ``limit``: sizing a 10 MB value costs
+    what its first ``limit`` bytes cost, not a whole encoding in workflow code (ADR 0033).
+    The marker says the value is larger than ``limit`` (``more_than_bytes``), not by how much.
+    """
+    parts: list[str] = []
+    size = 0
     try:
-        text = json.dumps(value, separators=(",", ":"), default=str)
+        for part in _SIZING.iterencode(value):
+            parts.append(part)
+            size += len(part.encode())
+            if size > limit:
+                preview = "".join(parts)[:512]
+                return {"_truncated": True, "more_than_bytes": limit, "preview": preview}
     except (TypeError, ValueError):
         return {"_truncated": True, "reason": "not JSON-serializable"}
-    size = len(text.encode())
-    if size <= limit:
-        return value
-    return {"_truncated": True, "bytes": size, "preview": text[:512]}
+    return value
 
 
 def now_rfc3339() -> str:

@@ -16,6 +16,7 @@ from stigmer_dsl.errors import (
 )
 from stigmer_protos.temporal_names import ENGINE_WORKFLOW_NAME
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine.activities import EngineActivities
@@ -24,8 +25,8 @@ from workflow_runner.engine.contract import (
     EVENT_SIGNAL,
     PENDING_LISTENS_QUERY,
     EngineInput,
-    EngineResult,
     ResumeState,
+    engine_result_payload,
 )
 from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.executor import ContinuePolicy, Executor
@@ -100,8 +101,11 @@ class ExecuteServerlessWorkflow:
         return self._events.describe_pending()
 
     @workflow.run
-    async def run(self, input: EngineInput) -> EngineResult:
+    async def run(self, input: EngineInput) -> RawValue:
         """Validate and interpret ``input.workflow_yaml`` with ``input.input``.
+
+        Returns:
+            An :class:`EngineResult`, encoded here (:func:`engine_result_payload`).
 
         Raises:
             ApplicationError: Non-retryable, ``type`` = the DSL error's short type (e.g.
@@ -151,4 +155,4 @@ class ExecuteServerlessWorkflow:
             await progress.flush(final=True, workflow_status="FAILED", error=describe(exc.error))
             raise _application_error(exc.error) from None
         await progress.flush(final=True, output=output, workflow_status="COMPLETED")
-        return EngineResult(output=output)
+        return engine_result_payload(output)

@@ -161,7 +161,18 @@ class MeteredStatusWriter:
         self, execution_id: str, status: wex.WorkflowExecutionStatus
     ) -> wex.WorkflowExecution:
         """Merge through the inner writer, then count the update (and a terminal phase)."""
-        updated = await self._inner.update_status(execution_id, status)
+        return self._counted(status, await self._inner.update_status(execution_id, status))
+
+    async def record_final_status(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus, output: bytes | None
+    ) -> wex.WorkflowExecution:
+        """Record through the inner writer, then count the update (and a terminal phase)."""
+        updated = await self._inner.record_final_status(execution_id, status, output)
+        return self._counted(status, updated)
+
+    def _counted(
+        self, status: wex.WorkflowExecutionStatus, updated: wex.WorkflowExecution
+    ) -> wex.WorkflowExecution:
         merged = updated.status or wex.WorkflowExecutionStatus()
         self._metrics.status_update(phase_label(status.phase.name), "workflow")
         if merged.phase in TERMINAL_PHASES:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 with workflow.unsafe.imports_passed_through():
@@ -63,18 +63,23 @@ class InvokeWorkflowExecutionWorkflow:
     """
 
     @workflow.run
-    async def run(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecutionStatus:
-        """Execute the workflow execution and return its final status."""
+    async def run(self, execution: wex.WorkflowExecution) -> RawValue:
+        """Execute the workflow execution and return its final status.
+
+        The status (a ``WorkflowExecutionStatus`` payload) is passed on as it came, never
+        decoded here: its output may be megabytes, and decoding it in workflow code would
+        outlast Temporal's deadlock timeout (ADR 0033). The local activity decodes it.
+        """
         execution_id = execution.metadata.id if execution.metadata else ""
         queue = str(workflow.memo_value(MEMO_ACTIVITY_TASK_QUEUE, DEFAULT_RUNNER_TASK_QUEUE))
         memo_timeouts: Any = workflow.memo_value(MEMO_TIMEOUTS, None)
         timeouts = ActivityTimeouts.from_memo(memo_timeouts)
         try:
-            status: wex.WorkflowExecutionStatus = await workflow.execute_activity(
+            status: RawValue = await workflow.execute_activity(
                 EXECUTE_WORKFLOW_ACTIVITY,
                 execution,
                 task_queue=queue,
-                result_type=wex.WorkflowExecutionStatus,
+                result_type=RawValue,
                 schedule_to_start_timeout=timeouts.schedule_to_start,
                 start_to_close_timeout=timeouts.start_to_close,
                 # The same bound over all attempts: a retry must not outlive the workflow's run
@@ -105,7 +110,9 @@ class InvokeWorkflowExecutionWorkflow:
         await self._record(execution_id, status)
         return status
 
-    async def _record(self, execution_id: str, status: wex.WorkflowExecutionStatus) -> None:
+    async def _record(
+        self, execution_id: str, status: wex.WorkflowExecutionStatus | RawValue
+    ) -> None:
         """Write ``status``; a cancellation arriving meanwhile waits for the write to finish."""
         write = asyncio.ensure_future(
             workflow.execute_local_activity(
