@@ -54,7 +54,8 @@ class ScheduleService:
             NotFoundError: The workflow has no schedule.
             UnavailableError: Temporal is disabled or unreachable.
         """
-        description = await self._temporal().describe(require(workflow_id, "workflow_id"))
+        require(workflow_id, "workflow_id")
+        description = await self._temporal().describe(workflow_id)
         return self._shown(workflow_id, description, await self._workflows.repo.get(workflow_id))
 
     def _shown(
@@ -87,6 +88,8 @@ class ScheduleService:
         """One workflow's schedule, or every schedule Temporal's visibility lists."""
         if request.workflow_id:
             return wf.WorkflowScheduleList(entries=[await self.view(request.workflow_id)])
+        if self.temporal is None:
+            return wf.WorkflowScheduleList()  # API-only mode runs no schedules
         entries = []
         async for workflow_id in self._temporal().workflow_ids():
             try:
