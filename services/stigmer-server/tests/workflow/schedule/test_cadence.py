@@ -84,7 +84,9 @@ def test_shortest_gap(expression: str, gap: timedelta) -> None:
     assert shortest_gap(expression) == gap
 
 
-@pytest.mark.parametrize("expression", ["", "@every 5s", "a * * * *", "10-5 * * * *", "*/0 * * * *"])
+@pytest.mark.parametrize(
+    "expression", ["", "@every 5s", "a * * * *", "10-5 * * * *", "*/0 * * * *"]
+)
 def test_unsupported_cron(expression: str) -> None:
     with pytest.raises(CronError):
         shortest_gap(expression)

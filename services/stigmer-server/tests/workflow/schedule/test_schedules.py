@@ -115,9 +115,7 @@ async def scheduling(
         schedules=SETTINGS,
     )
     connection = TemporalConnection(config, temporal_client)
-    services.executions.launcher = TemporalWorkflowCreator(
-        config, connection, services.executions
-    )
+    services.executions.launcher = TemporalWorkflowCreator(config, connection, services.executions)
     schedules = TemporalSchedules(config, connection)
     services.workflows.scheduler = schedules
     services.schedules.temporal = schedules
