@@ -108,14 +108,19 @@ async def test_every_pause_trigger_reapply_delete(
 
     [paused] = stack.json("schedule", "pause", "ticking", "--note", "e2e")
     assert paused["paused"] is True
-    actions = int(paused["actionCount"])
+
+    def actions() -> int:
+        [shown] = stack.json("schedule", "list", "--workflow", wid)
+        return int(shown["actionCount"])
+
+    # Every action is one completed execution (no run without one, none run twice); once the
+    # pause has settled, the triggered run is the only new action.
+    eventually(lambda: len(completed()) == actions())
+    before = actions()
     [triggered] = stack.json("schedule", "trigger", "ticking")
     assert triggered["paused"] is True
-    # Paused: the triggered run is the only action after the pause, and every action is one
-    # completed execution (no run without an execution, none run twice).
-    eventually(lambda: len(completed()) == actions + 1)
-    [after] = stack.json("schedule", "list", "--workflow", wid)
-    assert int(after["actionCount"]) == actions + 1
+    eventually(lambda: len(completed()) == before + 1)
+    assert actions() == before + 1
 
     # Each scheduled run was traced: the run's activity started the orchestration workflow.
     spans = stack.spans()

@@ -25,7 +25,7 @@ from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.repository import Repository
-from stigmer_server.workflow.schedule.cadence import Cadence, cadence_of
+from stigmer_server.workflow.schedule.cadence import Cadence, cadence_of, has_schedule
 from stigmer_server.workflow.schedule.settings import ScheduleSettings
 from stigmer_server.workflow.stored import published
 from stigmer_server.workflow.validation import check_document_off_loop, check_spec
@@ -204,8 +204,12 @@ class WorkflowService:
             await self.scheduler.put(target, cadence)
         now = self._clock()
 
+        was_scheduled = False
+
         def change(current: wf.Workflow) -> wf.Workflow:
+            nonlocal was_scheduled
             assert current.metadata is not None
+            was_scheduled = has_schedule(current.spec)
             new_md = copy.deepcopy(md)
             new_md.id, new_md.slug, new_md.org = (
                 current.metadata.id,
@@ -225,7 +229,7 @@ class WorkflowService:
             return new
 
         updated = await self.repo.update(target, change)
-        if cadence is None:
+        if cadence is None and was_scheduled:
             await self._unschedule(target)
         return updated
 
@@ -248,7 +252,8 @@ class WorkflowService:
         Other instances and the executions are kept (as in Stigmer).
         """
         deleted = await self.repo.delete(require(workflow_id, "value"))
-        await self._unschedule(workflow_id)
+        if has_schedule(deleted.spec):
+            await self._unschedule(workflow_id)
         default_id = (deleted.status or wf.WorkflowStatus()).default_instance_id
         if default_id:
             with contextlib.suppress(NotFoundError):

@@ -147,15 +147,22 @@ async def test_every_runs_normal_executions_until_paused(scheduling: Scheduling)
         wf.WorkflowScheduleRequest(workflow_id=wid, note="maintenance")
     )
     assert (paused.paused, paused.note) == (True, "maintenance")
-    # Paused: no action but the one triggered; every action made exactly one execution.
-    count = paused.action_count
-    await scheduling.services.schedules.trigger(wf.WorkflowScheduleRequest(workflow_id=wid))
 
+    # Every action makes exactly one execution; once the pause has settled, the only action is
+    # the one triggered.
     async def one_execution_per_action() -> bool:
         actions = (await scheduling.services.schedules.view(wid)).action_count
-        return actions == count + 1 and len(await scheduling.executions(wid)) == actions
+        return len(await scheduling.executions(wid)) == actions
 
     await eventually(one_execution_per_action)
+    count = (await scheduling.services.schedules.view(wid)).action_count
+    await scheduling.services.schedules.trigger(wf.WorkflowScheduleRequest(workflow_id=wid))
+
+    async def triggered() -> bool:
+        actions = (await scheduling.services.schedules.view(wid)).action_count
+        return actions == count + 1 and await one_execution_per_action()
+
+    await eventually(triggered)
     # A re-apply of the same document keeps the pause.
     await scheduling.apply(workflow.metadata.name, {"every": "PT1S"})
     assert (await scheduling.services.schedules.view(wid)).paused

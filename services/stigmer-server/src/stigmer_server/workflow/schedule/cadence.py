@@ -28,6 +28,11 @@ class Cadence:
     every: timedelta | None = None
 
 
+def has_schedule(spec: wf.WorkflowSpec | None) -> bool:
+    """Whether a stored document has a ``schedule`` (and so, possibly, a Temporal Schedule)."""
+    return bool(spec is not None and struct_to_dict(spec.schedule))
+
+
 def _duration(pointer: str, value: Any) -> timedelta:
     if isinstance(value, str) and value.strip().startswith("${"):
         raise InvalidArgumentError(pointer, "must be a literal duration, not an expression")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from stigmer_dsl.converter.values import struct_to_dict
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.temporal_names import (
@@ -25,6 +23,7 @@ from stigmer_server.errors import (
     InvalidArgumentError,
     NotFoundError,
 )
+from stigmer_server.workflow.schedule.cadence import has_schedule
 from stigmer_server.workflow.service import WorkflowService
 from stigmer_server.workflowexecution.request_ids import CreateRequestId
 from stigmer_server.workflowexecution.service import ExecutionService
@@ -43,10 +42,6 @@ SCHEDULE_LABEL = "stigmer.ai/schedule"
 
 NOT_A_SCHEDULED_RUN = "NotAScheduledRun"
 """``ApplicationError.type`` when a workflow other than a scheduled run calls the activity."""
-
-
-def _scheduled(workflow: wf.Workflow | None) -> bool:
-    return bool(workflow and workflow.spec and struct_to_dict(workflow.spec.schedule))
 
 
 class ScheduledRunActivities:
@@ -76,10 +71,10 @@ class ScheduledRunActivities:
                 f"{run_id!r} is not a scheduled run", type=NOT_A_SCHEDULED_RUN, non_retryable=True
             )
         workflow = await self._workflows.repo.get(workflow_id)
-        if not _scheduled(workflow):
+        if workflow is None or not has_schedule(workflow.spec):
             await self._delete_leftover(workflow_id)
             return ""
-        assert workflow is not None and workflow.metadata is not None
+        assert workflow.metadata is not None
         md = workflow.metadata
         stamp = run_id[len(schedule_id(workflow_id)) + 1 :]
         execution = wex.WorkflowExecution(
