@@ -149,7 +149,7 @@ async def test_every_pause_trigger_reapply_delete(
     assert not await _exists(temporal_client, wid)
     gone = stack.stigmer("schedule", "trigger", wid)
     assert gone.returncode != 0 and gone.stderr.startswith("stigmer: error: NOT_FOUND")
-    assert len(gone.stderr.strip().splitlines()) == 1 and "has no schedule" in gone.stderr
+    assert len(gone.stderr.strip().splitlines()) == 1
 
 
 def test_event_schedules_are_refused_at_apply(stack: Stack, tmp_path: Path) -> None:

@@ -242,6 +242,9 @@ async def test_a_leftover_schedule_deletes_itself(scheduling: Scheduling) -> Non
     wid = workflow.metadata.id
     # The workflow goes without its schedule (as when Temporal was down during the delete).
     await scheduling.services.workflows.repo.delete(wid)
+    # The API acts only on schedules of workflows this server stores.
+    with pytest.raises(NotFoundError):
+        await scheduling.services.schedules.trigger(wf.WorkflowScheduleRequest(workflow_id=wid))
     await scheduling.client.get_schedule_handle(schedule_id(wid)).trigger()
 
     async def gone() -> bool:

@@ -54,16 +54,23 @@ class ScheduleService:
             NotFoundError: The workflow has no schedule.
             UnavailableError: Temporal is disabled or unreachable.
         """
-        require(workflow_id, "workflow_id")
+        workflow = await self._own(workflow_id)
         description = await self._temporal().describe(workflow_id)
-        return self._shown(workflow_id, description, await self._workflows.repo.get(workflow_id))
+        return self._shown(workflow_id, description, workflow)
+
+    async def _own(self, workflow_id: str) -> wf.Workflow:
+        """The workflow, stored here: a schedule of another server sharing the Temporal
+        namespace is neither shown nor acted on.
+
+        Raises:
+            InvalidArgumentError: No id. NotFoundError: No such workflow.
+        """
+        return await self._workflows.repo.require(require(workflow_id, "workflow_id"))
 
     def _shown(
-        self, workflow_id: str, description: ScheduleDescription, workflow: wf.Workflow | None
+        self, workflow_id: str, description: ScheduleDescription, workflow: wf.Workflow
     ) -> wf.WorkflowSchedule:
-        document = (
-            struct_to_dict(workflow.spec.schedule) if workflow and workflow.spec else None
-        ) or {}
+        document = (struct_to_dict(workflow.spec.schedule) if workflow.spec else None) or {}
         cron = document.get("cron")
         every_seconds = 0.0
         with contextlib.suppress(ValueError):  # a malformed value is shown as none
@@ -105,25 +112,29 @@ class ScheduleService:
 
     async def pause(self, request: wf.WorkflowScheduleRequest) -> wf.WorkflowSchedule:
         """Pause the workflow's schedule and return it."""
-        workflow_id = require(request.workflow_id, "workflow_id")
+        workflow_id = request.workflow_id
+        await self._own(workflow_id)
         await self._temporal().pause(workflow_id, self._note(request))
         return await self.view(workflow_id)
 
     async def resume(self, request: wf.WorkflowScheduleRequest) -> wf.WorkflowSchedule:
         """Unpause the workflow's schedule and return it."""
-        workflow_id = require(request.workflow_id, "workflow_id")
+        workflow_id = request.workflow_id
+        await self._own(workflow_id)
         await self._temporal().resume(workflow_id, self._note(request))
         return await self.view(workflow_id)
 
     async def trigger(self, request: wf.WorkflowScheduleRequest) -> wf.WorkflowSchedule:
         """Start one run of the workflow now and return its schedule."""
-        workflow_id = require(request.workflow_id, "workflow_id")
+        workflow_id = request.workflow_id
+        await self._own(workflow_id)
         await self._temporal().trigger(workflow_id)
         return await self.view(workflow_id)
 
     async def backfill(self, request: wf.BackfillWorkflowScheduleRequest) -> wf.WorkflowSchedule:
         """Start the runs due in ``[start_time, end_time)`` and return the schedule."""
-        workflow_id = require(request.workflow_id, "workflow_id")
+        workflow_id = request.workflow_id
+        await self._own(workflow_id)
         start = _instant(request.start_time, "start_time")
         end = _instant(request.end_time, "end_time")
         if end <= start:
