@@ -22,6 +22,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
     assert {
         "ai.stigmer.agentic.workflow.v1.WorkflowCommandController",
         "ai.stigmer.agentic.workflow.v1.WorkflowQueryController",
+        "ai.stigmer.agentic.workflow.v1.WorkflowScheduleController",
         "ai.stigmer.agentic.workflowinstance.v1.WorkflowInstanceCommandController",
         "ai.stigmer.agentic.workflowinstance.v1.WorkflowInstanceQueryController",
         "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController",
@@ -55,7 +56,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         response_deserializer=lambda b: b,
     )
     assert await call(b"\n\x05wfl-x") == b""
-    assert len(SERVICE_NAMES) == 6
+    assert len(SERVICE_NAMES) == 7
 
 
 async def test_health_serving_then_not_serving_on_stop(make_api: Any) -> None:

@@ -13,6 +13,7 @@ import grpc.experimental
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import schedule_pb2_grpc as wf_sch
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
@@ -80,6 +81,7 @@ class StigmerClient:
         self._channel = _open_channel(connection)
         self._wf_cmd = _stub(wf_cmd.WorkflowCommandControllerStub, self._channel)
         self._wf_qry = _stub(wf_qry.WorkflowQueryControllerStub, self._channel)
+        self._wf_sch = _stub(wf_sch.WorkflowScheduleControllerStub, self._channel)
         self._wex_cmd = _stub(wex_cmd.WorkflowExecutionCommandControllerStub, self._channel)
         self._wex_qry = _stub(wex_qry.WorkflowExecutionQueryControllerStub, self._channel)
 
@@ -247,6 +249,38 @@ class StigmerClient:
         result: wex.WorkflowExecution = self._wex_cmd.cancel(
             wex.WorkflowExecutionCancelInput(execution_id=execution_id, reason=reason),
             timeout=timeout,
+            metadata=self._md,
+        )
+        return result
+
+    def list_schedules(self, workflow_id: str = "") -> list[wf.WorkflowSchedule]:
+        """The schedule of one workflow, or every schedule (additive ``schedule list``)."""
+        result: wf.WorkflowScheduleList = self._wf_sch.list(
+            wf.ListWorkflowSchedulesRequest(workflow_id=workflow_id),
+            timeout=_QUERY_TIMEOUT_S,
+            metadata=self._md,
+        )
+        return list(result.entries)
+
+    def schedule_action(self, action: str, workflow_id: str, note: str = "") -> wf.WorkflowSchedule:
+        """``pause``, ``resume`` or ``trigger`` the workflow's schedule; returns it."""
+        call = {"pause": self._wf_sch.pause, "resume": self._wf_sch.resume}.get(
+            action, self._wf_sch.trigger
+        )
+        result: wf.WorkflowSchedule = call(
+            wf.WorkflowScheduleRequest(workflow_id=workflow_id, note=note),
+            timeout=_CALL_TIMEOUT_S,
+            metadata=self._md,
+        )
+        return result
+
+    def backfill_schedule(self, workflow_id: str, start: str, end: str) -> wf.WorkflowSchedule:
+        """Start the runs the workflow's schedule had due in ``[start, end)``."""
+        result: wf.WorkflowSchedule = self._wf_sch.backfill(
+            wf.BackfillWorkflowScheduleRequest(
+                workflow_id=workflow_id, start_time=start, end_time=end
+            ),
+            timeout=_CALL_TIMEOUT_S,
             metadata=self._md,
         )
         return result

@@ -23,6 +23,7 @@ from stigmer_cli.commands import (
     graph,
     list_,
     run,
+    schedule,
     signal_,
     validate,
     watch,
@@ -51,7 +52,20 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"stigmer {__version__}")
     add_debug(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for command in (run, dev, apply, get, list_, watch, signal_, cancel, validate, graph, config):
+    for command in (
+        run,
+        dev,
+        apply,
+        get,
+        list_,
+        watch,
+        signal_,
+        cancel,
+        schedule,
+        validate,
+        graph,
+        config,
+    ):
         command.register(sub)
     return parser
 

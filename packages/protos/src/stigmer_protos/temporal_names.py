@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 INTERPRETER_WORKFLOW_PREFIX = "workflow-exec-"
 """Prefix of the interpreter workflow id, as Stigmer's Go runner names it."""
 
@@ -41,6 +43,19 @@ GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
 RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
 """Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
 
+SCHEDULE_ID_PREFIX = "stigmer/workflow-schedule/"
+"""Prefix of the Temporal Schedule of a Workflow (``<prefix><workflow id>``, one per Workflow),
+also the id Temporal gives each run it starts (suffixed with ``-<RFC 3339 scheduled time>``)."""
+
+SCHEDULED_RUN_WORKFLOW = "stigmer/workflow-schedule/run"
+"""Workflow type a Schedule starts on the stigmer queue; it creates one WorkflowExecution."""
+
+START_SCHEDULED_EXECUTION_ACTIVITY = "StartScheduledExecution"
+"""Local activity of stigmer-server creating the execution of one scheduled run."""
+
+SCHEDULED_EXECUTION_DONE_ACTIVITY = "ScheduledExecutionDone"
+"""Local activity of stigmer-server telling a scheduled run whether its execution has ended."""
+
 INTERNAL_ACTIVITY_PREFIX = "ServerlessWorkflow"
 """Prefix of the engine's own task activities (present and future)."""
 
@@ -54,6 +69,8 @@ INTERNAL_ACTIVITIES = frozenset(
         RUN_PROCESS_ACTIVITY,
         EXECUTE_WORKFLOW_ACTIVITY,
         UPDATE_STATUS_ACTIVITY,
+        START_SCHEDULED_EXECUTION_ACTIVITY,
+        SCHEDULED_EXECUTION_DONE_ACTIVITY,
     }
 )
 """Activities of the engine and of the services: never callable from ``call: activity``."""
@@ -74,3 +91,29 @@ def execution_id_of_interpreter(workflow_id: str | None) -> str | None:
     if not workflow_id or not workflow_id.startswith(INTERPRETER_WORKFLOW_PREFIX):
         return None
     return workflow_id[len(INTERPRETER_WORKFLOW_PREFIX) :] or None
+
+
+_SCHEDULED_RUN_ID = re.compile(
+    re.escape(SCHEDULE_ID_PREFIX) + r"(?P<workflow>wfl-[0-9a-z]+)-\d{4}-\d{2}-\d{2}T[0-9:.]+Z"
+)
+
+
+def schedule_id(workflow_id: str) -> str:
+    """The id of the Temporal Schedule of a Workflow (one per Workflow, ever)."""
+    return f"{SCHEDULE_ID_PREFIX}{workflow_id}"
+
+
+def workflow_id_of_schedule(schedule: str) -> str | None:
+    """The Workflow id a schedule id names (inverse of :func:`schedule_id`), or None."""
+    if not schedule.startswith(SCHEDULE_ID_PREFIX):
+        return None
+    return schedule[len(SCHEDULE_ID_PREFIX) :] or None
+
+
+def workflow_id_of_scheduled_run(run_workflow_id: str | None) -> str | None:
+    """The Workflow id a scheduled run's Temporal workflow id names, or None.
+
+    Temporal names each run a Schedule starts ``<schedule id>-<RFC 3339 scheduled time>``.
+    """
+    match = _SCHEDULED_RUN_ID.fullmatch(run_workflow_id or "")
+    return match.group("workflow") if match else None

@@ -15,6 +15,7 @@ from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic import workflow, workflowexecution, workflowinstance
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import query_pb2_grpc as wf_qry
+from stigmer_protos.ai.stigmer.agentic.workflow.v1 import schedule_pb2_grpc as wf_sch
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.agentic.workflowinstance.v1 import command_pb2_grpc as win_cmd
@@ -34,6 +35,9 @@ from stigmer_server.store.connection import connect
 from stigmer_server.store.redis_store import RedisStore
 from stigmer_server.workflow.command import WorkflowCommandController
 from stigmer_server.workflow.query import WorkflowQueryController
+from stigmer_server.workflow.schedule.controller import WorkflowScheduleController
+from stigmer_server.workflow.schedule.service import ScheduleService
+from stigmer_server.workflow.schedule.settings import ScheduleSettings
 from stigmer_server.workflow.service import WorkflowService
 from stigmer_server.workflowexecution.command import WorkflowExecutionCommandController
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
@@ -49,6 +53,7 @@ _log = logging.getLogger(__name__)
 
 _WF = workflow.v1.AI_STIGMER_AGENTIC_WORKFLOW_V1_COMMAND_PROTO_DESCRIPTOR
 _WF_Q = workflow.v1.AI_STIGMER_AGENTIC_WORKFLOW_V1_QUERY_PROTO_DESCRIPTOR
+_WF_S = workflow.v1.AI_STIGMER_AGENTIC_WORKFLOW_V1_SCHEDULE_PROTO_DESCRIPTOR
 _WIN = workflowinstance.v1.AI_STIGMER_AGENTIC_WORKFLOWINSTANCE_V1_COMMAND_PROTO_DESCRIPTOR
 _WIN_Q = workflowinstance.v1.AI_STIGMER_AGENTIC_WORKFLOWINSTANCE_V1_QUERY_PROTO_DESCRIPTOR
 _WEX = workflowexecution.v1.AI_STIGMER_AGENTIC_WORKFLOWEXECUTION_V1_COMMAND_PROTO_DESCRIPTOR
@@ -56,7 +61,7 @@ _WEX_Q = workflowexecution.v1.AI_STIGMER_AGENTIC_WORKFLOWEXECUTION_V1_QUERY_PROT
 
 SERVICE_NAMES: tuple[str, ...] = tuple(
     svc.full_name
-    for fd in (_WF, _WF_Q, _WIN, _WIN_Q, _WEX, _WEX_Q)
+    for fd in (_WF, _WF_Q, _WF_S, _WIN, _WIN_Q, _WEX, _WEX_Q)
     for svc in fd.services_by_name.values()
 )
 _HEALTH_INTERVAL_S = 5.0
@@ -70,6 +75,7 @@ class Services:
     instances: InstanceService
     executions: ExecutionService
     subscriptions: Subscriptions
+    schedules: ScheduleService
 
 
 def build_services(
@@ -84,6 +90,7 @@ def build_services(
     claims: Claims | None = None,
     request_id_ttl_s: int = 86_400,
     values: ExecutionValues | None = None,
+    schedule_settings: ScheduleSettings | None = None,
 ) -> Services:
     """Wire the services on ``store``.
 
@@ -98,9 +105,10 @@ def build_services(
         claims: Reserves client request ids of ``create``; ``None`` refuses request ids.
         request_id_ttl_s: How long a request id keeps naming its execution.
         values: Where values too large for an execution's record are kept (ADR 0033).
+        schedule_settings: The operator's bounds on a document's ``schedule``.
     """
     instances = InstanceService(store, clock)
-    workflows = WorkflowService(store, instances, clock, keyring)
+    workflows = WorkflowService(store, instances, clock, keyring, schedule_settings)
     executions = ExecutionService(
         store,
         workflows,
@@ -117,6 +125,7 @@ def build_services(
         instances,
         executions,
         Subscriptions(store, subscribe_block_ms, max_subscriptions, max_subscriptions_per_key),
+        ScheduleService(workflows),
     )
 
 
@@ -210,6 +219,7 @@ async def build_server(
         claims=RedisClaims(client, config.redis_key_prefix),
         request_id_ttl_s=config.request_id_ttl_seconds,
         values=ExecutionValues(client, config.redis_key_prefix),
+        schedule_settings=config.temporal.schedules,
     )
     if config.secrets_keyring is None:
         _log.warning(
@@ -237,6 +247,9 @@ async def build_server(
     )  # type: ignore[no-untyped-call]
     wf_qry.add_WorkflowQueryControllerServicer_to_server(
         WorkflowQueryController(services.workflows), server
+    )  # type: ignore[no-untyped-call]
+    wf_sch.add_WorkflowScheduleControllerServicer_to_server(
+        WorkflowScheduleController(services.schedules), server
     )  # type: ignore[no-untyped-call]
     win_cmd.add_WorkflowInstanceCommandControllerServicer_to_server(
         WorkflowInstanceCommandController(services.instances), server

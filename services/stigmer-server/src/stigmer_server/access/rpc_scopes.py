@@ -65,6 +65,7 @@ def _runner(check: RunnerCheck, id_field: str, *others: Scope) -> RpcAccess:
 
 _WF = "/ai.stigmer.agentic.workflow.v1.WorkflowCommandController/"
 _WF_Q = "/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/"
+_WF_S = "/ai.stigmer.agentic.workflow.v1.WorkflowScheduleController/"
 _WIN = "/ai.stigmer.agentic.workflowinstance.v1.WorkflowInstanceCommandController/"
 _WIN_Q = "/ai.stigmer.agentic.workflowinstance.v1.WorkflowInstanceQueryController/"
 _WEX = "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/"
@@ -78,6 +79,12 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WF + "delete": _WRITE_ANY,
         _WF_Q + "get": _runner(RunnerCheck.WORKFLOW_IN_USE, "value", _WRITE, _READ),
         _WF_Q + "getByReference": _READ_ANY,
+        _WF_S + "list": _READ_ANY,
+        # Pausing, resuming and starting runs change what runs: as applying a workflow does.
+        _WF_S + "pause": _WRITE_ANY,
+        _WF_S + "resume": _WRITE_ANY,
+        _WF_S + "trigger": _WRITE_ANY,
+        _WF_S + "backfill": _WRITE_ANY,
         _WIN + "apply": _WRITE_ANY,
         _WIN + "create": _WRITE_ANY,
         _WIN + "update": _WRITE_ANY,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import logging
+from typing import Protocol
 
 from stigmer_protos.ai.stigmer.agentic.environment import v1 as env_v1
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
@@ -17,17 +19,37 @@ from stigmer_server.domain.kinds import WORKFLOW
 from stigmer_server.domain.reference import check_reference
 from stigmer_server.domain.slug import slugify
 from stigmer_server.domain.validation import check_envelope, require
-from stigmer_server.errors import AlreadyExistsError, NotFoundError
+from stigmer_server.errors import AlreadyExistsError, NotFoundError, UnavailableError
 from stigmer_server.secrets.keyring import Keyring
 from stigmer_server.secrets.sealing import SecretSealer
 from stigmer_server.store import keys
 from stigmer_server.store.base import ResourceStore
 from stigmer_server.store.repository import Repository
+from stigmer_server.workflow.schedule.cadence import Cadence, cadence_of, has_schedule
+from stigmer_server.workflow.schedule.settings import ScheduleSettings
 from stigmer_server.workflow.stored import published
 from stigmer_server.workflow.validation import check_document_off_loop, check_spec
 from stigmer_server.workflowinstance.service import InstanceService
 
 DEFAULT_INSTANCE_DESCRIPTION = "Default instance (auto-created, no custom configuration)"
+
+_log = logging.getLogger(__name__)
+
+
+class Scheduler(Protocol):
+    """Keeps the orchestrator's schedule of each workflow in line with its document."""
+
+    def check_ready(self) -> None:
+        """Raise UnavailableError when the orchestrator cannot be reached now."""
+        ...
+
+    async def put(self, workflow_id: str, cadence: Cadence) -> None:
+        """Create or update the workflow's schedule (UnavailableError, InvalidArgumentError)."""
+        ...
+
+    async def remove(self, workflow_id: str) -> None:
+        """Delete the workflow's schedule if it has one (UnavailableError)."""
+        ...
 
 
 def _indexes(_: wf.Workflow) -> frozenset[str]:
@@ -48,6 +70,7 @@ class WorkflowService:
         instances: InstanceService,
         clock: Clock = utc_now,
         keyring: Keyring | None = None,
+        schedule_settings: ScheduleSettings | None = None,
     ) -> None:
         """Create the service.
 
@@ -56,16 +79,36 @@ class WorkflowService:
             instances: Used to create default instances.
             clock: Source of "now".
             keyring: Encrypts secret ``env_spec`` values at rest; ``None`` refuses them.
+            schedule_settings: The operator's bounds on a document's ``schedule``.
         """
         self.repo = Repository(store, WORKFLOW, wf.Workflow, _indexes)
         self._sealer = SecretSealer(keyring, WORKFLOW.name, "spec.env_spec.data")
         self._instances = instances
         self._clock = clock
+        self.schedule_settings = schedule_settings or ScheduleSettings()
+        self.scheduler: Scheduler | None = None
+        """Installed with the orchestrator; ``None`` (API-only mode): schedules stay unrun."""
 
-    async def _validate(self, workflow: wf.Workflow) -> ar.ApiResourceMetadata:
+    async def _validate(
+        self, workflow: wf.Workflow
+    ) -> tuple[ar.ApiResourceMetadata, Cadence | None]:
         md = check_envelope(workflow, WORKFLOW.name)
-        await check_document_off_loop(check_spec(workflow.spec))
-        return md
+        spec = check_spec(workflow.spec)
+        cadence = cadence_of(spec, self.schedule_settings)
+        await check_document_off_loop(spec)
+        if cadence is not None and self.scheduler is not None:
+            self.scheduler.check_ready()  # an unreachable orchestrator: nothing stored
+        return md, cadence
+
+    async def _unschedule(self, workflow_id: str) -> None:
+        """Delete the workflow's schedule; when the orchestrator is unreachable, its next run
+        finds the workflow gone (or unscheduled) and deletes the schedule itself."""
+        if self.scheduler is None:
+            return
+        try:
+            await self.scheduler.remove(workflow_id)
+        except UnavailableError as err:
+            _log.warning("schedule not deleted now: %s", err, extra={"workflow_id": workflow_id})
 
     async def create(self, workflow: wf.Workflow) -> wf.Workflow:
         """Create a workflow and its default instance ``<name>-default``.
@@ -74,7 +117,7 @@ class WorkflowService:
             InvalidArgumentError, AlreadyExistsError.
         """
         new = copy.deepcopy(workflow)
-        md = await self._validate(new)
+        md, cadence = await self._validate(new)
         md.id = new_id(WORKFLOW.id_prefix)
         self._sealer.seal(md.id, _env(new))
         new.status = wf.WorkflowStatus(audit=audit.created_audit(self._clock()))
@@ -85,6 +128,13 @@ class WorkflowService:
             # Do not leave a workflow behind that the caller was told was not created.
             await self.repo.delete(md.id)
             raise
+        if cadence is not None and self.scheduler is not None:
+            # After storing: a run that fired before would find no workflow.
+            try:
+                await self.scheduler.put(md.id, cadence)
+            except Exception:
+                await self.delete(md.id)
+                raise
         return await self.repo.require(md.id)
 
     async def ensure_default_instance(self, workflow: wf.Workflow) -> str:
@@ -141,14 +191,25 @@ class WorkflowService:
         return instance_id
 
     async def update(self, workflow: wf.Workflow) -> wf.Workflow:
-        """Replace spec and metadata (id, slug, org kept); never rewrites status."""
+        """Replace spec and metadata (id, slug, org kept); never rewrites status.
+
+        The workflow's schedule follows its document: created, changed, or deleted when the
+        document no longer has one. It is written first, so a schedule the orchestrator
+        refuses (or cannot be reached for) leaves the stored workflow unchanged.
+        """
         incoming = copy.deepcopy(workflow)
-        md = await self._validate(incoming)
+        md, cadence = await self._validate(incoming)
         target = await self.repo.resolve_id(md)
+        if cadence is not None and self.scheduler is not None:
+            await self.scheduler.put(target, cadence)
         now = self._clock()
 
+        was_scheduled = False
+
         def change(current: wf.Workflow) -> wf.Workflow:
+            nonlocal was_scheduled
             assert current.metadata is not None
+            was_scheduled = has_schedule(current.spec)
             new_md = copy.deepcopy(md)
             new_md.id, new_md.slug, new_md.org = (
                 current.metadata.id,
@@ -167,7 +228,10 @@ class WorkflowService:
             self._sealer.seal(new_md.id, _env(new), _env(current))
             return new
 
-        return await self.repo.update(target, change)
+        updated = await self.repo.update(target, change)
+        if cadence is None and was_scheduled:
+            await self._unschedule(target)
+        return updated
 
     async def apply(self, workflow: wf.Workflow) -> wf.Workflow:
         """Create, or update the workflow with the same slug in the org."""
@@ -188,6 +252,8 @@ class WorkflowService:
         Other instances and the executions are kept (as in Stigmer).
         """
         deleted = await self.repo.delete(require(workflow_id, "value"))
+        if has_schedule(deleted.spec):
+            await self._unschedule(workflow_id)
         default_id = (deleted.status or wf.WorkflowStatus()).default_instance_id
         if default_id:
             with contextlib.suppress(NotFoundError):

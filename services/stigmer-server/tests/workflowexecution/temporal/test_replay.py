@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from stigmer_protos.temporal import data_converter, sandbox_runner
+from stigmer_server.workflowexecution.temporal.scheduled_run import ScheduledRunWorkflow
 from stigmer_server.workflowexecution.temporal.worker import ORCHESTRATION_PACKAGE
 from stigmer_server.workflowexecution.temporal.workflow import InvokeWorkflowExecutionWorkflow
 from temporalio.client import WorkflowHistory
@@ -19,13 +20,18 @@ HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
 
 def test_histories_are_checked_in() -> None:
-    assert {p.stem for p in HISTORIES} >= {"success", "runner_failure", "cancelled"}
+    assert {p.stem for p in HISTORIES} >= {
+        "success",
+        "runner_failure",
+        "cancelled",
+        "scheduled_run",  # recorded from tests/workflow/schedule/test_schedules.py
+    }
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=lambda p: p.stem)
 async def test_replay(path: Path) -> None:
     replayer = Replayer(
-        workflows=[InvokeWorkflowExecutionWorkflow],
+        workflows=[InvokeWorkflowExecutionWorkflow, ScheduledRunWorkflow],
         data_converter=data_converter(),
         workflow_runner=sandbox_runner(ORCHESTRATION_PACKAGE),
     )

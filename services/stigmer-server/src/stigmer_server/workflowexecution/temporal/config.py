@@ -10,6 +10,8 @@ from datetime import timedelta
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_protos.temporal_names import DEFAULT_RUNNER_TASK_QUEUE, DEFAULT_STIGMER_TASK_QUEUE
 
+from stigmer_server.workflow.schedule.settings import ScheduleSettings
+
 
 @dataclass(frozen=True)
 class ActivityTimeouts:
@@ -56,6 +58,7 @@ class TemporalConfig:
     execution_timeout: timedelta = timedelta(minutes=30)
     activity: ActivityTimeouts = field(default_factory=ActivityTimeouts)
     connect_backoff_max: timedelta = timedelta(seconds=30)
+    schedules: ScheduleSettings = field(default_factory=ScheduleSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TemporalConfig:
@@ -104,4 +107,5 @@ class TemporalConfig:
                 start_to_close=execution_timeout - margin,
                 maximum_attempts=int(attempts_raw),
             ),
+            schedules=ScheduleSettings.from_env(env),
         )

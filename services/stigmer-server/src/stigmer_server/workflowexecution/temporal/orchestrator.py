@@ -14,12 +14,14 @@ from stigmer_telemetry import ExecutionMetrics, execution_metrics, phase_label
 from stigmer_telemetry.metrics import duration_seconds
 from temporalio.worker import Worker
 
+from stigmer_server.workflow.schedule.temporal import TemporalSchedules
 from stigmer_server.workflowexecution.launcher import ExecutionLauncher
 from stigmer_server.workflowexecution.reconciler import Reconciler, ReconcilerSettings
 from stigmer_server.workflowexecution.temporal.activities import StatusWriter
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
 from stigmer_server.workflowexecution.temporal.connection import TemporalConnection
 from stigmer_server.workflowexecution.temporal.creator import TemporalWorkflowCreator
+from stigmer_server.workflowexecution.temporal.scheduled_activities import ScheduledRunActivities
 from stigmer_server.workflowexecution.temporal.worker import build_worker
 
 if TYPE_CHECKING:
@@ -66,6 +68,9 @@ class Orchestrator:
         self._writer = MeteredStatusWriter(services.executions, metrics)
         creator = TemporalWorkflowCreator(self._config, self._connection, self._writer)
         services.executions.launcher = MeteredLauncher(creator, metrics)
+        schedules = TemporalSchedules(self._config, self._connection)
+        services.workflows.scheduler = schedules
+        services.schedules.temporal = schedules
         if self._reconciler is not None and self._reconciler.interval_s > 0:
             reconciler = Reconciler(
                 services.executions, creator, self._reconciler, services.executions.claims
@@ -88,7 +93,10 @@ class Orchestrator:
     async def _run_worker(self, services: Services) -> None:
         client = await self._connection.wait_connected()
         self._worker = build_worker(
-            client, self._config.stigmer_task_queue, self._writer or services.executions
+            client,
+            self._config.stigmer_task_queue,
+            self._writer or services.executions,
+            ScheduledRunActivities(services.workflows, services.executions),
         )
         _log.info("worker polling %s", self._config.stigmer_task_queue)
         await self._worker.run()

@@ -1,0 +1,1 @@
+"""Temporal Schedules of Workflows whose document has ``schedule`` (docs/adr/0035)."""
