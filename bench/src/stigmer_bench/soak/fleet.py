@@ -101,7 +101,8 @@ class Fleet:
 
     Attributes:
         servers: stigmer-server replicas (same Redis prefix and task queues, own ports).
-        runners: workflow-runner replicas, each reporting to one server (round robin).
+        runners: workflow-runner replicas, each reporting to any server (see
+            :func:`_every_server`).
         temporal: A Temporal client with the project's data converter.
         redis_url: The ``REDIS_URL`` of every replica.
         env: The environment the replicas share (prefix, queues).
@@ -124,6 +125,18 @@ class Fleet:
         return tuple(s.endpoint for s in self.servers)
 
 
+def _every_server(servers: list[Replica], first: int) -> str:
+    """A gRPC target naming every server, starting at ``servers[first]``.
+
+    gRPC's ``ipv4:a,b`` target with its default pick_first policy connects to the first address
+    that answers and moves on when it goes away: what a load balancer in front of the replicas
+    gives a runner in a deployment.
+    """
+    turn = first % len(servers)
+    ordered = servers[turn:] + servers[:turn]
+    return "ipv4:" + ",".join(s.endpoint for s in ordered)
+
+
 def _replicas(
     base: Mapping[str, str], servers: int, runners: int, out: Path
 ) -> tuple[tuple[Replica, ...], tuple[Replica, ...]]:
@@ -139,7 +152,7 @@ def _replicas(
         Replica(
             f"runner-{n}",
             "workflow_runner.main",
-            {**base, "STIGMER_BACKEND_ENDPOINT": made_servers[n % servers].endpoint},
+            {**base, "STIGMER_BACKEND_ENDPOINT": _every_server(made_servers, n)},
             out / f"runner-{n}.log",
         )
         for n in range(runners)
