@@ -160,6 +160,10 @@ def _replicas(
     return tuple(made_servers), tuple(made_runners)
 
 
+async def _stop_all(replicas: tuple[Replica, ...]) -> None:
+    await asyncio.gather(*(asyncio.to_thread(r.stop) for r in replicas))
+
+
 @asynccontextmanager
 async def running_fleet(
     out: Path, *, servers: int = 2, runners: int = 3, redis: str = "single"
@@ -191,7 +195,6 @@ async def running_fleet(
         }
         made_servers, made_runners = _replicas(base, servers, runners, out)
         fleet = Fleet(made_servers, made_runners, temporal.env.client, redis_url, base)
-        for replica in reversed(fleet.replicas):
-            stack.callback(replica.stop)
+        stack.push_async_callback(_stop_all, fleet.replicas)
         await asyncio.gather(*(asyncio.to_thread(r.start) for r in fleet.replicas))
         yield fleet

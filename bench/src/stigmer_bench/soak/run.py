@@ -79,6 +79,7 @@ class SoakReport:
     servers: int
     runners: int
     seconds: float
+    startup_s: float
     phases: dict[str, int]
     wrong_outputs: int
     stored: int
@@ -107,7 +108,7 @@ class SoakReport:
             f"### Soak: {self.executions} executions, Redis {self.redis}, "
             f"{self.servers} servers, {self.runners} runners",
             "",
-            f"- duration {self.seconds:.0f} s (1-min load {self.load_avg[0]:.1f} at start, "
+            f"- duration {self.seconds:.0f} s after a {self.startup_s:.0f} s start (1-min load {self.load_avg[0]:.1f} at start, "
             f"{self.load_avg[1]:.1f} at end); per execution p50 {self.p50_s:.1f} s, "
             f"p95 {self.p95_s:.1f} s",
             f"- kills {len(self.kills)} ({', '.join(f'{k} {n}' for k, n in sorted(kills.items()))})",
@@ -161,10 +162,12 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
     rng = random.Random(config.seed)
     config.out.mkdir(parents=True, exist_ok=True)
     load_start = os.getloadavg()[0]
+    begun = time.monotonic()
     with counting_stub() as (stub_url, counts):
         async with running_fleet(
             config.out, servers=config.servers, runners=config.runners, redis=config.redis
         ) as fleet:
+            startup_s = time.monotonic() - begun
             api = FailoverApi(fleet.endpoints)
             try:
                 kinds = documents()
@@ -223,6 +226,7 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
         "servers": config.servers,
         "runners": config.runners,
         "seconds": round(seconds, 1),
+        "startup_s": round(startup_s, 1),
         "phases": dict(Counter(o.phase for o in outcomes)),
         "wrong_outputs": sum(
             o.phase == "EXECUTION_COMPLETED" and o.output != o.job.output for o in outcomes
