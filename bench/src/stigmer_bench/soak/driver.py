@@ -52,7 +52,7 @@ class Outcome:
 
 
 class FailoverApi:
-    """The gRPC API over every server replica, moving on to the next one when a call fails."""
+    """The gRPC API over every server replica, round robin, retrying on the next one."""
 
     def __init__(self, endpoints: Sequence[str]) -> None:
         """Open one channel per replica."""
@@ -73,6 +73,9 @@ class FailoverApi:
         """
         deadline = time.monotonic() + within
         while True:
+            # Every call and every retry goes to the next replica, so calls reach the replicas
+            # being killed (as behind a load balancer) and are retried on another one.
+            self._turn += 1
             api = self._apis[self._turn % len(self._apis)]
             try:
                 return await send(api)
@@ -80,7 +83,6 @@ class FailoverApi:
                 if err.code() not in RETRIED_CODES or time.monotonic() > deadline:
                     raise
             self.retries += 1
-            self._turn += 1
             await asyncio.sleep(0.2)
 
     async def create(self, workflow_id: str, job: Job) -> str:
