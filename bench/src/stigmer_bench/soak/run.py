@@ -87,7 +87,7 @@ class SoakReport:
     duplicate_runs: int
     missing_runs: int
     kills: list[Kill]
-    create_retries: int
+    call_retries: int
     effects_expected: int
     effects_repeated: int
     effects_missing: int
@@ -115,7 +115,7 @@ class SoakReport:
             f"- phases {dict(self.phases)}; wrong outputs {self.wrong_outputs}",
             f"- stored executions {self.stored}, distinct ids {self.distinct_ids}, "
             f"interpreter duplicates {self.duplicate_runs}, missing {self.missing_runs}; "
-            f"create retries {self.create_retries}",
+            f"calls retried {self.call_retries}",
             f"- side effects expected {self.effects_expected}, repeated "
             f"{self.effects_repeated}, missing {self.effects_missing}",
             "",
@@ -213,7 +213,7 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
                 runs = await interpreter_runs(
                     fleet.temporal, fleet.env["TEMPORAL_ZIGFLOW_EXECUTION_TASK_QUEUE"]
                 )
-                create_retries = api.retries
+                call_retries = api.retries
             finally:
                 await api.close()
             starts = {r.name: r.starts for r in fleet.replicas}
@@ -236,7 +236,7 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
         "duplicate_runs": sum(n - 1 for n in runs.values() if n > 1),
         "missing_runs": len(ids - set(runs)),
         "kills": kills,
-        "create_retries": create_retries,
+        "call_retries": call_retries,
         "effects_expected": expected,
         "effects_repeated": repeated,
         "effects_missing": missing,
