@@ -15,7 +15,7 @@ from stigmer_bench.soak.run import SoakConfig, soak
 
 pytestmark = pytest.mark.e2e
 
-EXECUTIONS = 60
+EXECUTIONS = 40
 KILLS = 2
 # Draws a runner, then a server as the victims (asserted below).
 SEED = 11

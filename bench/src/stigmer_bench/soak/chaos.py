@@ -33,6 +33,7 @@ async def chaos(
     max_kills: int | None,
     stop: asyncio.Event,
     started: float,
+    last_kill: asyncio.Event | None = None,
 ) -> list[Kill]:
     """Kill and restart a replica drawn from ``victims`` every ``every_s`` (uniform) seconds.
 
@@ -43,6 +44,7 @@ async def chaos(
         max_kills: Stop after this many kills (``None``: until ``stop``).
         stop: Set when the soak's executions have all ended.
         started: ``time.monotonic()`` at the start of the soak.
+        last_kill: Set as soon as the ``max_kills``-th victim is killed (before its restart).
 
     Returns:
         The kills, in order.
@@ -57,6 +59,8 @@ async def chaos(
         victim = rng.choice(victims)
         at = time.monotonic()
         victim.kill()
+        if last_kill is not None and len(kills) + 1 == max_kills:
+            last_kill.set()
         await asyncio.to_thread(victim.start)
         kills.append(Kill(victim.name, round(at - started, 1), round(time.monotonic() - at, 1)))
     return kills

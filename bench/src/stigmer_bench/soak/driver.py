@@ -142,14 +142,21 @@ async def run_all(
     concurrency: int,
     limit_s: float,
     on_done: Callable[[Outcome], None] = lambda _: None,
+    hold: tuple[int, asyncio.Event] | None = None,
 ) -> list[Outcome]:
-    """Run every job, at most ``concurrency`` executions in flight; ``on_done`` after each."""
+    """Run every job, at most ``concurrency`` executions in flight; ``on_done`` after each.
+
+    ``hold=(n, event)``: jobs from the ``n``-th on start only once ``event`` is set, so that
+    executions are still in flight after it (the chaos's last kill).
+    """
     gate = asyncio.Semaphore(concurrency)
 
-    async def one(job: Job) -> Outcome:
+    async def one(index: int, job: Job) -> Outcome:
+        if hold is not None and index >= hold[0]:
+            await hold[1].wait()
         async with gate:
             outcome = await api.run(workflow_ids[job.kind], job, limit_s)
         on_done(outcome)
         return outcome
 
-    return list(await asyncio.gather(*(one(j) for j in jobs)))
+    return list(await asyncio.gather(*(one(i, j) for i, j in enumerate(jobs))))

@@ -37,7 +37,8 @@ class SoakConfig:
         runners: workflow-runner replicas.
         redis: ``single`` or ``cluster``.
         kill_every_s: Bounds of the random pause before each kill.
-        kills: Stop killing after this many (``None``: until every execution has ended).
+        kills: Stop killing after this many (``None``: until every execution has ended); the
+            last quarter of the executions starts after the last kill.
         spare_witnesses: Never kill server-0 and runner-0, so their RSS spans the whole soak.
         seed: Seeds the job mix, the pauses and the victims.
         limit_s: How long one execution may take before it counts as stuck.
@@ -192,9 +193,14 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
 
                 started = time.monotonic()
                 stop = asyncio.Event()
+                # With a kill count, the last quarter waits for the last kill: every kill
+                # then lands while executions run, however fast the machine.
+                killed = asyncio.Event()
                 killer = asyncio.create_task(
-                    chaos(victims, rng, config.kill_every_s, config.kills, stop, started)
+                    chaos(victims, rng, config.kill_every_s, config.kills, stop, started, killed)
                 )
+                killer.add_done_callback(lambda _: killed.set())
+                hold = (config.executions * 3 // 4, killed) if config.kills else None
                 outcomes = await run_all(
                     api,
                     workflow_ids,
@@ -202,6 +208,7 @@ async def soak(config: SoakConfig, progress: bool = False) -> SoakReport:
                     concurrency=config.concurrency,
                     limit_s=config.limit_s,
                     on_done=on_done,
+                    hold=hold,
                 )
                 seconds = time.monotonic() - started
                 stop.set()
