@@ -132,6 +132,9 @@ REGISTRY: dict[str, Check] = {
     "hatch run cli-stress --runs 100": Check(
         "script", help=True, covered_by="tests/e2e/cli/test_cli_stress.py"
     ),
+    "hatch run soak --executions 200 --kills 3": Check(
+        "script", help=True, covered_by="tests/e2e/reliability/test_chaos_soak.py"
+    ),
     "stigmer dev": Check("parse", covered_by="tests/e2e/cli/test_dev.py"),
     # examples/README.md
     "hatch run stigmer run -f examples/<file>": Check(

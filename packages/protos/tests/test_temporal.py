@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import timedelta
 from types import ModuleType
 
+import pytest
 from google.protobuf import json_format
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal import data_converter, sandbox_runner
@@ -93,3 +96,14 @@ async def test_workflow_takes_and_returns_messages_on_a_real_server(
         started.metadata["messageType"]
         == b"ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution"
     )
+
+
+def test_the_converter_imports_what_to_dict_needs_outside_workflows() -> None:
+    # betterproto2's to_dict() imports pydantic.dataclasses lazily; inside a workflow's first
+    # task that import took over the 2 s deadlock bound on a loaded machine (TMPRL1101).
+    pytest.importorskip("pydantic")
+    probe = "import sys, stigmer_protos.temporal; print('pydantic.dataclasses' in sys.modules)"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "True"

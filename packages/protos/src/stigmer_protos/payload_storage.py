@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import aioboto3
-from redis.asyncio import Redis
 from temporalio.contrib.aws.s3driver import S3StorageDriver
 from temporalio.contrib.aws.s3driver.aioboto3 import new_aioboto3_client
 from temporalio.converter import ExternalStorage, StorageDriver
 
+from stigmer_protos.redis_connection import connect
 from stigmer_protos.redis_payload_driver import RedisStorageDriver
 
 KINDS = ("none", "redis", "s3")
@@ -25,6 +25,9 @@ S3_DRIVER_NAME = "stigmer-s3"
 
 DEFAULT_THRESHOLD_BYTES = 256 * 1024
 DEFAULT_TTL_SECONDS = 7 * 24 * 3600
+# Connections of the payload client (per node on a Cluster): payloads above the threshold are
+# rare, so a small pool is enough.
+_REDIS_CONNECTIONS = 16
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class PayloadStorageConfig:
             ``s3`` (``STIGMER_PAYLOAD_STORAGE``).
         threshold_bytes: Payloads of at least this size are stored outside history
             (``STIGMER_PAYLOAD_THRESHOLD_BYTES``).
-        redis_url: The Redis holding them (``STIGMER_PAYLOAD_REDIS_URL``, else ``REDIS_URL``).
+        redis_url: The Redis holding them (``STIGMER_PAYLOAD_REDIS_URL``, else ``REDIS_URL``;
+            every form ``REDIS_URL`` takes, Cluster and Sentinel included).
         key_prefix: Prefix of their keys (``<STIGMER_REDIS_KEY_PREFIX>:payload:``).
         ttl_seconds: Their life, renewed on each store and read
             (``STIGMER_PAYLOAD_TTL_SECONDS``); at least the longest execution plus the
@@ -117,7 +121,7 @@ async def external_storage(config: PayloadStorageConfig) -> ExternalStorage | No
             new_aioboto3_client(s3), config.s3_bucket, driver_name=S3_DRIVER_NAME
         )
     else:
-        client = Redis.from_url(config.redis_url)
+        client = connect(config.redis_url, max_connections=_REDIS_CONNECTIONS)
         driver = RedisStorageDriver(
             client, key_prefix=config.key_prefix, ttl_seconds=config.ttl_seconds
         )

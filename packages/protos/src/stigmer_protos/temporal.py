@@ -7,6 +7,7 @@ another language that uses the official generated types reads them unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from typing import Any
@@ -23,6 +24,13 @@ from temporalio.converter import (
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from stigmer_protos.message_pool import default_message_pool
+
+# betterproto2's Message.to_dict() reaches pydantic.dataclasses, a lazy submodule. Imported the
+# first time inside a workflow (passed through the sandbox), it took longer than the sandbox's
+# 2 s deadlock bound on a loaded machine: TMPRL1101 after each service restart in the chaos
+# soak (docs/adr/0034-chaos-soak.md). Imported here, outside any workflow, it costs nothing there.
+with contextlib.suppress(ImportError):
+    import pydantic.dataclasses  # noqa: F401
 
 _URL_PREFIX = "type.googleapis.com/"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stigmer_dsl.loader import load_workflow
 from stigmer_protos.temporal import sandbox_runner
 from stigmer_protos.temporal_names import execution_id_of_interpreter
 from stigmer_telemetry import ExecutionContextInterceptor
@@ -24,6 +25,25 @@ from workflow_runner.engine import (
 )
 from workflow_runner.secrets import ApiSecretResolver
 
+# A document that exercises the whole loader: YAML, the schema, the task tree.
+_WARM_UP_DOCUMENT = """
+document: {dsl: 1.0.0, namespace: warm-up, name: warm-up, version: 1.0.0}
+do:
+  - first:
+      set: {ready: true}
+"""
+
+
+def warm_up_loader() -> None:
+    """Load a small document once, outside any workflow.
+
+    The loader compiles the DSL schema on its first use (cached per process, shared with the
+    sandbox). Done inside a fresh runner's first workflow task, that took longer than
+    Temporal's 2 s deadlock detection on a loaded machine (TMPRL1101 in the chaos soak,
+    docs/adr/0034-chaos-soak.md).
+    """
+    load_workflow(_WARM_UP_DOCUMENT)
+
 
 def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list[Worker]:
     """Build the worker of the runner queue and the worker of the interpreter queue.
@@ -34,6 +54,7 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
     is started here with the operator's budget.
     """
     expression_pool.install(config.expression_budget).prestart()
+    warm_up_loader()
     execute = ExecuteWorkflowActivity(
         api,
         client,

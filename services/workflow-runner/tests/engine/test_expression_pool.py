@@ -137,3 +137,11 @@ def test_budget_from_env() -> None:
     assert budget == ExpressionBudget(cpu_seconds=0.25, max_output_bytes=2048, workers=3)
     with pytest.raises(ValueError, match="STIGMER_EXPRESSION_CPU_SECONDS"):
         ExpressionBudget.from_env({"STIGMER_EXPRESSION_CPU_SECONDS": "-1"})
+
+
+def test_prestart_returns_once_every_worker_is_ready(make_pool: Any) -> None:
+    # An evaluation inside a workflow task must not wait for a process start (TMPRL1101).
+    pool = make_pool(workers=2)
+    pool.prestart()
+    assert [w.ready for w in pool._idle] == [True, True]
+    assert pool.evaluate("1", "null") == Result("1")

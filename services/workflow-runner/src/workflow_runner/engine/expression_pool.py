@@ -99,14 +99,18 @@ class _Worker:
         del buffer[:size]
         return data
 
-    def evaluate(
-        self, program: bytes, document: bytes, cpu_seconds: float, budget: ExpressionBudget
-    ) -> Outcome:
-        """Send one request and wait for its answer, or for the process to end."""
+    def wait_ready(self) -> None:
+        """Wait until the process has started and said so (once)."""
         if not self.ready:
             if self._read(1, time.monotonic() + _START_TIMEOUT) != b"R":
                 raise _WorkerGone("the jq worker did not start")
             self.ready = True
+
+    def evaluate(
+        self, program: bytes, document: bytes, cpu_seconds: float, budget: ExpressionBudget
+    ) -> Outcome:
+        """Send one request and wait for its answer, or for the process to end."""
+        self.wait_ready()
         max_output = budget.max_output_bytes
         header = jq_worker.HEADER.pack(cpu_seconds, max_output, len(program), len(document))
         request = memoryview(header + program + document)
@@ -173,10 +177,22 @@ class ExpressionPool:
         self.workers_started = 0
 
     def prestart(self) -> None:
-        """Start every worker now, so the first evaluations do not wait for a process start."""
+        """Start every worker now and wait until each is ready.
+
+        The first evaluations then do not wait for a process start inside a workflow task: on
+        a loaded machine that wait exceeded Temporal's 2 s deadlock detection (TMPRL1101 after
+        each runner restart in the chaos soak, docs/adr/0034-chaos-soak.md). A worker that
+        does not start is dropped; evaluations start another.
+        """
         with self._lock:
             while len(self._idle) < self.budget.workers:
                 self._idle.append(self._start())
+            for worker in list(self._idle):
+                try:
+                    worker.wait_ready()
+                except _WorkerGone:
+                    worker.kill()
+                    self._idle.remove(worker)
 
     def evaluate(self, program: str, document: str, cpu_seconds: float | None = None) -> Outcome:
         """Run the jq ``program`` on the JSON text ``document`` under the budget.
