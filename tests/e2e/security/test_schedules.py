@@ -8,6 +8,7 @@ timed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -117,7 +118,7 @@ async def test_every_pause_trigger_reapply_delete(
     # pause has settled, the triggered run is the only new action.
     eventually(lambda: len(completed()) == actions())
     before = actions()
-    time.sleep(1.1)  # an action named for the same second as the last one would collide
+    await asyncio.sleep(1.1)  # an action named for the same second as the last one would collide
     [triggered] = stack.json("schedule", "trigger", "ticking")
     assert triggered["paused"] is True
     eventually(lambda: len(completed()) == before + 1)
