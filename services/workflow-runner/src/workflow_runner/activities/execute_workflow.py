@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import grpc
-from stigmer_dsl import DefinitionError, load_workflow
+from stigmer_dsl import DefinitionError, definition_cache
 from stigmer_dsl.activity_policy import AllowedActivity
 from stigmer_dsl.converter import ConversionError, workflow_to_yaml
 from stigmer_dsl.errors import definition_problem
@@ -163,7 +163,8 @@ class ExecuteWorkflowActivity:
             raise ExecutionSetupError(f"workflow {workflow_id} has no spec")
         try:
             yaml_text = workflow_to_yaml(workflow.spec)
-            load_workflow(yaml_text, self._settings.allowed_activities)
+            # The shared cache: the interpreter loading this text next finds it loaded.
+            definition_cache.SHARED.load(yaml_text, self._settings.allowed_activities)
         except (ConversionError, DefinitionError) as err:
             name = (workflow.metadata.name if workflow.metadata else "") or workflow_id
             details = definition_problem(err) if isinstance(err, DefinitionError) else None
