@@ -253,6 +253,18 @@ class StigmerClient:
         )
         return result
 
+    def set_paused(
+        self, execution_id: str, paused: bool, reason: str, timeout: float = 10.0
+    ) -> wex.WorkflowExecution:
+        """Pause or resume an execution (additive ``pause`` / ``resume`` RPCs)."""
+        call = self._wex_cmd.pause if paused else self._wex_cmd.resume
+        result: wex.WorkflowExecution = call(
+            wex.WorkflowExecutionPauseInput(execution_id=execution_id, reason=reason),
+            timeout=timeout,
+            metadata=self._md,
+        )
+        return result
+
     def list_schedules(self, workflow_id: str = "") -> list[wf.WorkflowSchedule]:
         """The schedule of one workflow, or every schedule (additive ``schedule list``)."""
         result: wf.WorkflowScheduleList = self._wf_sch.list(

@@ -10,6 +10,12 @@ INTERPRETER_WORKFLOW_PREFIX = "workflow-exec-"
 EVENT_SIGNAL = "event"
 """Signal of the interpreter workflow carrying one CloudEvent (a JSON object) for ``listen``."""
 
+PAUSE_SIGNAL = "pause"
+"""Signal of the interpreter workflow: start no further task until :data:`RESUME_SIGNAL`."""
+
+RESUME_SIGNAL = "resume"
+"""Signal of the interpreter workflow ending a :data:`PAUSE_SIGNAL`."""
+
 EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 """Activity implemented by workflow-runner on the runner queue, run by the orchestration."""
 

@@ -23,7 +23,8 @@ from stigmer_server.workflowexecution.service import ExecutionService
 class WorkflowExecutionCommandController(
     command_pb2_grpc.WorkflowExecutionCommandControllerServicer
 ):
-    """create / update / updateStatus / delete / cancel / signal; secrets redacted."""
+    """create / update / updateStatus / delete / cancel / signal / pause / resume; secrets
+    redacted."""
 
     def __init__(self, service: ExecutionService) -> None:
         """Serve ``service``."""
@@ -65,6 +66,20 @@ class WorkflowExecutionCommandController(
     ) -> wex.WorkflowExecution:
         """Request cancellation through the orchestrator."""
         return redact_execution(await self._s.cancel(request.execution_id, request.reason))
+
+    async def pause(
+        self, request: wex.WorkflowExecutionPauseInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Pause a running execution between two tasks."""
+        execution = await self._s.set_paused(request.execution_id, True, request.reason)
+        return redact_execution(execution)
+
+    async def resume(
+        self, request: wex.WorkflowExecutionPauseInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Resume a paused execution."""
+        execution = await self._s.set_paused(request.execution_id, False, request.reason)
+        return redact_execution(execution)
 
     async def signal(
         self, request: wex.WorkflowExecutionSignalInput, context: Any

@@ -538,6 +538,31 @@ class ExecutionService:
             raise FailedPreconditionError(str(exc)) from exc
         return await self.repo.require(execution_id)
 
+    async def set_paused(
+        self, execution_id: str, paused: bool, reason: str = ""
+    ) -> wex.WorkflowExecution:
+        """Pause (``paused``) or resume a running execution; return its current state.
+
+        Paused, the interpreter finishes the task in progress and starts no other until
+        resumed; the phase is PAUSED meanwhile. Both are idempotent.
+
+        Raises:
+            NotFoundError, FailedPreconditionError (terminal, or not running yet),
+            UnavailableError (no launcher or orchestrator unreachable).
+        """
+        verb = "pause" if paused else "resume"
+        launcher = await self._live_execution(execution_id, f"{verb}s")
+        _log.info("execution %s: %s requested, reason %r", execution_id, verb, reason)
+        try:
+            await launcher.set_paused(execution_id, paused)
+        except LauncherUnavailableError as exc:
+            raise UnavailableError(f"failed to {verb} workflow execution: {exc}") from exc
+        except LauncherNotRunningError as exc:
+            raise FailedPreconditionError(str(exc)) from exc
+        except FailedPreconditionError:
+            pass  # it ended meanwhile: report that state
+        return await self.repo.require(execution_id)
+
     async def _live_execution(self, execution_id: str, what: str) -> ExecutionLauncher:
         """Check the execution exists and is not terminal; return the launcher to act on it."""
         execution = await self.repo.require(require(execution_id, "execution_id"))

@@ -26,6 +26,7 @@ from workflow_runner.engine import evaluation
 from workflow_runner.engine.context import CONTINUE, END, EXIT, Handler, Outcome, Scope, TaskRun
 from workflow_runner.engine.contract import LoopResume, ResumeState
 from workflow_runner.engine.events import EventInbox
+from workflow_runner.engine.pause import PauseGate
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.secret_references import SecretReferences
 from workflow_runner.engine.secrets import secret_reads
@@ -69,13 +70,15 @@ class Executor:
         resume: ResumeState | None = None,
         policy: ContinuePolicy | None = None,
         allowed_activities: Sequence[AllowedActivity] = (),
+        pause: PauseGate | None = None,
     ) -> None:
         """Prepare a run of ``definition`` with the workflow's raw input.
 
         ``resume`` continues a previous run at its position; ``policy`` says when this run
         continues as new (at the safe points: before a top-level task and between iterations
         of a top-level ``for``); ``allowed_activities`` is the runner's ``call: activity``
-        allow-list (empty: none may run).
+        allow-list (empty: none may run); ``pause`` holds task starts while the execution is
+        paused.
         """
         self.definition = definition
         self.execution_id = execution_id
@@ -85,6 +88,7 @@ class Executor:
         self.resume = resume
         self.policy = policy or ContinuePolicy()
         self.allowed_activities = tuple(allowed_activities)
+        self.pause = pause if pause is not None else PauseGate()
         self.pending_loop = resume.loop if resume is not None else None
         self.references = SecretReferences(resume.secret_references if resume else None)
         self.steps = 0
@@ -180,6 +184,9 @@ class Executor:
         """Run one task through the data-flow steps; return (transformed output, directive)."""
         task_id = node.pointer + scope.suffix
         resume = self._take_loop_resume(node, scope)
+        if resume is None and self.pause.paused:
+            await self.progress.flush()  # what finished before the pause is shown while it lasts
+            await self.pause.wait()
         started_at = workflow.now()
         if resume is not None:
             raw_input, started_at = resume.raw_input, datetime.fromisoformat(resume.started_at)
@@ -409,6 +416,7 @@ class Executor:
             events_received=self.events.received,
             loop=loop,
             secret_references=self.references.minted,
+            paused=self.pause.paused,
         )
         await self.policy.continue_as_new(state)
 
