@@ -105,17 +105,28 @@ def test_a_paused_execution_starts_no_task_until_resumed(
         assert counter.calls == 1
 
 
-def test_pause_refuses_a_finished_execution(cli: Any, endpoint: str, tmp_path: Path) -> None:
-    document = tmp_path / "quick.yaml"
+def test_a_paused_execution_can_be_cancelled_and_then_not_paused(
+    cli: Any, endpoint: str, tmp_path: Path
+) -> None:
+    document = tmp_path / "long.yaml"
     document.write_text(
-        "document: {dsl: '1.0.0', namespace: tests, name: quick, version: '1.0.0'}\n"
-        "do:\n  - one:\n      set: {ok: true}\n"
+        "document: {dsl: '1.0.0', namespace: tests, name: long, version: '1.0.0'}\n"
+        "do:\n  - one:\n      wait: {seconds: 60}\n  - two:\n      set: {ok: true}\n"
     )
-    ran = cli.run("run", "-f", str(document), "--endpoint", endpoint, "-o", "json")
-    assert ran.code == 0, ran.stderr
-    execution_id = json.loads(ran.stdout)["id"]
-    refused = cli.run("pause", execution_id, "--endpoint", endpoint)
+    started = cli.run("run", "-f", str(document), "--endpoint", endpoint, "--no-follow")
+    assert started.code == 0, started.stderr
+    execution_id = started.stdout.strip()
+    _wait_for_phase(cli, endpoint, execution_id, "IN_PROGRESS")
+    assert cli.run("pause", execution_id, "--endpoint", endpoint).code == 0
+    assert _phase(cli, endpoint, execution_id) == "PAUSED"
+
+    cancelled = cli.run("cancel", execution_id, "--endpoint", endpoint)
+    assert cancelled.code == 0, cancelled.stderr
+    _wait_for_phase(cli, endpoint, execution_id, "CANCELLED")
+
+    refused = cli.run("resume", execution_id, "--endpoint", endpoint)
     assert refused.code != 0
     lines = refused.stderr.strip().splitlines()
-    assert len(lines) == 1 and "COMPLETED" in lines[0], refused.stderr
-    assert _phase(cli, endpoint, execution_id) == "COMPLETED"
+    assert len(lines) == 1 and "FAILED_PRECONDITION" in lines[0], refused.stderr
+    assert "CANCELLED" in lines[0]
+    assert _phase(cli, endpoint, execution_id) == "CANCELLED"
