@@ -107,6 +107,11 @@ EXPRESSION_MAX_OUTPUT_BYTES = 1 * MIB
 EXPRESSION_MAX_MEMORY_BYTES = 256 * MIB
 """Default address space of one jq worker process (``STIGMER_EXPRESSION_MAX_MEMORY_BYTES``)."""
 
+EXPRESSION_OFFLOAD_BYTES = 256 * 1024
+"""Size of an expression's encoded context (``.`` and the variables it reads) from which the
+interpreter evaluates it in a local activity instead of in workflow code (ADR 0033). A
+constant, not a setting: the choice must be the same when a history is replayed."""
+
 CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -302,6 +307,14 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "address space of one jq worker (default of `STIGMER_EXPRESSION_MAX_MEMORY_BYTES`)",
         _RUNNER + " (the worker is replaced)",
+    ),
+    Limit(
+        "EXPRESSION_OFFLOAD_BYTES",
+        EXPRESSION_OFFLOAD_BYTES,
+        "bytes",
+        "context (`.` and the variables read) of a jq evaluation run in workflow code",
+        "runner: a larger one is evaluated in a local activity under the same budget, its "
+        "result recorded (externally stored when large), not in the workflow task",
     ),
     Limit(
         "TEMPORAL_PAYLOAD_BYTES",
