@@ -76,7 +76,9 @@ def _cli(endpoint: str, *args: str) -> dict[str, Any]:
     return result
 
 
-def _run(endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+def _run(
+    endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]], *options: str
+) -> dict[str, Any]:
     name = f"large-{uuid.uuid4().hex[:8]}"
     document = {
         "document": {"dsl": "1.0.0", "namespace": "e2e", "name": name, "version": "1.0.0"},
@@ -84,7 +86,7 @@ def _run(endpoint: str, tmp_path: Path, tasks: list[dict[str, Any]]) -> dict[str
     }
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
-    return _cli(endpoint, "run", "-f", str(path))
+    return _cli(endpoint, "run", "-f", str(path), *options)
 
 
 async def test_a_10_mb_response_completes_with_history_below_the_threshold(
@@ -175,3 +177,31 @@ async def test_a_10_mb_response_through_set_and_for_reaches_the_output(
         in event.marker_recorded_event_attributes.SerializeToString()
     ]
     assert len(markers) == 5  # shape (2), for.in, tag twice
+
+
+async def test_a_10_mb_input_is_uploaded_held_by_reference_and_runs(
+    endpoint: str, temporal_client: Client, tmp_path: Path
+) -> None:
+    source = tmp_path / "input.json"
+    source.write_bytes(BODY)
+    tasks = [{"shape": {"set": {"items": "${ .items }", "count": "${ .items | length }"}}}]
+
+    result = _run(endpoint, tmp_path, tasks, "--input", f"@{source}")
+
+    assert result["phase"] == "COMPLETED", result.get("error")
+    expected = {**DOCUMENT, "count": ITEMS}
+    assert result["output"] == expected
+    execution_id = result["id"]
+    assert _cli(endpoint, "get", execution_id)["output"] == expected
+    await _history_sizes(temporal_client, execution_id)
+    # The record holds the input by reference, and a list page of it stays small.
+    async with grpc.aio.insecure_channel(endpoint, options=CHANNEL_OPTIONS) as channel:
+        stub = wex_qry.WorkflowExecutionQueryControllerStub(channel)
+        record = await stub.get(wex.WorkflowExecutionId(value=execution_id))
+        page = await stub.list(wex.ListWorkflowExecutionsRequest(page_size=10))
+    size = record.spec.input_reference.size_bytes  # the CLI's compact JSON of the input
+    assert size > 10 * 1000 * 1000
+    assert record.spec.input.to_dict() == {"_truncated": True, "bytes": size}
+    assert len(bytes(record)) < MAX_OUTPUT_BYTES
+    assert execution_id in {e.metadata.id for e in page.entries}
+    assert len(bytes(page)) < 10 * MAX_OUTPUT_BYTES

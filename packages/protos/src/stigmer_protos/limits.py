@@ -43,6 +43,13 @@ decoder and encoder fail a little above 300 levels.
 MAX_INPUT_BYTES = 512 * 1024
 """Largest execution input (encoded): with the document it fits one Temporal payload."""
 
+MAX_UPLOAD_INPUT_BYTES = 64 * MIB
+"""Largest execution input sent apart with ``uploadInput`` (its JSON text), kept beside the
+record (ADR 0033)."""
+
+UPLOAD_TTL_SECONDS = 3600
+"""Life of an uploaded input that no create has taken yet."""
+
 MAX_EXECUTION_SPEC_BYTES = 1 * MIB
 """Largest execution spec (encoded: input, runtime env, trigger), the bulk of the execution's
 Temporal payload."""
@@ -167,6 +174,20 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "an execution's `spec.input`, encoded",
         "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
+    ),
+    Limit(
+        "MAX_UPLOAD_INPUT_BYTES",
+        MAX_UPLOAD_INPUT_BYTES,
+        "bytes",
+        "an execution input uploaded with `uploadInput` (JSON text), for a create that names it",
+        "server, while the parts arrive: RESOURCE_EXHAUSTED, nothing kept",
+    ),
+    Limit(
+        "UPLOAD_TTL_SECONDS",
+        UPLOAD_TTL_SECONDS,
+        "seconds",
+        "life of an uploaded input no create has taken",
+        "server: Redis expiry; a later create naming it: INVALID_ARGUMENT",
     ),
     Limit(
         "MAX_EXECUTION_SPEC_BYTES",
