@@ -15,6 +15,7 @@ from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_server.store.connection import connect
 from stigmer_server.workflowexecution import input_uploads
+from stigmer_server.workflowexecution.request_ids import REQUEST_ID_METADATA
 from stigmer_server.workflowexecution.values import INPUT_PATH
 
 BIG = {"items": [{"id": i, "text": "x" * 200} for i in range(12_000)]}
@@ -83,6 +84,23 @@ async def test_an_uploaded_input_is_held_by_reference_and_served(api: Api) -> No
     assert await api.snapshot() == before
 
 
+async def test_a_retried_create_with_its_request_id_answers_the_first_execution(
+    api: Api,
+) -> None:
+    workflow_id = await _workflow(api)
+    upload = await api.stubs.wex.uploadInput(_parts(b'{"a": 1}'))
+    request = execution_msg(workflow_id=workflow_id)
+    assert request.spec is not None
+    request.spec.input_upload_id = upload.upload_id
+    metadata = ((REQUEST_ID_METADATA, "retry-1"),)
+
+    first = await api.stubs.wex.create(request, metadata=metadata)
+    again = await api.stubs.wex.create(request, metadata=metadata)
+
+    assert again.metadata.id == first.metadata.id
+    assert again.spec.input_reference == first.spec.input_reference
+
+
 async def test_an_update_keeps_the_servers_reference(api: Api) -> None:
     workflow_id = await _workflow(api)
     upload = await api.stubs.wex.uploadInput(_parts(json.dumps(BIG).encode()))
@@ -131,6 +149,7 @@ async def test_create_refuses_a_reference_or_an_upload_beside_an_input(api: Api)
             "spec.input_upload_id",
         ),
         ({"input_upload_id": "f" * 32}, "spec.input_upload_id"),
+        ({"input_upload_id": "../" + "f" * 29}, "spec.input_upload_id"),
     ):
         with pytest.raises(grpc.aio.AioRpcError) as err:
             await _create(api, workflow_id, fields)

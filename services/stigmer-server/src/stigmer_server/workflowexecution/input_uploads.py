@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,13 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.limits import MAX_UPLOAD_INPUT_BYTES
 
 from stigmer_server.errors import InvalidArgumentError, ResourceExhaustedError
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def is_upload_id(value: str) -> bool:
+    """Whether ``value`` has the shape of an id :meth:`ExecutionValues.put_upload` makes."""
+    return _UPLOAD_ID.fullmatch(value) is not None
 
 
 async def received_text(parts: AsyncIterator[wex.WorkflowExecutionValueChunk]) -> bytes:

@@ -36,7 +36,7 @@ from stigmer_server.store.claims import Claims
 from stigmer_server.store.pagination import list_page, page_size_of
 from stigmer_server.store.repository import Repository, Written
 from stigmer_server.workflow.service import WorkflowService
-from stigmer_server.workflowexecution.input_uploads import received_text
+from stigmer_server.workflowexecution.input_uploads import is_upload_id, received_text
 from stigmer_server.workflowexecution.launcher import (
     ExecutionLauncher,
     LauncherNotRunningError,
@@ -159,8 +159,7 @@ class ExecutionService:
         new = copy.deepcopy(execution)
         md = check_envelope(new, WORKFLOW_EXECUTION.name)
         spec = check_spec(new.spec)
-        upload_id = spec.input_upload_id
-        uploaded = await self._uploaded_input(spec)
+        upload_id = self._input_upload_id(spec)
         if spec.workflow_instance_id:
             instance = await self._instances.repo.require(spec.workflow_instance_id)
             owner = instance.spec.workflow_id if instance.spec else ""
@@ -179,6 +178,7 @@ class ExecutionService:
             if earlier is not None:
                 self._check_ready()  # an unreachable orchestrator leaves the earlier one as is
                 return await self.launch(earlier)
+        uploaded = await self._uploaded_input(upload_id) if upload_id else None
         self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
@@ -201,23 +201,34 @@ class ExecutionService:
             await self.values.drop_upload(upload_id)
         return await self.launch(new)
 
-    async def _uploaded_input(self, spec: wex.WorkflowExecutionSpec) -> bytes | None:
-        """The JSON text of the upload ``spec`` names (and clear the name); None for none.
+    def _input_upload_id(self, spec: wex.WorkflowExecutionSpec) -> str:
+        """The upload ``spec`` names (cleared from it: the record does not keep it), or "".
 
         Raises:
             InvalidArgumentError: The spec carries ``input_reference`` (only the server sets
-                it), names an upload together with ``input``, or an unknown or expired upload.
+                it), or names an upload together with ``input`` or one that cannot exist.
             FailedPreconditionError: The server keeps no values (no Redis store).
         """
         if spec.input_reference is not None:
             raise InvalidArgumentError("spec.input_reference", "is set by the server only")
         upload_id, spec.input_upload_id = spec.input_upload_id, ""
         if not upload_id:
-            return None
+            return ""
         if spec.input is not None:
             raise InvalidArgumentError("spec.input_upload_id", "cannot be used with spec.input")
         if self.values is None:
             raise FailedPreconditionError("uploaded inputs need the Redis store")
+        if not is_upload_id(upload_id):
+            raise InvalidArgumentError("spec.input_upload_id", "is not an upload id")
+        return upload_id
+
+    async def _uploaded_input(self, upload_id: str) -> bytes:
+        """The JSON text of the upload ``upload_id``.
+
+        Raises:
+            InvalidArgumentError: Unknown, expired or taken by another create.
+        """
+        assert self.values is not None
         text = await self.values.read_upload(upload_id)
         if text is None:
             raise InvalidArgumentError(

@@ -115,7 +115,8 @@ class ExecutionValues:
         return f"{self.prefix}:upload:{{{escape(upload_id)}}}"
 
     async def put_upload(self, text: bytes, ttl_seconds: int) -> wex.WorkflowExecutionInputUpload:
-        """Keep an uploaded input's JSON text for ``ttl_seconds`` under a fresh random id."""
+        """Keep an uploaded input's JSON text for ``ttl_seconds`` under a fresh random id
+        (32 hex digits)."""
         upload_id = secrets.token_hex(16)
         await self.client.set(self.upload_key(upload_id), zlib.compress(text, 1), ex=ttl_seconds)
         return wex.WorkflowExecutionInputUpload(
