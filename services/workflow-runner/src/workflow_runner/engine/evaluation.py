@@ -2,7 +2,9 @@
 
 The language side (detection, scanning, load-time checks, the program envelope) is
 :mod:`stigmer_dsl.expressions`; evaluation runs in worker processes under the operator's
-budget, with replay markers (:mod:`.expression_budget`), so it stays in the runner.
+budget, with replay markers (:mod:`.expression_budget`), so it stays in the runner. In workflow
+code, an expression over a large context runs in a local activity instead
+(:mod:`.offloaded_evaluation`, docs/adr/0033-large-values-by-reference.md).
 """
 
 from __future__ import annotations
