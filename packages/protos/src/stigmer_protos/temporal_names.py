@@ -49,6 +49,9 @@ GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
 RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
 """Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
 
+EVALUATE_EXPRESSION_ACTIVITY = "ServerlessWorkflowEvaluateExpression"
+"""Name of the engine's local activity evaluating one jq expression over a large context."""
+
 SCHEDULE_ID_PREFIX = "stigmer/workflow-schedule/"
 """Prefix of the Temporal Schedule of a Workflow (``<prefix><workflow id>``, one per Workflow),
 also the id Temporal gives each run it starts (suffixed with ``-<RFC 3339 scheduled time>``)."""
@@ -73,6 +76,7 @@ INTERNAL_ACTIVITIES = frozenset(
         OPENAPI_CALL_ACTIVITY,
         GRPC_CALL_ACTIVITY,
         RUN_PROCESS_ACTIVITY,
+        EVALUATE_EXPRESSION_ACTIVITY,
         EXECUTE_WORKFLOW_ACTIVITY,
         UPDATE_STATUS_ACTIVITY,
         START_SCHEDULED_EXECUTION_ACTIVITY,

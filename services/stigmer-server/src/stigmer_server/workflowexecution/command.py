@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -80,6 +81,12 @@ class WorkflowExecutionCommandController(
         """Resume a paused execution."""
         execution = await self._s.set_paused(request.execution_id, False, request.reason)
         return redact_execution(execution)
+
+    async def uploadInput(
+        self, request_iterator: AsyncIterator[wex.WorkflowExecutionValueChunk], context: Any
+    ) -> wex.WorkflowExecutionInputUpload:
+        """Keep an input too large for ``create`` for the create that names it (ADR 0033)."""
+        return await self._s.upload_input(request_iterator)
 
     async def signal(
         self, request: wex.WorkflowExecutionSignalInput, context: Any
