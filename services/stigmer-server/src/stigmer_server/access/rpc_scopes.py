@@ -99,12 +99,9 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX + "delete": _WRITE_ANY,
         _WEX + "cancel": _WRITE_ANY,
         _WEX + "signal": _WRITE_ANY,
-<<<<<<< HEAD
         _WEX + "pause": _WRITE_ANY,
         _WEX + "resume": _WRITE_ANY,
-=======
         _WEX + "uploadInput": _WRITE_ANY,
->>>>>>> largevalues
         _WEX_Q + "get": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "value", _WRITE, _READ),
         _WEX_Q + "list": _READ_ANY,
         _WEX_Q + "listByWorkflow": _READ_ANY,
