@@ -18,7 +18,17 @@ def test_workflow_execution_paths() -> None:
     prefix = "/ai.stigmer.agentic.workflowexecution.v1."
     assert command == {
         f"{prefix}WorkflowExecutionCommandController/{m}"
-        for m in ("create", "update", "updateStatus", "delete", "cancel", "signal", "uploadInput")
+        for m in (
+            "create",
+            "update",
+            "updateStatus",
+            "delete",
+            "cancel",
+            "signal",
+            "pause",
+            "resume",
+            "uploadInput",
+        )
     }
     assert query == {
         f"{prefix}WorkflowExecutionQueryController/{m}"

@@ -48,6 +48,8 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         "delete",
         "cancel",
         "signal",
+        "pause",
+        "resume",
         "uploadInput",
     }
     # The route the server answers is exactly that path (an unknown one would be UNIMPLEMENTED).
