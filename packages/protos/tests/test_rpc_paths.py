@@ -25,6 +25,7 @@ def test_workflow_execution_paths() -> None:
             "delete",
             "cancel",
             "signal",
+            "terminate",
             "pause",
             "resume",
             "uploadInput",

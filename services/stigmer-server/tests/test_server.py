@@ -48,6 +48,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         "delete",
         "cancel",
         "signal",
+        "terminate",
         "pause",
         "resume",
         "uploadInput",

@@ -269,6 +269,17 @@ class StigmerClient:
         )
         return result
 
+    def terminate(
+        self, execution_id: str, reason: str, timeout: float = 10.0
+    ) -> wex.WorkflowExecution:
+        """End an execution at once, without cleanup (additive ``terminate`` RPC)."""
+        result: wex.WorkflowExecution = self._wex_cmd.terminate(
+            wex.WorkflowExecutionCancelInput(execution_id=execution_id, reason=reason),
+            timeout=timeout,
+            metadata=self._md,
+        )
+        return result
+
     def set_paused(
         self, execution_id: str, paused: bool, reason: str, timeout: float = 10.0
     ) -> wex.WorkflowExecution:

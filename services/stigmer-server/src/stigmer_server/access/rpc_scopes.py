@@ -99,6 +99,7 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX + "delete": _WRITE_ANY,
         _WEX + "cancel": _WRITE_ANY,
         _WEX + "signal": _WRITE_ANY,
+        _WEX + "terminate": _WRITE_ANY,
         _WEX + "pause": _WRITE_ANY,
         _WEX + "resume": _WRITE_ANY,
         _WEX + "uploadInput": _WRITE_ANY,

@@ -68,6 +68,12 @@ class WorkflowExecutionCommandController(
         """Request cancellation through the orchestrator."""
         return redact_execution(await self._s.cancel(request.execution_id, request.reason))
 
+    async def terminate(
+        self, request: wex.WorkflowExecutionCancelInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """End an execution at once, without cleanup."""
+        return redact_execution(await self._s.terminate(request.execution_id, request.reason))
+
     async def pause(
         self, request: wex.WorkflowExecutionPauseInput, context: Any
     ) -> wex.WorkflowExecution:

@@ -48,6 +48,14 @@ class ExecutionLauncher(Protocol):
         """
         ...
 
+    async def terminate(self, execution_id: str, reason: str) -> None:
+        """End the execution's run at once, without cleanup, and record it CANCELLED.
+
+        Raises:
+            LauncherUnavailableError: The orchestrator is unreachable.
+        """
+        ...
+
     async def set_paused(self, execution_id: str, paused: bool) -> None:
         """Pause (or resume) the running execution's interpreter between two tasks.
 

@@ -603,6 +603,23 @@ class ExecutionService:
             raise FailedPreconditionError(str(exc)) from exc
         return await self.repo.require(execution_id)
 
+    async def terminate(self, execution_id: str, reason: str) -> wex.WorkflowExecution:
+        """End a non-terminal execution at once, without cleanup; return its current state.
+
+        Raises:
+            NotFoundError, FailedPreconditionError (already terminal),
+            UnavailableError (no launcher or orchestrator unreachable), InternalError.
+        """
+        launcher = await self._live_execution(execution_id, "terminations")
+        _log.info("execution %s: terminate requested, reason %r", execution_id, reason)
+        try:
+            await launcher.terminate(execution_id, reason)
+        except LauncherUnavailableError as exc:
+            raise UnavailableError(f"failed to terminate workflow execution: {exc}") from exc
+        except FailedPreconditionError:
+            pass  # it ended meanwhile: report that state
+        return await self.repo.require(execution_id)
+
     async def set_paused(
         self, execution_id: str, paused: bool, reason: str = ""
     ) -> wex.WorkflowExecution:

@@ -154,6 +154,31 @@ class TemporalWorkflowCreator:
             ),
         )
 
+    async def terminate(self, execution_id: str, reason: str) -> None:
+        """Terminate the interpreter and orchestration workflows, then record CANCELLED.
+
+        The interpreter goes first: the orchestration's activity would otherwise outlive it
+        until its heartbeat timeout. Either may already be gone (never started, finished).
+        The orchestration no longer writes a final status, so it is written here; if the run
+        ended meanwhile, the merge keeps that end.
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+        """
+        client = self._client()
+        note = f"terminated: {reason}" if reason else "terminated"
+        for temporal_id in (interpreter_workflow_id(execution_id), workflow_id(execution_id)):
+            try:
+                await client.get_workflow_handle(temporal_id).terminate(reason=note)
+            except RPCError as err:
+                self._raise_if_unreachable(err)
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+        await self._writer.update_status(
+            execution_id,
+            wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_CANCELLED, error=note),
+        )
+
     async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
         """Signal the execution's interpreter workflow with one CloudEvent.
 

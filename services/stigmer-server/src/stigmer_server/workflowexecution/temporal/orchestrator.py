@@ -151,6 +151,10 @@ class MeteredLauncher:
         """Delegate."""
         await self._inner.signal(execution_id, event)
 
+    async def terminate(self, execution_id: str, reason: str) -> None:
+        """Delegate."""
+        await self._inner.terminate(execution_id, reason)
+
     async def set_paused(self, execution_id: str, paused: bool) -> None:
         """Delegate."""
         await self._inner.set_paused(execution_id, paused)

@@ -1,7 +1,8 @@
-"""``stigmer pause`` / ``resume``: no task starts while paused, the execution then goes on."""
+"""Operating executions: ``pause`` / ``resume`` hold task starts, ``terminate`` ends at once."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -10,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_devstack import StackEndpoints
+from stigmer_protos.temporal_names import interpreter_workflow_id
+from stigmer_server.workflowexecution.temporal.names import workflow_id
 from stigmer_testing.http_stub import QuietHandler, serve_http
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 
 pytestmark = pytest.mark.e2e
 
@@ -130,3 +136,38 @@ def test_a_paused_execution_can_be_cancelled_and_then_not_paused(
     assert len(lines) == 1 and "FAILED_PRECONDITION" in lines[0], refused.stderr
     assert "CANCELLED" in lines[0]
     assert _phase(cli, endpoint, execution_id) == "CANCELLED"
+
+
+async def test_terminate_ends_an_execution_stuck_in_a_long_wait(
+    cli: Any, endpoint: str, stack: StackEndpoints, tmp_path: Path
+) -> None:
+    document = tmp_path / "stuck.yaml"
+    document.write_text(
+        "document: {dsl: '1.0.0', namespace: tests, name: stuck, version: '1.0.0'}\n"
+        "do:\n  - forever:\n      wait: {hours: 1}\n"
+    )
+    started = cli.run("run", "-f", str(document), "--endpoint", endpoint, "--no-follow")
+    assert started.code == 0, started.stderr
+    execution_id = started.stdout.strip()
+    _wait_for_phase(cli, endpoint, execution_id, "IN_PROGRESS")
+    temporal = await Client.connect(stack.temporal)
+    interpreter = temporal.get_workflow_handle(interpreter_workflow_id(execution_id))
+    for _ in range(100):  # the runner starts the interpreter after the phase is written
+        try:
+            await interpreter.describe()
+            break
+        except RPCError:
+            await asyncio.sleep(0.2)
+
+    ended = cli.run(
+        "terminate", execution_id, "--endpoint", endpoint, "--reason", "worker stuck", "-o", "json"
+    )
+    assert ended.code == 0, ended.stderr
+    result = json.loads(ended.stdout)
+    assert result["phase"] == "CANCELLED"
+    assert result["error"] == "terminated: worker stuck"
+    for temporal_id in (interpreter_workflow_id(execution_id), workflow_id(execution_id)):
+        description = await temporal.get_workflow_handle(temporal_id).describe()
+        assert description.status == WorkflowExecutionStatus.TERMINATED, temporal_id
+    again = cli.run("terminate", execution_id, "--endpoint", endpoint)
+    assert again.code != 0 and "CANCELLED" in again.stderr
