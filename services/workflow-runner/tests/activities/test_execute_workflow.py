@@ -175,8 +175,29 @@ async def test_a_retried_attempt_reattaches_instead_of_running_twice(env: Env) -
     assert len(runs) == 1
 
 
+def _unpinned(execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
+    """The execution as created before pinning: the runner fetches the current Workflow."""
+    assert execution.spec.workflow_reference is not None
+    execution.spec.workflow_reference = None
+    return execution
+
+
+async def test_the_revision_of_create_runs_whatever_the_workflow_became(env: Env) -> None:
+    changed = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    await _store_unchecked(env, changed.spec.workflow_id, {"do": [{"a": {"set": {"x": 2}}}]})
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, changed))
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+    assert status.output.to_dict() == {"x": 1}
+
+    deleted = await _execution(env, {"do": [{"a": {"set": {"y": 1}}}]})
+    await env.server.services.workflows.delete(deleted.spec.workflow_id)
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, deleted))
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+    assert status.output.to_dict() == {"y": 1}
+
+
 async def test_lookup_errors_end_failed_with_a_readable_message(env: Env) -> None:
-    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    execution = _unpinned(await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]}))
     await env.server.services.workflows.delete(execution.spec.workflow_id)
     status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
@@ -210,7 +231,7 @@ async def _store_unchecked(env: Env, workflow_id: str, document: dict[str, objec
 
 
 async def test_invalid_workflow_ends_failed_before_running(env: Env) -> None:
-    execution = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    execution = _unpinned(await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]}))
     await _store_unchecked(
         env, execution.spec.workflow_id, {"do": [{"a": {"set": {"x": 1}, "then": "missing"}}]}
     )

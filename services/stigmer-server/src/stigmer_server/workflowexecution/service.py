@@ -56,6 +56,7 @@ from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowexecution.values import (
     INPUT_PATH,
     OUTPUT_PATH,
+    WORKFLOW_PATH,
     ExecutionValues,
     marker,
     references,
@@ -188,6 +189,10 @@ class ExecutionService:
             assert self.values is not None
             spec.input_reference = await self.values.put(md.id, INPUT_PATH, uploaded)
             spec.input = wkt.Struct.from_dict(marker(spec.input_reference))
+        if self.values is not None:
+            # The revision this execution runs, whatever happens to the Workflow later.
+            revision = await self._workflows.get_published(spec.workflow_id)
+            spec.workflow_reference = await self.values.put(md.id, WORKFLOW_PATH, revision)
         try:
             await self.repo.create(new)
         except AlreadyExistsError:
@@ -211,6 +216,8 @@ class ExecutionService:
         """
         if spec.input_reference is not None:
             raise InvalidArgumentError("spec.input_reference", "is set by the server only")
+        if spec.workflow_reference is not None:
+            raise InvalidArgumentError("spec.workflow_reference", "is set by the server only")
         upload_id, spec.input_upload_id = spec.input_upload_id, ""
         if not upload_id:
             return ""
@@ -495,6 +502,7 @@ class ExecutionService:
             check_spec(spec)
             # The input's reference is the server's (ADR 0033); an update neither sets nor drops it.
             spec.input_reference, spec.input_upload_id = cur_spec.input_reference, ""
+            spec.workflow_reference = cur_spec.workflow_reference
             self._sealer.seal(current.metadata.id, spec.runtime_env, cur_spec.runtime_env)
             new_md = copy.deepcopy(md)
             new_md.id, new_md.slug, new_md.org = (

@@ -29,7 +29,10 @@ OUTPUT_PATH = "status.output"
 INPUT_PATH = "spec.input"
 """Path of an input uploaded before its create (``uploadInput``)."""
 
-PATHS = frozenset({OUTPUT_PATH, INPUT_PATH})
+WORKFLOW_PATH = "spec.workflow"
+"""Path of the Workflow revision the execution runs (binary protobuf, secrets redacted)."""
+
+PATHS = frozenset({OUTPUT_PATH, INPUT_PATH, WORKFLOW_PATH})
 """Every path a value may be stored under."""
 
 CHUNK_BYTES = 1024 * 1024
@@ -44,6 +47,7 @@ def references(execution: wex.WorkflowExecution) -> dict[str, wex.ExecutionValue
     for path, reference in (
         (OUTPUT_PATH, status.output_reference),
         (INPUT_PATH, spec.input_reference),
+        (WORKFLOW_PATH, spec.workflow_reference),
     ):
         if reference is not None and reference.path == path:
             found[path] = reference

@@ -103,7 +103,7 @@ class ExecuteWorkflowActivity:
     ) -> wex.WorkflowExecutionStatus | RawValue:
         spec = execution.spec or wex.WorkflowExecutionSpec()
         try:
-            yaml_text = await self._workflow_yaml(spec)
+            yaml_text = await self._workflow_yaml(execution_id, spec)
             data = await self._input(execution_id, spec)
         except ExecutionSetupError as err:
             return failed_status(str(err), err.details)
@@ -151,7 +151,7 @@ class ExecuteWorkflowActivity:
         uploaded: dict[str, Any] = await asyncio.to_thread(json.loads, text)
         return workflow_input(spec, uploaded)
 
-    async def _workflow_yaml(self, spec: wex.WorkflowExecutionSpec) -> str:
+    async def _workflow_yaml(self, execution_id: str, spec: wex.WorkflowExecutionSpec) -> str:
         workflow_id = spec.workflow_id
         try:
             # stigmer-server records the instance's workflow on create; the instance itself is
@@ -163,7 +163,12 @@ class ExecuteWorkflowActivity:
                 raise ExecutionSetupError(
                     "execution has neither workflow_id nor workflow_instance_id"
                 )
-            served = await self._api.get_workflow_encoded(workflow_id)
+            pinned = spec.workflow_reference
+            if pinned is not None and pinned.path:
+                # The revision recorded at create (executions created before pinning have none).
+                served = await self._api.get_value(execution_id, pinned.path)
+            else:
+                served = await self._api.get_workflow_encoded(workflow_id)
         except StigmerRpcError as err:
             if err.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
                 raise ExecutionSetupError(f"cannot run execution: {err.details}") from err
