@@ -66,6 +66,12 @@ class WorkflowExecutionCommandController(
         """Request cancellation through the orchestrator."""
         return redact_execution(await self._s.cancel(request.execution_id, request.reason))
 
+    async def createSubflow(
+        self, request: wex.WorkflowExecutionCreateSubflowInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Create (not start) the execution of a running parent's ``run: workflow`` subflow."""
+        return redact_execution(await self._s.create_subflow(request))
+
     async def signal(
         self, request: wex.WorkflowExecutionSignalInput, context: Any
     ) -> wex.WorkflowExecution:
