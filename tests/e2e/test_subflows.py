@@ -189,7 +189,10 @@ async def test_a_document_calling_itself_stops_at_the_depth_limit(
     channel: grpc.aio.Channel, namespace: str
 ) -> None:
     loop_wf = await _apply(
-        channel, namespace, "loop", [{"again": _call(namespace, "loop", {"level": "${ .level + 1 }"})}]
+        channel,
+        namespace,
+        "loop",
+        [{"again": _call(namespace, "loop", {"level": "${ .level + 1 }"})}],
     )
 
     top = await _final(channel, await _run(channel, loop_wf, {"level": 0}))
@@ -263,7 +266,9 @@ async def test_a_child_failure_is_caught_by_the_parents_try(
     assert parent.status is not None and parent.status.phase == COMPLETED, parent.status
     output = _output(parent)
     assert output["caught"] == "Broken child" and output["status"] == 422
-    assert "the child gave up" in output["detail"] and f"{namespace}/broken:1.0.0" in output["detail"]
+    assert (
+        "the child gave up" in output["detail"] and f"{namespace}/broken:1.0.0" in output["detail"]
+    )
     [child_id] = _children(parent)
     child = await get_execution(channel, child_id)
     assert child.status is not None and child.status.phase == FAILED

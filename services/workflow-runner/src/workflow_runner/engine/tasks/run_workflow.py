@@ -57,9 +57,7 @@ def _failure(label: str, child_id: str, exc: ChildWorkflowError) -> WorkflowErro
     """The parent task's error for a subflow that did not complete (``try`` can catch it)."""
     cause = exc.cause
     where = f"subflow {label} (execution {child_id})"
-    if isinstance(cause, ApplicationError) and cause.details and isinstance(
-        cause.details[0], dict
-    ):
+    if isinstance(cause, ApplicationError) and cause.details and isinstance(cause.details[0], dict):
         error = dict(cause.details[0])
         error["detail"] = f"{where} failed: {error.get('detail') or error.get('title', '')}"
         error.pop("instance", None)  # the parent's task is where it failed here
