@@ -7,6 +7,10 @@ a namespace of its own, so the server's (org, namespace, name, version) lookup f
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -104,8 +108,19 @@ def _spec(execution: wex.WorkflowExecution) -> wex.WorkflowExecutionSpec:
     return execution.spec
 
 
+def _stigmer(endpoint: str, *args: str) -> str:
+    """The output of the ``stigmer`` CLI, run as a user would."""
+    env = {k: v for k, v in os.environ.items() if k != "STIGMER_ENDPOINT"}
+    command = [sys.executable, "-m", "stigmer_cli", *args, "--endpoint", endpoint]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 async def test_a_parent_awaits_its_child_and_uses_its_output(
-    channel: grpc.aio.Channel, namespace: str
+    channel: grpc.aio.Channel, namespace: str, stigmer_endpoint: str
 ) -> None:
     child_wf = await _apply(
         channel, namespace, "double", [{"double": {"set": {"result": "${ .n * 2 }"}}}]
@@ -132,6 +147,11 @@ async def test_a_parent_awaits_its_child_and_uses_its_output(
     assert _spec(child).parent_execution_id == parent_id
     assert _spec(child).workflow_id == child_wf
     assert child.status.temporal_workflow_id == f"workflow-exec-{child_id}"
+    # `stigmer get` shows the tree: the parent's subflows, the child's parent.
+    shown = json.loads(_stigmer(stigmer_endpoint, "get", parent_id, "-o", "json"))
+    assert shown["children"] == [child_id]
+    assert [task["children"] for task in shown["tasks"]] == [[child_id], []]
+    assert f"parent     {parent_id}" in _stigmer(stigmer_endpoint, "get", child_id)
 
 
 async def test_a_fire_and_forget_child_outlives_its_parent(
