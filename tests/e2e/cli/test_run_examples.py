@@ -110,6 +110,29 @@ def test_approval_waits_for_stigmer_signal(cli: Any, endpoint: str) -> None:
     assert doc["output"] == {"approved": True, "by": "ada"}
 
 
+def test_subflow_parent_runs_the_applied_child_per_line(cli: Any, endpoint: str) -> None:
+    applied = cli.run(
+        "apply", "-f", str(cli.examples / "subflow-child.yaml"), "--endpoint", endpoint
+    )
+    assert applied.code == 0, applied.stderr
+    lines = [
+        {"sku": "pen", "quantity": 3, "unitPrice": 2},
+        {"sku": "ink", "quantity": 1, "unitPrice": 7},
+    ]
+    status, doc = _run_json(cli, endpoint, "subflow-parent.yaml", {"lines": lines})
+    assert status == 0, doc
+    assert doc["output"] == {
+        "lines": [{"sku": "pen", "total": 6}, {"sku": "ink", "total": 7}],
+        "total": 13,
+    }
+    assert len(doc["children"]) == 2
+
+
 def test_every_example_is_covered(cli: Any) -> None:
-    covered = {case[0] for case in CASES} | {"http-fetch.yaml", "approval.yaml"}
+    covered = {case[0] for case in CASES} | {
+        "http-fetch.yaml",
+        "approval.yaml",
+        "subflow-child.yaml",
+        "subflow-parent.yaml",
+    }
     assert {p.name for p in cli.examples.glob("*.yaml")} == covered
