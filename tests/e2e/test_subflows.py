@@ -21,6 +21,7 @@ import pytest_asyncio
 from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
+from stigmer_protos.google.protobuf import Struct
 from stigmer_protos.json_values import from_fields, whole_numbers
 from stigmer_testing.executions import (
     apply_workflow,
@@ -157,11 +158,15 @@ async def test_a_parent_awaits_its_child_and_uses_its_output(
 async def test_a_fire_and_forget_child_outlives_its_parent(
     channel: grpc.aio.Channel, namespace: str
 ) -> None:
+    # The child waits for an event the test sends only once the parent has ended.
     await _apply(
         channel,
         namespace,
         "slow",
-        [{"pause": {"wait": {"seconds": 3}}}, {"done": {"set": {"finished": True}}}],
+        [
+            {"hold": {"listen": {"to": {"one": {"with": {"type": "com.example.go"}}}}}},
+            {"done": {"set": {"finished": True}}},
+        ],
     )
     parent_wf = await _apply(
         channel,
@@ -180,6 +185,14 @@ async def test_a_fire_and_forget_child_outlives_its_parent(
     child_at_parent_end = await get_execution(channel, child_id)
     assert child_at_parent_end.status is not None
     assert child_at_parent_end.status.phase == IN_PROGRESS
+    await wex_cmd.WorkflowExecutionCommandControllerStub(channel).signal(
+        wex.WorkflowExecutionSignalInput(
+            execution_id=child_id,
+            event=Struct.from_dict(
+                {"specversion": "1.0", "source": "e2e", "type": "com.example.go"}
+            ),
+        )
+    )
     child = await _final(channel, child_id)
     assert child.status is not None and child.status.phase == COMPLETED, child.status
     assert _output(child) == {"finished": True}
@@ -305,3 +318,37 @@ async def test_an_unknown_subflow_fails_the_task_with_the_reason(
 
     assert parent.status is not None and parent.status.phase == FAILED
     assert f"has document {namespace}/missing:1.0.0" in parent.status.error, parent.status.error
+
+
+async def test_cancelling_a_subflow_fails_the_parents_task_as_cancelled(
+    channel: grpc.aio.Channel, namespace: str
+) -> None:
+    await _apply(channel, namespace, "forever", [{"pause": {"wait": {"minutes": 10}}}])
+    parent_wf = await _apply(
+        channel,
+        namespace,
+        "parent",
+        [
+            {
+                "guarded": {
+                    "try": [{"callChild": _call(namespace, "forever", {})}],
+                    "catch": {
+                        "as": "err",
+                        "do": [{"handle": {"set": {"caught": "${ $err.title }"}}}],
+                    },
+                }
+            }
+        ],
+    )
+    parent_id = await _run(channel, parent_wf)
+    child_id = await _child_of(channel, parent_id)
+
+    await wex_cmd.WorkflowExecutionCommandControllerStub(channel).cancel(
+        wex.WorkflowExecutionCancelInput(execution_id=child_id, reason="test")
+    )
+
+    child = await _final(channel, child_id)
+    parent = await _final(channel, parent_id)
+    assert child.status is not None and child.status.phase == CANCELLED, child.status
+    assert parent.status is not None and parent.status.phase == COMPLETED, parent.status
+    assert _output(parent) == {"caught": "Subflow cancelled"}

@@ -87,8 +87,6 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
         kinds=("runtime",),
         default_kind="runtime",
     )
-    ctx.progress.link(run.task_id, start.execution_id)
-    await ctx.progress.flush()
     waits = run.node.spec["run"].get("await", True) is not False
     handle = await workflow.start_child_workflow(
         ENGINE_WORKFLOW_NAME,
@@ -107,6 +105,9 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
         ),
         result_type=EngineResult,
     )
+    # Named on the parent's row once it runs: whoever follows the link finds it started.
+    ctx.progress.link(run.task_id, start.execution_id)
+    await ctx.progress.flush()
     if not waits:
         return Outcome(data)
     try:
