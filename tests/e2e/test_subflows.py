@@ -104,6 +104,25 @@ async def _child_of(channel: grpc.aio.Channel, parent_id: str) -> str:
             await asyncio.sleep(0.2)
 
 
+async def _cancel_one(
+    channel: grpc.aio.Channel, parent_wf: str, *, cancel_parent: bool
+) -> tuple[wex.WorkflowExecution, wex.WorkflowExecution]:
+    """Run the parent until its subflow runs, cancel one of them; both at their end."""
+    parent_id = await _run(channel, parent_wf)
+    child_id = await _child_of(channel, parent_id)
+    await wex_cmd.WorkflowExecutionCommandControllerStub(channel).cancel(
+        wex.WorkflowExecutionCancelInput(
+            execution_id=parent_id if cancel_parent else child_id, reason="test"
+        )
+    )
+    return await _final(channel, parent_id), await _final(channel, child_id)
+
+
+def _phase(execution: wex.WorkflowExecution) -> wex.ExecutionPhase:
+    assert execution.status is not None
+    return execution.status.phase
+
+
 def _spec(execution: wex.WorkflowExecution) -> wex.WorkflowExecutionSpec:
     assert execution.spec is not None
     return execution.spec
@@ -205,17 +224,9 @@ async def test_cancelling_a_parent_cancels_its_awaited_child(
     parent_wf = await _apply(
         channel, namespace, "parent", [{"callChild": _call(namespace, "forever", {})}]
     )
-    parent_id = await _run(channel, parent_wf)
-    child_id = await _child_of(channel, parent_id)
+    parent, child = await _cancel_one(channel, parent_wf, cancel_parent=True)
 
-    await wex_cmd.WorkflowExecutionCommandControllerStub(channel).cancel(
-        wex.WorkflowExecutionCancelInput(execution_id=parent_id, reason="test")
-    )
-
-    parent = await _final(channel, parent_id)
-    child = await _final(channel, child_id)
-    assert parent.status is not None and parent.status.phase == CANCELLED, parent.status
-    assert child.status is not None and child.status.phase == CANCELLED, child.status
+    assert _phase(parent) == CANCELLED and _phase(child) == CANCELLED
 
 
 async def test_a_document_calling_itself_stops_at_the_depth_limit(
@@ -340,15 +351,7 @@ async def test_cancelling_a_subflow_fails_the_parents_task_as_cancelled(
             }
         ],
     )
-    parent_id = await _run(channel, parent_wf)
-    child_id = await _child_of(channel, parent_id)
+    parent, child = await _cancel_one(channel, parent_wf, cancel_parent=False)
 
-    await wex_cmd.WorkflowExecutionCommandControllerStub(channel).cancel(
-        wex.WorkflowExecutionCancelInput(execution_id=child_id, reason="test")
-    )
-
-    child = await _final(channel, child_id)
-    parent = await _final(channel, parent_id)
-    assert child.status is not None and child.status.phase == CANCELLED, child.status
-    assert parent.status is not None and parent.status.phase == COMPLETED, parent.status
+    assert _phase(child) == CANCELLED and _phase(parent) == COMPLETED
     assert _output(parent) == {"caught": "Subflow cancelled"}
