@@ -294,9 +294,12 @@ def test_hatch_script_exists(command: str) -> None:
     ]["scripts"]
     name, *args = shlex.split(command.removeprefix(HATCH_RUN))
     assert name in scripts, f"`{command}`: no hatch script {name!r}"
-    assert not args or "{args" in scripts[name], f"`{command}`: {name!r} takes no arguments"
+    # A script is one command or a list run in order; the arguments go where `{args` is.
+    steps = scripts[name] if isinstance(scripts[name], list) else [scripts[name]]
+    taking = [step for step in steps if "{args" in step]
+    assert not args or taking, f"`{command}`: {name!r} takes no arguments"
     if REGISTRY[command].help:
-        script = shlex.split(scripts[name].replace("{args}", "--help"))
+        script = shlex.split(taking[0].replace("{args}", "--help"))
         assert script[0] == "python"
         done = subprocess.run(
             [sys.executable, *script[1:]], capture_output=True, cwd=REPO, timeout=TIMEOUT

@@ -18,7 +18,16 @@ def test_workflow_execution_paths() -> None:
     prefix = "/ai.stigmer.agentic.workflowexecution.v1."
     assert command == {
         f"{prefix}WorkflowExecutionCommandController/{m}"
-        for m in ("create", "update", "updateStatus", "delete", "cancel", "signal", "createSubflow")
+        for m in (
+            "create",
+            "update",
+            "updateStatus",
+            "delete",
+            "cancel",
+            "signal",
+            "uploadInput",
+            "createSubflow",
+        )
     }
     assert query == {
         f"{prefix}WorkflowExecutionQueryController/{m}"

@@ -30,3 +30,10 @@ def test_structured_input_keys_win_over_trigger_fields() -> None:
     )
     assert workflow_input(spec) == {"message": "mine"}
     assert workflow_input(wex.WorkflowExecutionSpec()) == {}
+
+
+def test_an_uploaded_input_is_the_base_object() -> None:
+    spec = wex.WorkflowExecutionSpec(
+        input=wkt.Struct.from_dict({"_truncated": True, "bytes": 12}), trigger_message="go"
+    )
+    assert workflow_input(spec, {"big": [1, 2]}) == {"big": [1, 2], "message": "go"}

@@ -63,6 +63,9 @@ class Sizes:
 LARGE_PAYLOAD_MIB = (1, 5, 20)
 """Response sizes of the large-payload scenario, in MiB."""
 
+SET_FOR_MIB = 10
+"""Response size of the large-payload scenario's ``for`` over a large context, in MiB."""
+
 FULL = Sizes()
 QUICK = Sizes(
     throughput_n=6,

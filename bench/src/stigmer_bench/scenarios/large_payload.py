@@ -11,6 +11,7 @@ from stigmer_bench.results import ScenarioResult, safe_ratio
 from stigmer_bench.scenarios._bench import (
     LARGE_PAYLOAD_MIB,
     MIB,
+    SET_FOR_MIB,
     Bench,
     RssSampler,
     check_completed,
@@ -27,8 +28,37 @@ async def _get(url: str) -> None:
     await asyncio.to_thread(read)
 
 
+async def _set_for(bench: Bench, pids: dict[str, int]) -> tuple[float, float]:
+    """One execution whose ``for`` evaluates its collection and first iteration over the
+    response (two jq evaluations over a 10 MiB context, in the evaluation local activity,
+    ADR 0033); results stay small, within the default expression budget."""
+    url = f"{bench.target.stub_url}/bytes/{SET_FOR_MIB * MIB}"
+    doc = document(
+        f"bench-large-set-for-{SET_FOR_MIB}",
+        [
+            {"fetch": {"call": "http", "with": {"method": "get", "endpoint": url}}},
+            {
+                "loop": {
+                    "for": {"each": "item", "in": "${ .items[0:3] }"},
+                    "do": [{"pick": {"set": {"id": "${ $item.id }"}}}],
+                }
+            },
+        ],
+    )
+    workflow_id = await bench.api.apply(doc)
+    idle = await idle_rss(pids)
+    async with RssSampler(pids, interval=0.05) as sampler:
+        followed = await bench.api.run(workflow_id, limit_s=600.0)
+    check_completed(followed.phase, followed.error, f"{SET_FOR_MIB} MiB set/for")
+    peak = sum(sampler.peak[k] - idle[k] for k in pids)
+    return round(followed.seconds, 3), round(peak / MIB, 1)
+
+
 async def large_payload(bench: Bench) -> ScenarioResult:
     """Scenario 7: one execution per response size (1, 5, 20 MiB), its time and peak memory.
+
+    When the sizes reach 10 MiB, one more execution runs jq over a 10 MiB response in a
+    ``for`` (``set_for`` figures).
 
     The response becomes the workflow's output, so it crosses Temporal four times (activity
     result, interpreter result, ``ExecuteWorkflow`` result, status update), each time through
@@ -59,6 +89,10 @@ async def large_payload(bench: Bench) -> ScenarioResult:
         peak = sum(sampler.peak[k] - idle[k] for k in pids)
         ours[f"peak_rss_mib_{mib}mib"] = round(peak / MIB, 1)
         baseline[f"get_seconds_{mib}mib"] = round(await timed(functools.partial(_get, url)), 4)
+    if bench.sizes.large_payload_max_mib >= SET_FOR_MIB:
+        set_for_seconds, set_for_peak = await _set_for(bench, pids)
+        ours[f"seconds_set_for_{SET_FOR_MIB}mib"] = set_for_seconds
+        ours[f"peak_rss_mib_set_for_{SET_FOR_MIB}mib"] = set_for_peak
     largest = sizes[-1]
     return ScenarioResult(
         scenario="large_payload",

@@ -28,6 +28,7 @@ from stigmer_cli.errors import CliError, UsageError
 LOCAL_ORG = "local"
 _CALL_TIMEOUT_S = 30.0
 _QUERY_TIMEOUT_S = 10.0
+_UPLOAD_PART_BYTES = 1024 * 1024  # parts well below the 4 MiB message limit
 
 
 def _stub(factory: Any, channel: grpc.Channel) -> Any:
@@ -147,6 +148,21 @@ class StigmerClient:
         )
         return result
 
+    def upload_input(self, text: bytes) -> str:
+        """Send an input too large for ``create`` in parts (``uploadInput``, ADR 0033).
+
+        Returns:
+            The upload id a create names in ``spec.input_upload_id``.
+        """
+        parts = (
+            wex.WorkflowExecutionValueChunk(data=text[start : start + _UPLOAD_PART_BYTES])
+            for start in range(0, len(text), _UPLOAD_PART_BYTES)
+        )
+        result: wex.WorkflowExecutionInputUpload = self._wex_cmd.uploadInput(
+            parts, timeout=_CALL_TIMEOUT_S, metadata=self._md
+        )
+        return result.upload_id
+
     def get_execution(self, execution_id: str) -> wex.WorkflowExecution:
         """Fetch an execution by id."""
         result: wex.WorkflowExecution = self._wex_qry.get(
@@ -248,6 +264,18 @@ class StigmerClient:
         """Ask the server to cancel an execution (additive ``cancel`` RPC)."""
         result: wex.WorkflowExecution = self._wex_cmd.cancel(
             wex.WorkflowExecutionCancelInput(execution_id=execution_id, reason=reason),
+            timeout=timeout,
+            metadata=self._md,
+        )
+        return result
+
+    def set_paused(
+        self, execution_id: str, paused: bool, reason: str, timeout: float = 10.0
+    ) -> wex.WorkflowExecution:
+        """Pause or resume an execution (additive ``pause`` / ``resume`` RPCs)."""
+        call = self._wex_cmd.pause if paused else self._wex_cmd.resume
+        result: wex.WorkflowExecution = call(
+            wex.WorkflowExecutionPauseInput(execution_id=execution_id, reason=reason),
             timeout=timeout,
             metadata=self._md,
         )

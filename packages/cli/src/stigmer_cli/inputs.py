@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from stigmer_dsl.converter import load_yaml
 from stigmer_protos.ai.stigmer.agentic.executioncontext import v1 as ec
+from stigmer_protos.limits import MAX_INPUT_BYTES
 
 from stigmer_cli.errors import UsageError
 
@@ -40,6 +41,19 @@ def parse_input(raw: str | None, option: str = "--input") -> dict[str, Any] | No
     if not isinstance(value, dict):
         raise UsageError(f'{option}: must be a JSON object, e.g. \'{{"name": "Ada"}}\'')
     return value
+
+
+INLINE_INPUT_JSON_BYTES = MAX_INPUT_BYTES // 8
+"""Largest input (compact JSON text) sent inline in ``create``: its ``Struct`` encoding, up to
+about 5.5 times larger (a list of one-digit numbers), stays below ``MAX_INPUT_BYTES``."""
+
+
+def uploaded_input(payload: dict[str, Any]) -> bytes | None:
+    """The JSON text to upload apart (``uploadInput``, ADR 0033) when ``payload`` is too large
+    for ``create``; None when it goes inline (building a ``Struct`` of megabytes takes
+    seconds, and one above ``MAX_INPUT_BYTES`` is refused)."""
+    text = json.dumps(payload, separators=(",", ":")).encode()
+    return text if len(text) > INLINE_INPUT_JSON_BYTES else None
 
 
 def parse_pairs(pairs: Sequence[str], option: str) -> dict[str, str]:

@@ -43,6 +43,13 @@ decoder and encoder fail a little above 300 levels.
 MAX_INPUT_BYTES = 512 * 1024
 """Largest execution input (encoded): with the document it fits one Temporal payload."""
 
+MAX_UPLOAD_INPUT_BYTES = 64 * MIB
+"""Largest execution input sent apart with ``uploadInput`` (its JSON text), kept beside the
+record (ADR 0033)."""
+
+UPLOAD_TTL_SECONDS = 3600
+"""Life of an uploaded input that no create has taken yet."""
+
 MAX_EXECUTION_SPEC_BYTES = 1 * MIB
 """Largest execution spec (encoded: input, runtime env, trigger), the bulk of the execution's
 Temporal payload."""
@@ -107,6 +114,11 @@ EXPRESSION_MAX_OUTPUT_BYTES = 1 * MIB
 EXPRESSION_MAX_MEMORY_BYTES = 256 * MIB
 """Default address space of one jq worker process (``STIGMER_EXPRESSION_MAX_MEMORY_BYTES``)."""
 
+EXPRESSION_OFFLOAD_BYTES = 256 * 1024
+"""Size of an expression's encoded context (``.`` and the variables it reads) from which the
+interpreter evaluates it in a local activity instead of in workflow code (ADR 0033). A
+constant, not a setting: the choice must be the same when a history is replayed."""
+
 CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -162,6 +174,20 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "an execution's `spec.input`, encoded",
         "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
+    ),
+    Limit(
+        "MAX_UPLOAD_INPUT_BYTES",
+        MAX_UPLOAD_INPUT_BYTES,
+        "bytes",
+        "an execution input uploaded with `uploadInput` (JSON text), for a create that names it",
+        "server, while the parts arrive: RESOURCE_EXHAUSTED, nothing kept",
+    ),
+    Limit(
+        "UPLOAD_TTL_SECONDS",
+        UPLOAD_TTL_SECONDS,
+        "seconds",
+        "life of an uploaded input no create has taken",
+        "server: Redis expiry; a later create naming it: INVALID_ARGUMENT",
     ),
     Limit(
         "MAX_EXECUTION_SPEC_BYTES",
@@ -302,6 +328,14 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "address space of one jq worker (default of `STIGMER_EXPRESSION_MAX_MEMORY_BYTES`)",
         _RUNNER + " (the worker is replaced)",
+    ),
+    Limit(
+        "EXPRESSION_OFFLOAD_BYTES",
+        EXPRESSION_OFFLOAD_BYTES,
+        "bytes",
+        "context (`.` and the variables read) of a jq evaluation run in workflow code",
+        "runner: a larger one is evaluated in a local activity under the same budget, its "
+        "result recorded (externally stored when large), not in the workflow task",
     ),
     Limit(
         "TEMPORAL_PAYLOAD_BYTES",

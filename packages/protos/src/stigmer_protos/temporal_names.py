@@ -10,6 +10,12 @@ INTERPRETER_WORKFLOW_PREFIX = "workflow-exec-"
 EVENT_SIGNAL = "event"
 """Signal of the interpreter workflow carrying one CloudEvent (a JSON object) for ``listen``."""
 
+PAUSE_SIGNAL = "pause"
+"""Signal of the interpreter workflow: start no further task until :data:`RESUME_SIGNAL`."""
+
+RESUME_SIGNAL = "resume"
+"""Signal of the interpreter workflow ending a :data:`PAUSE_SIGNAL`."""
+
 EXECUTE_WORKFLOW_ACTIVITY = "ExecuteWorkflow"
 """Activity implemented by workflow-runner on the runner queue, run by the orchestration."""
 
@@ -43,6 +49,9 @@ GRPC_CALL_ACTIVITY = "ServerlessWorkflowGrpcCall"
 RUN_PROCESS_ACTIVITY = "ServerlessWorkflowRunProcess"
 """Name of the engine's activity running a DSL ``run: shell`` / ``run: script`` process."""
 
+EVALUATE_EXPRESSION_ACTIVITY = "ServerlessWorkflowEvaluateExpression"
+"""Name of the engine's local activity evaluating one jq expression over a large context."""
+
 SCHEDULE_ID_PREFIX = "stigmer/workflow-schedule/"
 """Prefix of the Temporal Schedule of a Workflow (``<prefix><workflow id>``, one per Workflow),
 also the id Temporal gives each run it starts (suffixed with ``-<RFC 3339 scheduled time>``)."""
@@ -75,6 +84,7 @@ INTERNAL_ACTIVITIES = frozenset(
         RUN_PROCESS_ACTIVITY,
         CREATE_SUBFLOW_ACTIVITY,
         RECORD_SUBFLOW_STATUS_ACTIVITY,
+        EVALUATE_EXPRESSION_ACTIVITY,
         EXECUTE_WORKFLOW_ACTIVITY,
         UPDATE_STATUS_ACTIVITY,
         START_SCHEDULED_EXECUTION_ACTIVITY,

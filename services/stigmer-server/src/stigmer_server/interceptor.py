@@ -40,7 +40,7 @@ def _log_rpc(method: str, code: Any, started: float, details: str = "") -> None:
 
 
 class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
-    """Wraps every unary and server-streaming handler."""
+    """Wraps every unary, server-streaming and client-streaming handler."""
 
     async def intercept_service(
         self, continuation: Callable[[Any], Awaitable[Any]], handler_call_details: Any
@@ -59,6 +59,12 @@ class RpcInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
                 _stream(method, handler.unary_stream),
+                request_deserializer=_safe(handler.request_deserializer),
+                response_serializer=_passing_encoded(handler.response_serializer),
+            )
+        if handler.stream_unary is not None:
+            return grpc.stream_unary_rpc_method_handler(
+                _client_stream(method, handler.stream_unary),
                 request_deserializer=_safe(handler.request_deserializer),
                 response_serializer=_passing_encoded(handler.response_serializer),
             )
@@ -170,5 +176,17 @@ def _stream(method: str, inner: Callable[[Any, Any], AsyncIterator[Any]]) -> Any
         async with _handled(method, context):
             async for item in inner(await _decoded(request), context):
                 yield item
+
+    return call
+
+
+def _client_stream(method: str, inner: Callable[[Any, Any], Awaitable[Any]]) -> Any:
+    async def call(requests: AsyncIterator[Any], context: Any) -> Any:
+        async def decoded() -> AsyncIterator[Any]:
+            async for request in requests:
+                yield await _decoded(request)
+
+        async with _handled(method, context):
+            return await inner(decoded(), context)
 
     return call

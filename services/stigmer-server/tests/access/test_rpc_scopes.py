@@ -63,6 +63,7 @@ def test_runner_rpcs_are_exactly_the_runners_calls_each_with_a_resource_check() 
         "WorkflowExecutionCommandController/updateStatus",
         "WorkflowExecutionQueryController/get",
         "WorkflowExecutionQueryController/getSecrets",
+        "WorkflowExecutionQueryController/getValue",
         "WorkflowInstanceQueryController/get",
         "WorkflowQueryController/get",
     ]
@@ -70,7 +71,7 @@ def test_runner_rpcs_are_exactly_the_runners_calls_each_with_a_resource_check() 
         assert access.runner is not None, method
         fields = GENERATED[method].input_type.fields_by_name
         assert access.runner.id_field in fields, method
-        assert not GENERATED[method].server_streaming
+        assert not GENERATED[method].client_streaming  # one request to check
 
 
 def test_an_rpc_missing_from_the_table_is_open_to_admin_keys_only() -> None:

@@ -46,6 +46,10 @@ class StigmerApi(Protocol):
         """Fetch a running execution's secret values, as its interpreter workflow."""
         ...
 
+    async def get_value(self, execution_id: str, path: str) -> bytes:
+        """Fetch the JSON text of a value the execution holds by reference (``getValue``)."""
+        ...
+
     async def update_status(
         self, execution_id: str, status: wex.WorkflowExecutionStatus | bytes
     ) -> None:

@@ -8,14 +8,21 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.json_values import whole_numbers
 
 
-def workflow_input(spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
+def workflow_input(
+    spec: wex.WorkflowExecutionSpec, uploaded: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the DSL workflow input of an execution.
 
-    The structured ``spec.input`` (additive field) is the base object; Stigmer's
+    The structured ``spec.input`` (additive field), or ``uploaded`` (the input the record
+    holds by reference, ``spec.input_reference``, fetched), is the base object; Stigmer's
     ``trigger_message`` and ``trigger_metadata`` are added as ``message`` and ``metadata``
     unless the structured input already defines those keys (see docs/adr/0006).
     """
-    data: dict[str, Any] = whole_numbers(spec.input.to_dict()) if spec.input is not None else {}
+    data: dict[str, Any]
+    if uploaded is not None:
+        data = uploaded
+    else:
+        data = whole_numbers(spec.input.to_dict()) if spec.input is not None else {}
     if spec.trigger_message:
         data.setdefault("message", spec.trigger_message)
     if spec.trigger_metadata:

@@ -132,6 +132,32 @@ async def test_runs_the_workflow_with_the_execution_input(env: Env) -> None:
     assert [t.task_id for t in stored.status.tasks] == ["/do/0/echo"]
 
 
+@pytest.mark.parametrize("api_key", [None, "runner-key-1"])
+async def test_an_uploaded_input_is_fetched_from_the_server(env: Env) -> None:
+    base = await _execution(env, {"do": [{"echo": {"set": {"n": "${ .n * 10 }"}}}]})
+    services = env.server.services
+
+    async def parts() -> AsyncIterator[wex.WorkflowExecutionValueChunk]:
+        yield wex.WorkflowExecutionValueChunk(data=b'{"n": 3, "pad": "')
+        yield wex.WorkflowExecutionValueChunk(data=b'x"}')
+
+    upload = await services.executions.upload_input(parts())
+    execution = await services.executions.create(
+        wex.WorkflowExecution(
+            metadata=ar.ApiResourceMetadata(name=f"up-{uuid.uuid4().hex[:8]}", org="t"),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=base.spec.workflow_id, input_upload_id=upload.upload_id
+            ),
+        )
+    )
+    assert execution.spec.input_reference is not None
+
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
+
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+    assert status.output.to_dict() == {"n": 30}
+
+
 async def test_a_retried_attempt_reattaches_instead_of_running_twice(env: Env) -> None:
     execution = await _execution(
         env, {"do": [{"pause": {"wait": {"seconds": 1}}}, {"done": {"set": {"ok": True}}}]}

@@ -34,8 +34,8 @@ def test_empty_result_is_null_and_errors_are_expression_errors() -> None:
     assert info.value.error["status"] == 400
 
 
-def test_evaluate_value_is_recursive_and_strict() -> None:
-    value = evaluation.evaluate_value(
+async def test_evaluate_value_is_recursive_and_strict() -> None:
+    value = await evaluation.evaluate_value(
         {"a": "${ .x }", "b": [".x", "${ .x * 2 }"], "c": 1}, {"x": 3}, {}, 0.0
     )
     assert value == {"a": 3, "b": [".x", 6], "c": 1}
@@ -46,7 +46,7 @@ def test_single_quoted_literals_are_accepted() -> None:
     assert evaluation.evaluate("if .t > 1 then 'hot' else 'cold' end", {"t": 2}, {}, 0) == "hot"
 
 
-def test_a_value_encodes_its_input_once_for_all_its_expressions(
+async def test_a_value_encodes_its_input_once_for_all_its_expressions(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     data = {"x": 3, "items": list(range(1000))}
@@ -58,7 +58,7 @@ def test_a_value_encodes_its_input_once_for_all_its_expressions(
         return real(value, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(evaluation.json, "dumps", counting)
-    value = evaluation.evaluate_value(
+    value = await evaluation.evaluate_value(
         {"a": "${ .x }", "b": ["${ .items | length }", "${ .x * 2 }"]}, data, {}, 0.0
     )
     assert value == {"a": 3, "b": [1000, 6]}

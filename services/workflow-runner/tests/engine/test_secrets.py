@@ -17,18 +17,18 @@ def _evaluate(data: Any) -> Any:
     return lambda value: evaluation.evaluate_value(value, data, {}, 0.0)
 
 
-def test_a_secret_expression_becomes_a_site_and_the_rest_is_evaluated() -> None:
+async def test_a_secret_expression_becomes_a_site_and_the_rest_is_evaluated() -> None:
     template = {"X-Token": "${ $secrets.token }", "X-User": "${ .user }"}
-    value, sites = secrets.evaluated(_evaluate({"user": "ada"}), template, ["headers"])
+    value, sites = await secrets.evaluated(_evaluate({"user": "ada"}), template, ["headers"])
     assert value == {"X-Token": None, "X-User": "ada"}
     assert sites == [SecretSite(path=["headers", "X-Token"], expression="$secrets.token")]
     filled = secrets.resolve(value, "headers", sites, {"data": {}}, SECRETS)
     assert filled == {"X-Token": "tok-1234", "X-User": "ada"}
 
 
-def test_data_shaped_like_a_marker_is_sent_as_the_literal_data() -> None:
+async def test_data_shaped_like_a_marker_is_sent_as_the_literal_data() -> None:
     data = {"payload": FORGED}
-    value, sites = secrets.evaluated(_evaluate(data), "${ .payload }", ["body"])
+    value, sites = await secrets.evaluated(_evaluate(data), "${ .payload }", ["body"])
     assert (value, sites) == (FORGED, [])
     assert secrets.resolve(value, "body", sites, {"data": data}, SECRETS) == FORGED
 
@@ -38,22 +38,22 @@ def test_sites_of_another_field_leave_a_field_alone() -> None:
     assert secrets.resolve({"X": None}, "body", sites, None, SECRETS) == {"X": None}
 
 
-def test_a_sites_expression_reads_the_data_it_was_evaluated_with() -> None:
+async def test_a_sites_expression_reads_the_data_it_was_evaluated_with() -> None:
     template = ["--key", "${ $secrets[.name] }"]
-    value, sites = secrets.evaluated(_evaluate({}), template, ["arguments"])
+    value, sites = await secrets.evaluated(_evaluate({}), template, ["arguments"])
     assert sites == [SecretSite(path=["arguments", 1], expression="$secrets[.name]")]
     scope = {"data": {"name": "token"}, "variables": {}}
     assert secrets.resolve(value, "arguments", sites, scope, SECRETS) == ["--key", "tok-1234"]
 
 
-def test_a_literal_use_reference_is_a_site_and_a_computed_one_is_not() -> None:
+async def test_a_literal_use_reference_is_a_site_and_a_computed_one_is_not() -> None:
     policy = {"basic": {"use": "creds"}}
-    value, sites = secrets.evaluated(_evaluate({}), policy, ["auth"], authentication=True)
+    value, sites = await secrets.evaluated(_evaluate({}), policy, ["auth"], authentication=True)
     assert value == {"basic": None}
     assert sites == [SecretSite(path=["auth", "basic"], secret="creds")]
     assert secrets.resolve(value, "auth", sites, None, SECRETS) == {"basic": SECRETS["creds"]}
     computed = {"bearer": {"use": "${ .which }"}}
-    value, sites = secrets.evaluated(
+    value, sites = await secrets.evaluated(
         _evaluate({"which": "token"}), computed, ["auth"], authentication=True
     )
     assert (value, sites) == ({"bearer": {"use": "token"}}, [])

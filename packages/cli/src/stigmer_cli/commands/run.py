@@ -17,7 +17,7 @@ from stigmer_cli.endpoint import is_listening, server_or_embedded_stack
 from stigmer_cli.errors import EXIT_INTERRUPTED, CliError, UsageError
 from stigmer_cli.follow import FollowTimeoutError, follow
 from stigmer_cli.full_output import with_full_output
-from stigmer_cli.inputs import parse_input, runtime_env
+from stigmer_cli.inputs import parse_input, runtime_env, uploaded_input
 from stigmer_cli.outcome import exit_code_for, pick_view, print_result
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
@@ -61,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     workflow = to_workflow(read_workflow_file(args.file))
     spec = wex.WorkflowExecutionSpec(runtime_env=runtime_env(args.env, args.secret))
     payload = parse_input(args.input)
-    if payload is not None:
+    upload = None if payload is None else uploaded_input(payload)
+    if payload is not None and upload is None:
         spec.input = wkt.Struct.from_dict(payload)
     connection = connection_from(args)
     if args.no_follow and connection.endpoint is None and not is_listening(DEFAULT_ENDPOINT):
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     ):
         applied = client.apply_workflow(workflow)
         spec.workflow_id = metadata(applied).id
+        if upload is not None:
+            spec.input_upload_id = client.upload_input(upload)
         created = client.create_execution(spec, metadata(applied).slug or "run")
         execution_id = metadata(created).id
         if args.no_follow:

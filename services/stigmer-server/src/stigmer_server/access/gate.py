@@ -73,6 +73,10 @@ def refusing(
         return grpc.unary_stream_rpc_method_handler(
             stream, response_serializer=handler.response_serializer
         )
+    if handler.stream_unary is not None:
+        return grpc.stream_unary_rpc_method_handler(
+            unary, response_serializer=handler.response_serializer
+        )
     return grpc.unary_unary_rpc_method_handler(
         unary, response_serializer=handler.response_serializer
     )

@@ -101,11 +101,17 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX + "delete": _WRITE_ANY,
         _WEX + "cancel": _WRITE_ANY,
         _WEX + "signal": _WRITE_ANY,
+        _WEX + "pause": _WRITE_ANY,
+        _WEX + "resume": _WRITE_ANY,
+        _WEX + "uploadInput": _WRITE_ANY,
         _WEX_Q + "get": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "value", _WRITE, _READ),
         _WEX_Q + "list": _READ_ANY,
         _WEX_Q + "listByWorkflow": _READ_ANY,
         _WEX_Q + "subscribe": _READ_ANY,
-        _WEX_Q + "getValue": _READ_ANY,
+        # The runner reads an uploaded input of an execution it runs (ADR 0033).
+        _WEX_Q + "getValue": _runner(
+            RunnerCheck.EXECUTION_IN_FLIGHT, "execution_id", _WRITE, _READ
+        ),
         # Secret values in clear, for the execution's own interpreter workflow only.
         _WEX_Q + "getSecrets": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "execution_id"),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -23,7 +24,8 @@ from stigmer_server.workflowexecution.service import ExecutionService
 class WorkflowExecutionCommandController(
     command_pb2_grpc.WorkflowExecutionCommandControllerServicer
 ):
-    """create / update / updateStatus / delete / cancel / signal; secrets redacted."""
+    """create / update / updateStatus / delete / cancel / signal / pause / resume; secrets
+    redacted."""
 
     def __init__(self, service: ExecutionService) -> None:
         """Serve ``service``."""
@@ -71,6 +73,26 @@ class WorkflowExecutionCommandController(
     ) -> wex.WorkflowExecution:
         """Create (not start) the execution of a running parent's ``run: workflow`` subflow."""
         return redact_execution(await self._s.create_subflow(request))
+
+    async def pause(
+        self, request: wex.WorkflowExecutionPauseInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Pause a running execution between two tasks."""
+        execution = await self._s.set_paused(request.execution_id, True, request.reason)
+        return redact_execution(execution)
+
+    async def resume(
+        self, request: wex.WorkflowExecutionPauseInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Resume a paused execution."""
+        execution = await self._s.set_paused(request.execution_id, False, request.reason)
+        return redact_execution(execution)
+
+    async def uploadInput(
+        self, request_iterator: AsyncIterator[wex.WorkflowExecutionValueChunk], context: Any
+    ) -> wex.WorkflowExecutionInputUpload:
+        """Keep an input too large for ``create`` for the create that names it (ADR 0033)."""
+        return await self._s.upload_input(request_iterator)
 
     async def signal(
         self, request: wex.WorkflowExecutionSignalInput, context: Any

@@ -48,6 +48,15 @@ class ExecutionLauncher(Protocol):
         """
         ...
 
+    async def set_paused(self, execution_id: str, paused: bool) -> None:
+        """Pause (or resume) the running execution's interpreter between two tasks.
+
+        Raises:
+            LauncherUnavailableError: The orchestrator is unreachable.
+            LauncherNotRunningError: The execution's interpreter is not running.
+        """
+        ...
+
     async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
         """Deliver a CloudEvent to the running execution.
 

@@ -10,7 +10,7 @@ from typing import Any
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
-from stigmer_protos.limits import MAX_PAGE_BYTES
+from stigmer_protos.limits import MAX_PAGE_BYTES, UPLOAD_TTL_SECONDS
 from stigmer_protos.temporal_names import interpreter_workflow_id
 
 from stigmer_server.domain import audit
@@ -37,6 +37,7 @@ from stigmer_server.store.claims import Claims
 from stigmer_server.store.pagination import list_page, page_size_of
 from stigmer_server.store.repository import Repository, Written
 from stigmer_server.workflow.service import WorkflowService
+from stigmer_server.workflowexecution.input_uploads import is_upload_id, received_text
 from stigmer_server.workflowexecution.launcher import (
     ExecutionLauncher,
     LauncherNotRunningError,
@@ -62,6 +63,7 @@ from stigmer_server.workflowexecution.subflow import (
 )
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowexecution.values import (
+    INPUT_PATH,
     OUTPUT_PATH,
     ExecutionValues,
     marker,
@@ -170,6 +172,7 @@ class ExecutionService:
         md = check_envelope(new, WORKFLOW_EXECUTION.name)
         spec = check_spec(new.spec)
         refuse_client_link(spec)
+        upload_id = self._input_upload_id(spec)
         if spec.workflow_instance_id:
             instance = await self._instances.repo.require(spec.workflow_instance_id)
             owner = instance.spec.workflow_id if instance.spec else ""
@@ -188,11 +191,16 @@ class ExecutionService:
             if earlier is not None:
                 self._check_ready()  # an unreachable orchestrator leaves the earlier one as is
                 return await self.launch(earlier)
+        uploaded = await self._uploaded_input(upload_id) if upload_id else None
         self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
         )
         self._check_ready()  # an unreachable orchestrator: nothing stored
+        if uploaded is not None:
+            assert self.values is not None
+            spec.input_reference = await self.values.put(md.id, INPUT_PATH, uploaded)
+            spec.input = wkt.Struct.from_dict(marker(spec.input_reference))
         try:
             await self.repo.create(new)
         except AlreadyExistsError:
@@ -201,6 +209,9 @@ class ExecutionService:
             if raced is None:
                 raise
             return await self.launch(raced)
+        if uploaded is not None:
+            assert self.values is not None
+            await self.values.drop_upload(upload_id)
         return await self.launch(new)
 
     async def create_subflow(
@@ -272,6 +283,58 @@ class ExecutionService:
                 raise
             return raced
         return child
+
+    def _input_upload_id(self, spec: wex.WorkflowExecutionSpec) -> str:
+        """The upload ``spec`` names (cleared from it: the record does not keep it), or "".
+
+        Raises:
+            InvalidArgumentError: The spec carries ``input_reference`` (only the server sets
+                it), or names an upload together with ``input`` or one that cannot exist.
+            FailedPreconditionError: The server keeps no values (no Redis store).
+        """
+        if spec.input_reference is not None:
+            raise InvalidArgumentError("spec.input_reference", "is set by the server only")
+        upload_id, spec.input_upload_id = spec.input_upload_id, ""
+        if not upload_id:
+            return ""
+        if spec.input is not None:
+            raise InvalidArgumentError("spec.input_upload_id", "cannot be used with spec.input")
+        if self.values is None:
+            raise FailedPreconditionError("uploaded inputs need the Redis store")
+        if not is_upload_id(upload_id):
+            raise InvalidArgumentError("spec.input_upload_id", "is not an upload id")
+        return upload_id
+
+    async def _uploaded_input(self, upload_id: str) -> bytes:
+        """The JSON text of the upload ``upload_id``.
+
+        Raises:
+            InvalidArgumentError: Unknown, expired or taken by another create.
+        """
+        assert self.values is not None
+        text = await self.values.read_upload(upload_id)
+        if text is None:
+            raise InvalidArgumentError(
+                "spec.input_upload_id",
+                "no such upload (an upload serves one create, within "
+                f"{UPLOAD_TTL_SECONDS} seconds)",
+            )
+        return text
+
+    async def upload_input(
+        self, parts: AsyncIterator[wex.WorkflowExecutionValueChunk]
+    ) -> wex.WorkflowExecutionInputUpload:
+        """Keep an input sent in parts for a later create (``uploadInput``, ADR 0033).
+
+        Raises:
+            FailedPreconditionError: The server keeps no values (no Redis store).
+            ResourceExhaustedError, InvalidArgumentError: See
+                :func:`~stigmer_server.workflowexecution.input_uploads.received_text`.
+        """
+        if self.values is None:
+            raise FailedPreconditionError("uploaded inputs need the Redis store")
+        text = await received_text(parts)
+        return await self.values.put_upload(text, UPLOAD_TTL_SECONDS)
 
     def _check_ready(self) -> None:
         if self.launcher is not None:
@@ -513,6 +576,8 @@ class ExecutionService:
                     raise InvalidArgumentError(f"spec.{field}", "is immutable")
                 setattr(spec, field, getattr(cur_spec, field))
             check_spec(spec)
+            # The input's reference is the server's (ADR 0033); an update neither sets nor drops it.
+            spec.input_reference, spec.input_upload_id = cur_spec.input_reference, ""
             self._sealer.seal(current.metadata.id, spec.runtime_env, cur_spec.runtime_env)
             new_md = copy.deepcopy(md)
             new_md.id, new_md.slug, new_md.org = (
@@ -619,6 +684,31 @@ class ExecutionService:
             raise UnavailableError(f"failed to signal workflow execution: {exc}") from exc
         except LauncherNotRunningError as exc:
             raise FailedPreconditionError(str(exc)) from exc
+        return await self.repo.require(execution_id)
+
+    async def set_paused(
+        self, execution_id: str, paused: bool, reason: str = ""
+    ) -> wex.WorkflowExecution:
+        """Pause (``paused``) or resume a running execution; return its current state.
+
+        Paused, the interpreter finishes the task in progress and starts no other until
+        resumed; the phase is PAUSED meanwhile. Both are idempotent.
+
+        Raises:
+            NotFoundError, FailedPreconditionError (terminal, or not running yet),
+            UnavailableError (no launcher or orchestrator unreachable).
+        """
+        verb = "pause" if paused else "resume"
+        launcher = await self._live_execution(execution_id, f"{verb}s")
+        _log.info("execution %s: %s requested, reason %r", execution_id, verb, reason)
+        try:
+            await launcher.set_paused(execution_id, paused)
+        except LauncherUnavailableError as exc:
+            raise UnavailableError(f"failed to {verb} workflow execution: {exc}") from exc
+        except LauncherNotRunningError as exc:
+            raise FailedPreconditionError(str(exc)) from exc
+        except FailedPreconditionError:
+            pass  # it ended meanwhile: report that state
         return await self.repo.require(execution_id)
 
     async def _live_execution(self, execution_id: str, what: str) -> ExecutionLauncher:

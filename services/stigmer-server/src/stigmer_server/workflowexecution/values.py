@@ -12,6 +12,7 @@ references, and checks the digest on every read. Values live as long as their ex
 from __future__ import annotations
 
 import hashlib
+import secrets
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,7 +26,10 @@ from stigmer_server.store.keys import escape
 OUTPUT_PATH = "status.output"
 """Path of the execution's final output."""
 
-PATHS = frozenset({OUTPUT_PATH})
+INPUT_PATH = "spec.input"
+"""Path of an input uploaded before its create (``uploadInput``)."""
+
+PATHS = frozenset({OUTPUT_PATH, INPUT_PATH})
 """Every path a value may be stored under."""
 
 CHUNK_BYTES = 1024 * 1024
@@ -35,9 +39,14 @@ CHUNK_BYTES = 1024 * 1024
 def references(execution: wex.WorkflowExecution) -> dict[str, wex.ExecutionValueReference]:
     """The value references the execution's record carries, by path."""
     status = execution.status or wex.WorkflowExecutionStatus()
+    spec = execution.spec or wex.WorkflowExecutionSpec()
     found: dict[str, wex.ExecutionValueReference] = {}
-    if status.output_reference is not None and status.output_reference.path:
-        found[status.output_reference.path] = status.output_reference
+    for path, reference in (
+        (OUTPUT_PATH, status.output_reference),
+        (INPUT_PATH, spec.input_reference),
+    ):
+        if reference is not None and reference.path == path:
+            found[path] = reference
     return found
 
 
@@ -100,6 +109,28 @@ class ExecutionValues:
             if start == 0:
                 part.size_bytes, part.sha256 = reference.size_bytes, reference.sha256
             yield part
+
+    def upload_key(self, upload_id: str) -> str:
+        """The key of an uploaded input until its create takes it."""
+        return f"{self.prefix}:upload:{{{escape(upload_id)}}}"
+
+    async def put_upload(self, text: bytes, ttl_seconds: int) -> wex.WorkflowExecutionInputUpload:
+        """Keep an uploaded input's JSON text for ``ttl_seconds`` under a fresh random id
+        (32 hex digits)."""
+        upload_id = secrets.token_hex(16)
+        await self.client.set(self.upload_key(upload_id), zlib.compress(text, 1), ex=ttl_seconds)
+        return wex.WorkflowExecutionInputUpload(
+            upload_id=upload_id, size_bytes=len(text), sha256=hashlib.sha256(text).hexdigest()
+        )
+
+    async def read_upload(self, upload_id: str) -> bytes | None:
+        """An uploaded input's JSON text; None when unknown, taken or expired."""
+        stored = await self.client.get(self.upload_key(upload_id))
+        return zlib.decompress(stored) if isinstance(stored, bytes) else None
+
+    async def drop_upload(self, upload_id: str) -> None:
+        """Forget an upload (its create took it)."""
+        await self.client.delete(self.upload_key(upload_id))
 
     async def delete(self, execution_id: str) -> None:
         """Remove every value of the execution."""

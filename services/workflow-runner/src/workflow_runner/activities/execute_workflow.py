@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -85,6 +86,7 @@ class ExecuteWorkflowActivity:
         spec = execution.spec or wex.WorkflowExecutionSpec()
         try:
             yaml_text = await self._documents.yaml_of(spec)
+            data = await self._input(execution_id, spec)
         except ExecutionSetupError as err:
             return failed_status(str(err), err.details)
         # Marking the execution IN_PROGRESS and starting the interpreter are independent and
@@ -97,9 +99,7 @@ class ExecuteWorkflowActivity:
                 wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
             )
         )
-        starting = asyncio.ensure_future(
-            self._start_interpreter(execution_id, yaml_text, workflow_input(spec))
-        )
+        starting = asyncio.ensure_future(self._start_interpreter(execution_id, yaml_text, data))
         try:
             await marking
         except StigmerRpcError as err:
@@ -118,6 +118,20 @@ class ExecuteWorkflowActivity:
             raise
         handle = await starting
         return await self._await_result(handle)
+
+    async def _input(self, execution_id: str, spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
+        """The DSL workflow input; an uploaded one is fetched from the server (ADR 0033)."""
+        reference = spec.input_reference
+        if reference is None or not reference.path:
+            return workflow_input(spec)
+        try:
+            text = await self._api.get_value(execution_id, reference.path)
+        except StigmerRpcError as err:
+            if err.code in NOT_LIVE:
+                raise ExecutionSetupError(f"the execution's input is gone: {err.details}") from err
+            raise
+        uploaded: dict[str, Any] = await asyncio.to_thread(json.loads, text)
+        return workflow_input(spec, uploaded)
 
     async def _start_interpreter(
         self, execution_id: str, yaml_text: str, data: dict[str, Any]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, TypeVar
@@ -25,7 +26,7 @@ from stigmer_protos.client_auth import bearer_metadata, tls_options
 from stigmer_protos.limits import CHANNEL_OPTIONS
 
 from workflow_runner.client.config import ClientConfig
-from workflow_runner.client.retry import RetryPolicy, call_with_retry
+from workflow_runner.client.retry import RetryPolicy, StigmerRpcError, call_with_retry
 
 T = TypeVar("T")
 
@@ -43,6 +44,7 @@ _UPDATE_STATUS = (
     "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
 )
 _GET_WORKFLOW = "/ai.stigmer.agentic.workflow.v1.WorkflowQueryController/get"
+_GET_VALUE = "WorkflowExecutionQueryController/getValue"
 _REQUEST_ID = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "execution_id")
 _REQUEST_STATUS = wire.field_number(execution_v1.WorkflowExecutionUpdateStatusInput, "status")
 
@@ -194,6 +196,37 @@ class StigmerClient:
             ),
         )
         return dict(reply.values)
+
+    async def get_value(self, execution_id: str, path: str) -> bytes:
+        """Fetch a value the execution holds by reference (``getValue``, ADR 0033).
+
+        Raises:
+            StigmerRpcError: The call failed, or the parts do not add up to the announced
+                size and digest (code DATA_LOSS).
+        """
+        stub = self._stub("execution")
+
+        async def collect(
+            request: execution_v1.GetWorkflowExecutionValueRequest, **options: Any
+        ) -> bytes:
+            parts: list[bytes] = []
+            size, digest = 0, ""
+            async for chunk in stub.getValue(request, **options):
+                if not parts:
+                    size, digest = chunk.size_bytes, chunk.sha256
+                parts.append(chunk.data)
+            text = b"".join(parts)
+            if len(text) != size or hashlib.sha256(text).hexdigest() != digest:
+                raise StigmerRpcError(
+                    _GET_VALUE, grpc.StatusCode.DATA_LOSS, f"value {path} arrived incomplete", 1
+                )
+            return text
+
+        return await self._call(
+            _GET_VALUE,
+            collect,
+            execution_v1.GetWorkflowExecutionValueRequest(execution_id=execution_id, path=path),
+        )
 
     async def update_status(
         self, execution_id: str, status: execution_v1.WorkflowExecutionStatus | bytes

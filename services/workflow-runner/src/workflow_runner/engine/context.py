@@ -143,15 +143,15 @@ class TaskContext(Protocol):
         """Variables for a task definition: ``$input`` = transformed input, ``$task``."""
         ...
 
-    def field(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
+    async def field(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate an always-expression field (``when``, ``for.in`` ...)."""
         ...
 
-    def value(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
+    async def value(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate the ``${ }`` strings inside a task definition value."""
         ...
 
-    def duration(self, value: Json, data: Json, variables: Mapping[str, Json]) -> timedelta:
+    async def duration(self, value: Json, data: Json, variables: Mapping[str, Json]) -> timedelta:
         """Evaluate a DSL duration."""
         ...
 
@@ -165,13 +165,15 @@ class TaskContext(Protocol):
         """Run one task through the data flow; return its output and directive."""
         ...
 
-    def transform_output(
+    async def transform_output(
         self, spec: Mapping[str, Json], raw: Json, variables: Mapping[str, Json]
     ) -> Json:
         """Apply ``output.as`` and ``output.schema`` of ``spec``."""
         ...
 
-    def export(self, spec: Mapping[str, Json], output: Json, variables: Mapping[str, Json]) -> None:
+    async def export(
+        self, spec: Mapping[str, Json], output: Json, variables: Mapping[str, Json]
+    ) -> None:
         """Apply ``export.as`` and ``export.schema`` of ``spec``."""
         ...
 

@@ -13,6 +13,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.common import RawValue
 
 EVENT_SIGNAL = temporal_names.EVENT_SIGNAL
+PAUSE_SIGNAL = temporal_names.PAUSE_SIGNAL
+RESUME_SIGNAL = temporal_names.RESUME_SIGNAL
 """Signal delivering one CloudEvent (a JSON object) to the workflow's ``listen`` tasks."""
 
 PENDING_LISTENS_QUERY = "pending_listens"
@@ -63,6 +65,7 @@ class ResumeState:
         loop: Set when resuming inside the top-level ``for`` task at ``task_index``.
         secret_references: Secret reference tokens minted so far, with what each stands for
             (see :mod:`~workflow_runner.engine.secret_references`).
+        paused: Whether the execution was paused (see :mod:`~workflow_runner.engine.pause`).
     """
 
     task_index: int
@@ -77,6 +80,7 @@ class ResumeState:
     events_received: int = 0
     loop: LoopResume | None = None
     secret_references: dict[str, Any] = field(default_factory=dict)
+    paused: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from workflow_runner.engine import evaluation
 from workflow_runner.engine.context import CONTINUE, END, EXIT, Handler, Outcome, Scope, TaskRun
 from workflow_runner.engine.contract import LoopResume, ResumeState
 from workflow_runner.engine.events import EventInbox
+from workflow_runner.engine.pause import PauseGate
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.secret_references import SecretReferences
 from workflow_runner.engine.secrets import secret_reads
@@ -69,13 +70,15 @@ class Executor:
         resume: ResumeState | None = None,
         policy: ContinuePolicy | None = None,
         allowed_activities: Sequence[AllowedActivity] = (),
+        pause: PauseGate | None = None,
     ) -> None:
         """Prepare a run of ``definition`` with the workflow's raw input.
 
         ``resume`` continues a previous run at its position; ``policy`` says when this run
         continues as new (at the safe points: before a top-level task and between iterations
         of a top-level ``for``); ``allowed_activities`` is the runner's ``call: activity``
-        allow-list (empty: none may run).
+        allow-list (empty: none may run); ``pause`` holds task starts while the execution is
+        paused.
         """
         self.definition = definition
         self.execution_id = execution_id
@@ -85,6 +88,7 @@ class Executor:
         self.resume = resume
         self.policy = policy or ContinuePolicy()
         self.allowed_activities = tuple(allowed_activities)
+        self.pause = pause if pause is not None else PauseGate()
         self.pending_loop = resume.loop if resume is not None else None
         self.references = SecretReferences(resume.secret_references if resume else None)
         self.steps = 0
@@ -126,15 +130,15 @@ class Executor:
         """Variables for a task definition: ``$input`` = transformed input, ``$task``."""
         return self.arguments(scope or run.scope, input=data, task=run.descriptor)
 
-    def field(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
+    async def field(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate an always-expression field (``if``, ``input.from``, ``when`` ...)."""
-        return evaluation.evaluate_field(value, data, variables, self.now())
+        return await evaluation.evaluate_field(value, data, variables, self.now())
 
-    def value(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
+    async def value(self, value: Json, data: Json, variables: Mapping[str, Json]) -> Json:
         """Evaluate the ``${ }`` strings inside a task definition value."""
-        return evaluation.evaluate_value(value, data, variables, self.now())
+        return await evaluation.evaluate_value(value, data, variables, self.now())
 
-    def timeout_of(
+    async def timeout_of(
         self, spec: Mapping[str, Json], data: Json, variables: Mapping[str, Json]
     ) -> float | None:
         """Seconds of a task/workflow ``timeout`` (inline or ``use.timeouts`` reference)."""
@@ -143,12 +147,12 @@ class Executor:
             return None
         if isinstance(timeout, str):
             timeout = self.definition.use["timeouts"][timeout]
-        seconds: float = self.duration(timeout["after"], data, variables).total_seconds()
+        seconds: float = (await self.duration(timeout["after"], data, variables)).total_seconds()
         return seconds
 
-    def duration(self, value: Json, data: Json, variables: Mapping[str, Json]) -> timedelta:
+    async def duration(self, value: Json, data: Json, variables: Mapping[str, Json]) -> timedelta:
         """Evaluate a DSL duration into a ``timedelta``."""
-        evaluated = self.value(value, data, variables)
+        evaluated = await self.value(value, data, variables)
         try:
             return to_timedelta(evaluated)
         except ValueError as exc:
@@ -180,6 +184,9 @@ class Executor:
         """Run one task through the data-flow steps; return (transformed output, directive)."""
         task_id = node.pointer + scope.suffix
         resume = self._take_loop_resume(node, scope)
+        if resume is None and self.pause.paused:
+            await self.progress.flush()  # what finished before the pause is shown while it lasts
+            await self.pause.wait()
         started_at = workflow.now()
         if resume is not None:
             raw_input, started_at = resume.raw_input, datetime.fromisoformat(resume.started_at)
@@ -191,18 +198,18 @@ class Executor:
                 task_input = resume.task_input
             else:
                 if "if" in spec:
-                    condition = self.field(
+                    condition = await self.field(
                         spec["if"], raw_input, self.arguments(scope, task=descriptor)
                     )
                     if not expressions.truthy(condition):
                         self.progress.skip(task_id, node.name, node.kind, raw_input)
                         return raw_input, CONTINUE
                 self.progress.start(task_id, node.name, node.kind, raw_input)
-                task_input = self.transform_input(
+                task_input = await self.transform_input(
                     spec, raw_input, self.arguments(scope, task=descriptor)
                 )
             variables = self.arguments(scope, input=task_input, task=descriptor)
-            timeout = self.timeout_of(spec, task_input, variables)
+            timeout = await self.timeout_of(spec, task_input, variables)
             if timeout is not None and run.resume is not None:
                 elapsed = (workflow.now() - run.started_at).total_seconds()
                 timeout = max(0.0, timeout - elapsed)
@@ -216,8 +223,8 @@ class Executor:
             variables = self.arguments(
                 scope, input=task_input, task=descriptor, authorization=outcome.authorization
             )
-            output = self.transform_output(spec, outcome.output, variables)
-            self.export(spec, output, {**variables, "output": output})
+            output = await self.transform_output(spec, outcome.output, variables)
+            await self.export(spec, output, {**variables, "output": output})
         except WorkflowError as exc:
             exc.with_instance(node.pointer)
             self.progress.finish(task_id, "FAILED", error=describe(exc.error))
@@ -273,7 +280,7 @@ class Executor:
 
     # -- data flow steps -----------------------------------------------------------------------
 
-    def transform_input(
+    async def transform_input(
         self, spec: Mapping[str, Json], raw: Json, variables: Mapping[str, Json]
     ) -> Json:
         """Validate raw input against ``input.schema`` then apply ``input.from``."""
@@ -281,7 +288,7 @@ class Executor:
         if "schema" in conf:
             validate_data(conf["schema"], raw, "input")
         if "from" in conf:
-            return self.field(
+            return await self.field(
                 conf["from"], raw, self._with_secret_references(conf["from"], variables)
             )
         return raw
@@ -304,21 +311,23 @@ class Executor:
             tree.update(self.references.secrets_argument(read, names))
         return {**variables, "secrets": tree}
 
-    def transform_output(
+    async def transform_output(
         self, spec: Mapping[str, Json], raw: Json, variables: Mapping[str, Json]
     ) -> Json:
         """Apply ``output.as`` then validate against ``output.schema``."""
         conf = spec.get("output") or {}
-        output = self.field(conf["as"], raw, variables) if "as" in conf else raw
+        output = await self.field(conf["as"], raw, variables) if "as" in conf else raw
         if "schema" in conf:
             validate_data(conf["schema"], output, "output")
         return output
 
-    def export(self, spec: Mapping[str, Json], output: Json, variables: Mapping[str, Json]) -> None:
+    async def export(
+        self, spec: Mapping[str, Json], output: Json, variables: Mapping[str, Json]
+    ) -> None:
         """Apply ``export.as`` to set ``$context``, then validate it against ``export.schema``."""
         conf = spec.get("export") or {}
         if "as" in conf:
-            self.context = self.field(conf["as"], output, variables)
+            self.context = await self.field(conf["as"], output, variables)
         if "schema" in conf:
             validate_data(conf["schema"], self.context, "exported context")
 
@@ -334,9 +343,9 @@ class Executor:
         variables = self.arguments()
         try:
             if self.resume is None:
-                data = self.transform_input(spec, raw_input, variables)
+                data = await self.transform_input(spec, raw_input, variables)
                 start = 0
-                self.workflow_timeout = self.timeout_of(spec, data, variables)
+                self.workflow_timeout = await self.timeout_of(spec, data, variables)
             else:
                 data, start = self.resume.data, self.resume.task_index
                 self.workflow_timeout = self.resume.timeout_seconds
@@ -345,7 +354,7 @@ class Executor:
                 elapsed = (workflow.now() - self.started_at).total_seconds()
                 timeout = max(0.0, timeout - elapsed)
             outcome = await self.with_timeout(self._top(data, start), timeout, "/")
-            return self.transform_output(spec, outcome.output, self.arguments())
+            return await self.transform_output(spec, outcome.output, self.arguments())
         except WorkflowError as exc:
             exc.with_instance("/")
             raise
@@ -409,6 +418,7 @@ class Executor:
             events_received=self.events.received,
             loop=loop,
             secret_references=self.references.minted,
+            paused=self.pause.paused,
         )
         await self.policy.continue_as_new(state)
 

@@ -19,7 +19,7 @@ import base64
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,12 +161,16 @@ def blank_authentication(policy: Any, path: SitePath) -> tuple[Any, list[SecretS
     return out, sites
 
 
-def evaluated(
-    evaluate: Callable[[Any], Any], template: Any, path: SitePath, *, authentication: bool = False
+async def evaluated(
+    evaluate: Callable[[Any], Awaitable[Any]],
+    template: Any,
+    path: SitePath,
+    *,
+    authentication: bool = False,
 ) -> tuple[Any, list[SecretSite]]:
     """Evaluate ``template`` with ``evaluate`` except its secret sites (left None)."""
     blanked, sites = (blank_authentication if authentication else blank)(template, path)
-    return evaluate(blanked), sites
+    return await evaluate(blanked), sites
 
 
 def masked(value: Any, field: str, sites: Sequence[SecretSite], mask: Any = "***") -> Any:

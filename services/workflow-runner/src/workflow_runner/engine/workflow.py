@@ -25,7 +25,9 @@ from workflow_runner.engine.activities import EngineActivities
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.contract import (
     EVENT_SIGNAL,
+    PAUSE_SIGNAL,
     PENDING_LISTENS_QUERY,
+    RESUME_SIGNAL,
     EngineInput,
     ResumeState,
     SubflowOutcome,
@@ -33,6 +35,7 @@ from workflow_runner.engine.contract import (
 )
 from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.executor import ContinuePolicy, Executor
+from workflow_runner.engine.pause import PauseGate
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.tasks import HANDLERS
 
@@ -96,14 +99,25 @@ class ExecuteServerlessWorkflow:
     """
 
     def __init__(self) -> None:
-        """Create the event inbox (signals may arrive before ``run`` starts)."""
+        """Create the event inbox and pause gate (signals may arrive before ``run`` starts)."""
         self._events = EventInbox()
         self._output: Any = None
+        self._pause = PauseGate()
 
     @workflow.signal(name=EVENT_SIGNAL)
     def event(self, event: Any) -> None:
         """Deliver one CloudEvent to the workflow's ``listen`` tasks."""
         self._events.receive(event)
+
+    @workflow.signal(name=PAUSE_SIGNAL)
+    def pause(self) -> None:
+        """Start no further task until ``resume`` (the task in progress finishes)."""
+        self._pause.pause()
+
+    @workflow.signal(name=RESUME_SIGNAL)
+    def resume(self) -> None:
+        """Let tasks start again after ``pause``."""
+        self._pause.resume()
 
     @workflow.query(name=PENDING_LISTENS_QUERY)
     def pending_listens(self) -> list[dict[str, Any]]:
@@ -142,6 +156,7 @@ class ExecuteServerlessWorkflow:
         if resume is not None:
             progress.flushes = resume.progress_sequence
             self._events.restore(resume.events, resume.event_numbers, resume.events_received)
+            self._pause.restore(resume.paused)
         try:
             definition = definition_cache.SHARED.load(input.workflow_yaml, input.allowed_activities)
         except DefinitionError as exc:
@@ -172,6 +187,7 @@ class ExecuteServerlessWorkflow:
             HANDLERS,
             self._events,
             resume=resume,
+            pause=self._pause,
             policy=policy,
             allowed_activities=input.allowed_activities,
         )

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.temporal_names import EVENT_SIGNAL, interpreter_workflow_id
+from stigmer_protos.temporal_names import (
+    EVENT_SIGNAL,
+    PAUSE_SIGNAL,
+    RESUME_SIGNAL,
+    interpreter_workflow_id,
+)
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -166,10 +171,31 @@ class TemporalWorkflowCreator:
             LauncherNotRunningError: The interpreter workflow is not running (not started yet,
                 or finished).
         """
+        await self._signal_interpreter(execution_id, EVENT_SIGNAL, event)
+
+    async def set_paused(self, execution_id: str, paused: bool) -> None:
+        """Signal the interpreter to pause (or resume), then record PAUSED (or IN_PROGRESS).
+
+        The signal is durable in the interpreter's history: it takes effect before the next
+        task starts, also after a worker restart or a continue-as-new.
+
+        Raises:
+            LauncherUnavailableError: Temporal cannot be reached.
+            LauncherNotRunningError: The interpreter workflow is not running.
+        """
+        await self._signal_interpreter(execution_id, PAUSE_SIGNAL if paused else RESUME_SIGNAL)
+        phase = (
+            wex.ExecutionPhase.EXECUTION_PAUSED
+            if paused
+            else wex.ExecutionPhase.EXECUTION_IN_PROGRESS
+        )
+        await self._writer.update_status(execution_id, wex.WorkflowExecutionStatus(phase=phase))
+
+    async def _signal_interpreter(self, execution_id: str, name: str, *args: Any) -> None:
         client = self._client()
         handle = client.get_workflow_handle(interpreter_workflow_id(execution_id))
         try:
-            await handle.signal(EVENT_SIGNAL, event)
+            await handle.signal(name, *args)
         except RPCError as err:
             self._raise_if_unreachable(err)
             if err.status == RPCStatusCode.NOT_FOUND:

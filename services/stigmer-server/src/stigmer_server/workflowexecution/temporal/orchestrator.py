@@ -151,6 +151,10 @@ class MeteredLauncher:
         """Delegate."""
         await self._inner.signal(execution_id, event)
 
+    async def set_paused(self, execution_id: str, paused: bool) -> None:
+        """Delegate."""
+        await self._inner.set_paused(execution_id, paused)
+
 
 class MeteredStatusWriter:
     """A :class:`StatusWriter` counting the updates the orchestration writes.

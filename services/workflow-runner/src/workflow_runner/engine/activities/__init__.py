@@ -25,6 +25,7 @@ from workflow_runner.engine.activities.openapi_call import OpenApiRequest, OpenA
 from workflow_runner.engine.activities.run_process import ProcessResult, RunRequest, run_process
 from workflow_runner.engine.config import EngineConfig
 from workflow_runner.engine.identity import scheduling_execution_id
+from workflow_runner.engine.offloaded_evaluation import evaluate_expression
 from workflow_runner.engine.scrub import Scrubber
 
 
@@ -129,4 +130,5 @@ class EngineActivities:
             self.grpc_call,
             self.emit_event,
             self.run_process,
+            evaluate_expression,
         ]

@@ -49,7 +49,7 @@ def secret_scope(
     return {"data": data, "variables": {k: v for k, v in variables.items() if k != "secrets"}}
 
 
-def secret_evaluated(
+async def secret_evaluated(
     ctx: TaskContext,
     template: Json,
     field: str,
@@ -64,7 +64,7 @@ def secret_evaluated(
         The value with None at each secret site, and the sites (see
         :mod:`~workflow_runner.engine.secrets`).
     """
-    return secrets.evaluated(
+    return await secrets.evaluated(
         lambda value: ctx.value(value, data, variables),
         template,
         [field],

@@ -35,7 +35,7 @@ KINDS = (call_activity.KIND.id,)
 async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Execute the activity (once unless ``maximumAttempts`` says otherwise); output its result."""
     variables = ctx.task_arguments(run, data)
-    args = ctx.value(run.node.spec["with"], data, variables)
+    args = await ctx.value(run.node.spec["with"], data, variables)
     name = str(args["name"])
     queue = args.get("taskQueue")
     try:
@@ -47,10 +47,10 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
         arguments = [arguments]
     timeout = DEFAULT_TIMEOUT
     if args.get("startToCloseTimeout") is not None:
-        timeout = ctx.duration(args["startToCloseTimeout"], data, variables)
+        timeout = await ctx.duration(args["startToCloseTimeout"], data, variables)
     heartbeat = None
     if args.get("heartbeatTimeout") is not None:
-        heartbeat = ctx.duration(args["heartbeatTimeout"], data, variables)
+        heartbeat = await ctx.duration(args["heartbeatTimeout"], data, variables)
     attempts = int(args.get("maximumAttempts") or 1)
     await ctx.progress.flush()
     try:

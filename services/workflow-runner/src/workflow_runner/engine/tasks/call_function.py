@@ -17,6 +17,8 @@ KINDS = (call_function.KIND.id,)
 
 async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Evaluate the arguments and run the function's task definition."""
-    arguments = ctx.value(run.node.spec.get("with") or {}, data, ctx.task_arguments(run, data))
+    arguments = await ctx.value(
+        run.node.spec.get("with") or {}, data, ctx.task_arguments(run, data)
+    )
     output, directive = await ctx.run_task(run.node.do[0], arguments, run.scope)
     return Outcome(output, END if directive == END else None)

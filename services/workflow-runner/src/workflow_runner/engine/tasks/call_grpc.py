@@ -26,18 +26,18 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Call the unary method; the output is the response message as JSON."""
     args = run.node.spec["with"]
     variables = ctx.task_arguments(run, data)
-    proto = endpoint_uri(ctx.value(args["proto"], data, variables))
-    service = ctx.value(args["service"].get("name"), data, variables)
-    host = ctx.value(args["service"].get("host"), data, variables)
+    proto = endpoint_uri(await ctx.value(args["proto"], data, variables))
+    service = await ctx.value(args["service"].get("name"), data, variables)
+    host = await ctx.value(args["service"].get("host"), data, variables)
     port = args["service"].get("port")  # the schema makes it an integer literal
-    method = ctx.value(args["method"], data, variables)
-    arguments, sites = secret_evaluated(
+    method = await ctx.value(args["method"], data, variables)
+    arguments, sites = await secret_evaluated(
         ctx, args.get("arguments") or {}, "arguments", data, variables
     )
     auth_spec = args["service"].get("authentication")
     authentication = None
     if auth_spec is not None:
-        authentication, auth_sites = secret_evaluated(
+        authentication, auth_sites = await secret_evaluated(
             ctx,
             authentication_policy(ctx, auth_spec),
             "authentication",

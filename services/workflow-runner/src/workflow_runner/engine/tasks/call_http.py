@@ -33,7 +33,7 @@ def authentication_policy(ctx: TaskContext, auth: Json) -> Json:
     return auth
 
 
-def build_request(
+async def build_request(
     ctx: TaskContext, args: Mapping[str, Json], data: Json, variables: Mapping[str, Json]
 ) -> HttpRequest:
     """Evaluate the ``with`` arguments into an :class:`HttpRequest`.
@@ -45,8 +45,8 @@ def build_request(
     raw_uri = endpoint["uri"] if isinstance(endpoint, Mapping) else endpoint
     sites: list[secrets.SecretSite] = []
 
-    def field(template: Json, name: str, *, authentication: bool = False) -> Json:
-        value, found = secret_evaluated(
+    async def field(template: Json, name: str, *, authentication: bool = False) -> Json:
+        value, found = await secret_evaluated(
             ctx, template, name, data, variables, authentication=authentication
         )
         sites.extend(found)
@@ -54,22 +54,23 @@ def build_request(
 
     uri: Json
     if expressions.is_runtime_expression(raw_uri):
-        uri = field(raw_uri, "uri")
+        uri = await field(raw_uri, "uri")
         uri = None if sites else str(uri)
     else:
         uri = expand_uri_template(str(raw_uri), data)
 
-    def mapping(template: Json, name: str) -> dict[str, Json]:
+    async def mapping(template: Json, name: str) -> dict[str, Json]:
         # Values stay JSON here (secret sites None); the activity writes them as text.
-        evaluated = field(template or {}, name)
+        evaluated = await field(template or {}, name)
         return {str(k): v for k, v in evaluated.items()} if isinstance(evaluated, Mapping) else {}
 
     authentication = None
     if isinstance(endpoint, Mapping) and endpoint.get("authentication") is not None:
         policy = authentication_policy(ctx, endpoint["authentication"])
-        authentication = field(policy, "authentication", authentication=True)
-    headers, query = mapping(args.get("headers"), "headers"), mapping(args.get("query"), "query")
-    body = field(args.get("body"), "body")
+        authentication = await field(policy, "authentication", authentication=True)
+    headers = await mapping(args.get("headers"), "headers")
+    query = await mapping(args.get("query"), "query")
+    body = await field(args.get("body"), "body")
     return HttpRequest(
         method=str(args["method"]),
         uri=uri,
@@ -124,7 +125,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Perform the call; non-2xx (non-2xx/3xx with ``redirect``) is a communication error."""
     args = run.node.spec["with"]
     variables = ctx.task_arguments(run, data)
-    request = build_request(ctx, args, data, variables)
+    request = await build_request(ctx, args, data, variables)
     response: HttpResponse = await execute(
         ctx, HTTP_CALL_ACTIVITY, request, HttpResponse, title="HTTP call failed"
     )

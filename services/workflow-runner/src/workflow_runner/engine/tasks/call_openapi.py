@@ -32,13 +32,13 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Call the operation; statuses and output modes follow ``call: http``."""
     args = run.node.spec["with"]
     variables = ctx.task_arguments(run, data)
-    document = endpoint_uri(ctx.value(args["document"], data, variables))
-    parameters = ctx.value(args.get("parameters") or {}, data, variables)
+    document = endpoint_uri(await ctx.value(args["document"], data, variables))
+    parameters = await ctx.value(args.get("parameters") or {}, data, variables)
     authentication = None
     sites: list[SecretSite] = []
     if args.get("authentication") is not None:
         policy = authentication_policy(ctx, args["authentication"])
-        authentication, sites = secret_evaluated(
+        authentication, sites = await secret_evaluated(
             ctx, policy, "authentication", data, variables, authentication=True
         )
     request = OpenApiRequest(

@@ -19,14 +19,14 @@ KINDS = (emit.KIND.id,)
 CLOUDEVENTS_SPEC_VERSION = "1.0"
 
 
-def build_event(ctx: TaskContext, run: TaskRun, data: Json) -> dict[str, Json]:
+async def build_event(ctx: TaskContext, run: TaskRun, data: Json) -> dict[str, Json]:
     """Evaluate ``emit.event.with`` and fill ``id`` (workflow UUID), ``time``, ``specversion``.
 
     Raises:
         WorkflowError: ``source`` or ``type`` is missing (validation error, 400).
     """
     properties = run.node.spec["emit"]["event"].get("with") or {}
-    event = ctx.value(properties, data, ctx.task_arguments(run, data))
+    event = await ctx.value(properties, data, ctx.task_arguments(run, data))
     if not isinstance(event, dict):
         raise make_error("validation", "emit.event.with must evaluate to an object")
     missing = [key for key in ("source", "type") if not event.get(key)]
@@ -46,7 +46,7 @@ def build_event(ctx: TaskContext, run: TaskRun, data: Json) -> dict[str, Json]:
 
 async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Emit the event; the task's output is the emitted CloudEvent."""
-    event = build_event(ctx, run, data)
+    event = await build_event(ctx, run, data)
     result: EmitResult = await execute(
         ctx,
         EMIT_EVENT_ACTIVITY,

@@ -23,7 +23,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     resume = run.resume
     if resume is not None:  # the previous run continued as new between two iterations
         return await _iterate(ctx, run, data, resume.items, resume.next_index, resume.current)
-    items = ctx.field(run.node.spec["for"]["in"], data, ctx.task_arguments(run, data))
+    items = await ctx.field(run.node.spec["for"]["in"], data, ctx.task_arguments(run, data))
     if items is None:
         items = []
     elif isinstance(items, dict):
@@ -50,7 +50,9 @@ async def _iterate(
             await ctx.loop_safe_point(run, index, current, items, data)
         scope = run.scope.child({each: item, at: index}, index)
         if "while" in spec:
-            keep_going = ctx.field(spec["while"], current, ctx.task_arguments(run, data, scope))
+            keep_going = await ctx.field(
+                spec["while"], current, ctx.task_arguments(run, data, scope)
+            )
             if not expressions.truthy(keep_going):
                 break
         iteration_id = f"{run.task_id}[{index}]"

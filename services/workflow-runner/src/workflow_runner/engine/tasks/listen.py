@@ -72,8 +72,8 @@ class _Listener:
         scope = self.run.scope.child({each: value, at: index}, index)
         output, directive = await self.ctx.run_list(self.run.node.do, value, scope)
         variables = self.ctx.arguments(scope, input=value, task=self.run.descriptor)
-        output = self.ctx.transform_output(self.foreach, output, variables)
-        self.ctx.export(self.foreach, output, {**variables, "output": output})
+        output = await self.ctx.transform_output(self.foreach, output, variables)
+        await self.ctx.export(self.foreach, output, {**variables, "output": output})
         self.outputs.append(output)
         if directive in (END, EXIT):
             self.directive = directive
@@ -134,7 +134,7 @@ class _Listener:
                 return
             if isinstance(until, str):
                 variables = self.ctx.task_arguments(self.run, self.data)
-                if expressions.truthy(self.ctx.field(until, list(self.values), variables)):
+                if expressions.truthy(await self.ctx.field(until, list(self.values), variables)):
                     return
 
 

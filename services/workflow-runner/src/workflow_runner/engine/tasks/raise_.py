@@ -17,7 +17,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     definition = run.node.spec["raise"]["error"]
     if isinstance(definition, str):
         definition = ctx.use["errors"][definition]
-    error = ctx.value(dict(definition), data, ctx.task_arguments(run, data))
+    error = await ctx.value(dict(definition), data, ctx.task_arguments(run, data))
     if not error.get("instance"):
         error["instance"] = run.node.pointer
     raise WorkflowError(error)

@@ -25,7 +25,7 @@ KINDS = (run_shell.KIND.id, run_script.KIND.id)
 """The library's kinds this module runs."""
 
 
-def build_request(ctx: TaskContext, run: TaskRun, data: Json) -> RunRequest:
+async def build_request(ctx: TaskContext, run: TaskRun, data: Json) -> RunRequest:
     """Evaluate stdin/arguments/environment (``$secrets`` deferred to the activity)."""
     process = run.node.spec["run"]
     kind = "shell" if "shell" in process else "script"
@@ -34,11 +34,13 @@ def build_request(ctx: TaskContext, run: TaskRun, data: Json) -> RunRequest:
     values: dict[str, Json] = {}
     sites: list[SecretSite] = []
     for key, default in (("stdin", None), ("arguments", []), ("environment", {})):
-        values[key], found = secret_evaluated(ctx, body.get(key, default), key, data, variables)
+        values[key], found = await secret_evaluated(
+            ctx, body.get(key, default), key, data, variables
+        )
         sites.extend(found)
     command = body.get("command", "")
     if kind == "shell":
-        command = str(ctx.value(command, data, variables))
+        command = str(await ctx.value(command, data, variables))
     return RunRequest(
         kind=kind,
         command=command,
@@ -74,7 +76,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     With ``await: false`` the process is started and the task outputs its transformed input.
     """
     process = run.node.spec["run"]
-    request = build_request(ctx, run, data)
+    request = await build_request(ctx, run, data)
     if process.get("await", True) is False:
         await ctx.progress.flush()
         workflow.start_activity(

@@ -37,9 +37,9 @@ KINDS = (run_workflow.KIND.id,)
 """The library's kinds this module runs."""
 
 
-def _request(ctx: TaskContext, run: TaskRun, data: Json) -> SubflowRequest:
+async def _request(ctx: TaskContext, run: TaskRun, data: Json) -> SubflowRequest:
     body = run.node.spec["run"]["workflow"]
-    payload = ctx.value(body.get("input", {}), data, ctx.task_arguments(run, data))
+    payload = await ctx.value(body.get("input", {}), data, ctx.task_arguments(run, data))
     if not isinstance(payload, Mapping):
         raise make_error("validation", "run.workflow.input must be an object")
     return SubflowRequest(
@@ -76,7 +76,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     task outputs its transformed input; otherwise the output is the subflow's output, and a
     cancellation of this workflow cancels the child.
     """
-    request = _request(ctx, run, data)
+    request = await _request(ctx, run, data)
     label = f"{request.namespace}/{request.name}:{request.version}"
     start: SubflowStart = await execute(
         ctx,

@@ -14,4 +14,4 @@ KINDS = (set_.KIND.id,)
 async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Evaluate the ``set`` value (object or runtime expression) against the task input."""
     variables = ctx.task_arguments(run, data)
-    return Outcome(ctx.value(run.node.spec["set"], data, variables))
+    return Outcome(await ctx.value(run.node.spec["set"], data, variables))

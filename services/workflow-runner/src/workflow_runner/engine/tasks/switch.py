@@ -21,6 +21,6 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
         if "when" not in case:
             default = case.get("then", "continue")
             continue
-        if expressions.truthy(ctx.field(case["when"], data, variables)):
+        if expressions.truthy(await ctx.field(case["when"], data, variables)):
             return Outcome(data, case.get("then", "continue"))
     return Outcome(data, default)

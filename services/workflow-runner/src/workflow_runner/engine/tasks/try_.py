@@ -69,10 +69,10 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
             error = exc.error
             scope = run.scope.child({name: error})
             variables = ctx.task_arguments(run, data, scope)
-            if not _caught(ctx, catch, error, data, variables):
+            if not await _caught(ctx, catch, error, data, variables):
                 raise
             attempt += 1
-            delay = _retry_delay(ctx, policy, attempt, first_start, error, data, variables)
+            delay = await _retry_delay(ctx, policy, attempt, first_start, error, data, variables)
             if delay is not None:
                 await ctx.progress.flush()
                 if delay > timedelta(0):
@@ -86,7 +86,7 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
             return Outcome(output, END if directive == END else None)
 
 
-def _caught(
+async def _caught(
     ctx: TaskContext,
     catch: Mapping[str, Json],
     error: Mapping[str, Json],
@@ -96,10 +96,10 @@ def _caught(
     criteria = (catch.get("errors") or {}).get("with") or {}
     if not filter_matches(criteria, error):
         return False
-    return _filters_pass(ctx, catch, error, data, variables)
+    return await _filters_pass(ctx, catch, error, data, variables)
 
 
-def _filters_pass(
+async def _filters_pass(
     ctx: TaskContext,
     spec: Mapping[str, Json],
     error: Mapping[str, Json],
@@ -114,15 +114,15 @@ def _filters_pass(
     if "when" not in spec and "exceptWhen" not in spec:
         return True
     subject = error if workflow.patched(ERROR_SCOPE_PATCH) else data
-    if "when" in spec and not expressions.truthy(ctx.field(spec["when"], subject, variables)):
+    if "when" in spec and not expressions.truthy(await ctx.field(spec["when"], subject, variables)):
         return False
     return not (
         "exceptWhen" in spec
-        and expressions.truthy(ctx.field(spec["exceptWhen"], subject, variables))
+        and expressions.truthy(await ctx.field(spec["exceptWhen"], subject, variables))
     )
 
 
-def _retry_delay(
+async def _retry_delay(
     ctx: TaskContext,
     policy: Mapping[str, Json] | None,
     attempt: int,
@@ -138,7 +138,7 @@ def _retry_delay(
     """
     if not policy:
         return None
-    if not _filters_pass(ctx, policy, error, data, variables):
+    if not await _filters_pass(ctx, policy, error, data, variables):
         return None
     limit = policy.get("limit") or {}
     count = (limit.get("attempt") or {}).get("count")
@@ -146,11 +146,11 @@ def _retry_delay(
         return None
     attempts_for = (limit.get("attempt") or {}).get("duration")
     if attempts_for is not None:
-        window = ctx.duration(attempts_for, data, variables)
+        window = await ctx.duration(attempts_for, data, variables)
         if workflow.now() - first_start > window and workflow.patched(ATTEMPT_DURATION_PATCH):
             return None
     base: timedelta = (
-        ctx.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
+        await ctx.duration(policy["delay"], data, variables) if "delay" in policy else timedelta(0)
     )
     backoff = policy.get("backoff") or {}
     if "exponential" in backoff:
@@ -161,11 +161,11 @@ def _retry_delay(
         delay = base
     jitter = policy.get("jitter")
     if isinstance(jitter, dict):
-        low = ctx.duration(jitter["from"], data, variables)
-        high = ctx.duration(jitter["to"], data, variables)
+        low = await ctx.duration(jitter["from"], data, variables)
+        high = await ctx.duration(jitter["to"], data, variables)
         delay += low + (high - low) * workflow.random().random()
     if "duration" in limit:
-        budget = ctx.duration(limit["duration"], data, variables)
+        budget = await ctx.duration(limit["duration"], data, variables)
         if workflow.now() + delay - first_start > budget:
             return None
     return delay

@@ -14,7 +14,7 @@ KINDS = (wait.KIND.id,)
 
 async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     """Sleep for the evaluated duration on the workflow clock (flushing progress first)."""
-    delay = ctx.duration(run.node.spec["wait"], data, ctx.task_arguments(run, data))
+    delay = await ctx.duration(run.node.spec["wait"], data, ctx.task_arguments(run, data))
     await ctx.progress.flush()
     await workflow.sleep(delay)
     return Outcome(data)

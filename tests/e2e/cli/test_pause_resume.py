@@ -1,0 +1,132 @@
+"""``stigmer pause`` / ``resume``: no task starts while paused, the execution then goes on."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stigmer_testing.http_stub import QuietHandler, serve_http
+
+pytestmark = pytest.mark.e2e
+
+DOCUMENT = """\
+document: {dsl: '1.0.0', namespace: tests, name: pausable, version: '1.0.0'}
+do:
+  - nap:
+      wait: {seconds: 8}
+  - charge:
+      call: http
+      with: {method: get, endpoint: '${ $workflow.input.url + "/charge" }'}
+  - done:
+      set: {charged: '${ .count }'}
+"""
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.lock = threading.Lock()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        counter = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                with counter.lock:
+                    counter.calls += 1
+                    count = counter.calls
+                self.reply(200, json.dumps({"count": count}).encode())
+
+        return Handler
+
+
+def _phase(cli: Any, endpoint: str, execution_id: str) -> str:
+    got = cli.run("get", execution_id, "--endpoint", endpoint, "-o", "json")
+    assert got.code == 0, got.stderr
+    phase: str = json.loads(got.stdout)["phase"]
+    return phase
+
+
+def _task_status(cli: Any, endpoint: str, execution_id: str, name: str) -> str | None:
+    got = cli.run("get", execution_id, "--endpoint", endpoint, "-o", "json")
+    assert got.code == 0, got.stderr
+    statuses = {t["name"]: t["status"] for t in json.loads(got.stdout)["tasks"]}
+    return statuses.get(name)
+
+
+def _wait_for_phase(cli: Any, endpoint: str, execution_id: str, wanted: str) -> None:
+    deadline = time.monotonic() + 60
+    while (phase := _phase(cli, endpoint, execution_id)) != wanted:
+        assert time.monotonic() < deadline, f"still {phase}, expected {wanted}"
+        time.sleep(0.3)
+
+
+def test_a_paused_execution_starts_no_task_until_resumed(
+    cli: Any, endpoint: str, tmp_path: Path
+) -> None:
+    counter = _Counter()
+    document = tmp_path / "pausable.yaml"
+    document.write_text(DOCUMENT)
+    with serve_http(counter.handler()) as url:
+        started = cli.run(
+            "run", "-f", str(document), "--endpoint", endpoint, "--no-follow",
+            "--input", json.dumps({"url": url}),
+        )  # fmt: skip
+        assert started.code == 0, started.stderr
+        execution_id = started.stdout.strip()
+        _wait_for_phase(cli, endpoint, execution_id, "IN_PROGRESS")
+
+        paused = cli.run("pause", execution_id, "--endpoint", endpoint, "--reason", "hold it")
+        assert paused.code == 0, paused.stderr
+        assert paused.stdout.split() == [execution_id, "PAUSED"]
+        # The wait finishes (the task in progress is not interrupted); the next one is held.
+        deadline = time.monotonic() + 60
+        while _task_status(cli, endpoint, execution_id, "nap") != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.5)
+        time.sleep(3)
+        assert _phase(cli, endpoint, execution_id) == "PAUSED"
+        assert counter.calls == 0
+
+        resumed = cli.run("resume", execution_id, "--endpoint", endpoint, "-o", "json")
+        assert resumed.code == 0, resumed.stderr
+        watched = cli.run(
+            "watch", execution_id, "--endpoint", endpoint, "-o", "json", "--timeout", "60"
+        )
+        assert watched.code == 0, watched.stderr
+        result = json.loads(watched.stdout)
+        assert result["phase"] == "COMPLETED"
+        assert result["output"] == {"charged": 1}
+        assert counter.calls == 1
+
+
+def test_a_paused_execution_can_be_cancelled_and_then_not_paused(
+    cli: Any, endpoint: str, tmp_path: Path
+) -> None:
+    document = tmp_path / "long.yaml"
+    document.write_text(
+        "document: {dsl: '1.0.0', namespace: tests, name: long, version: '1.0.0'}\n"
+        "do:\n  - one:\n      wait: {seconds: 60}\n  - two:\n      set: {ok: true}\n"
+    )
+    started = cli.run("run", "-f", str(document), "--endpoint", endpoint, "--no-follow")
+    assert started.code == 0, started.stderr
+    execution_id = started.stdout.strip()
+    _wait_for_phase(cli, endpoint, execution_id, "IN_PROGRESS")
+    assert cli.run("pause", execution_id, "--endpoint", endpoint).code == 0
+    assert _phase(cli, endpoint, execution_id) == "PAUSED"
+
+    cancelled = cli.run("cancel", execution_id, "--endpoint", endpoint)
+    assert cancelled.code == 0, cancelled.stderr
+    _wait_for_phase(cli, endpoint, execution_id, "CANCELLED")
+
+    refused = cli.run("resume", execution_id, "--endpoint", endpoint)
+    assert refused.code != 0
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and "FAILED_PRECONDITION" in lines[0], refused.stderr
+    assert "CANCELLED" in lines[0]
+    assert _phase(cli, endpoint, execution_id) == "CANCELLED"
