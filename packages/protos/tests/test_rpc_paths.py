@@ -27,6 +27,8 @@ def test_workflow_execution_paths() -> None:
             "signal",
             "uploadInput",
             "createSubflow",
+            "pause",
+            "resume",
         )
     }
     assert query == {
