@@ -143,7 +143,10 @@ async def test_a_parent_awaits_its_child_and_uses_its_output(
     channel: grpc.aio.Channel, namespace: str, stigmer_endpoint: str
 ) -> None:
     child_wf = await _apply(
-        channel, namespace, "double", [{"double": {"set": {"result": "${ .n * 2 }"}}}]
+        channel,
+        namespace,
+        "double",
+        [{"double": {"set": {"result": "${ .n * 2 }", "saw": "${ $workflow.input }"}}}],
     )
     parent_wf = await _apply(
         channel,
@@ -163,7 +166,7 @@ async def test_a_parent_awaits_its_child_and_uses_its_output(
     [child_id] = _children(parent)
     child = await get_execution(channel, child_id)
     assert child.status is not None and child.status.phase == COMPLETED
-    assert _output(child) == {"result": 42}
+    assert _output(child) == {"result": 42, "saw": {"n": 21}}  # the input, as the parent gave it
     assert _spec(child).parent_execution_id == parent_id
     assert _spec(child).workflow_id == child_wf
     assert child.status.temporal_workflow_id == f"workflow-exec-{child_id}"

@@ -22,7 +22,6 @@ from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.engine.contract import SubflowOutcome, SubflowRequest, SubflowStart
 from workflow_runner.engine.identity import scheduling_execution_id
-from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import failed_status
 
 REFUSALS = frozenset(
@@ -110,7 +109,9 @@ class SubflowActivities:
         return SubflowStart(
             execution_id=child_id,
             workflow_yaml=yaml_text,
-            input=workflow_input(spec),
+            # As the parent evaluated it: the child's trigger_metadata (its document and parent,
+            # kept for the server) is no part of its input.
+            input=request.input,
             execution_timeout_seconds=self._timeout.total_seconds(),
         )
 
