@@ -80,6 +80,7 @@ class Check:
 _APPROVAL_RUN = "stigmer run -f examples/approval.yaml"
 _HTTP_STUB = "python examples/http_stub.py &"
 _WEX_ID = "<id of a waiting examples/approval.yaml run>"
+_EXAMPLES_TEST = "tests/e2e/cli/test_run_examples.py"
 
 REGISTRY: dict[str, Check] = {
     # README.md: getting started
@@ -169,6 +170,22 @@ REGISTRY: dict[str, Check] = {
         needs="approval",
         stdout='{"approved": true, "by": "ada"}',
     ),
+    "stigmer apply -f examples/subflow-child.yaml": Check("parse"),
+    """stigmer run -f examples/subflow-parent.yaml --input '{"lines": [{"sku": "pen","""
+    """ "quantity": 3, "unitPrice": 2}, {"sku": "ink", "quantity": 1, "unitPrice": 7}]}'""": Check(
+        "other",  # it needs the child applied first
+        stdout='{"lines": [{"sku": "pen", "total": 6}, {"sku": "ink", "total": 7}], "total": 13}',
+        covered_by=f"{_EXAMPLES_TEST}::test_subflow_parent_runs_the_applied_child_per_line",
+    ),
+    "stigmer get <wex-id>": Check("parse", substitute=("<wex-id>", "wex-1")),
+    """stigmer run -f examples/scheduled-report.yaml --input '{"orders": [{"amount": 5},"""
+    """ {"amount": 7}]}'""": Check(
+        "other",  # it also creates a Temporal Schedule, which that test pauses afterwards
+        stdout='{"orders": 2, "report": "daily", "revenue": 12}',
+        covered_by=f"{_EXAMPLES_TEST}::test_scheduled_report_runs_now_and_on_its_schedule",
+    ),
+    "stigmer schedule list --workflow daily-report": Check("parse"),
+    "stigmer schedule trigger daily-report": Check("parse"),
     """stigmer run -f examples/fail.yaml --input '{"quantity": -1}'""": Check(
         "run",
         code=1,

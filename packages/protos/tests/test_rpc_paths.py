@@ -29,6 +29,7 @@ def test_workflow_execution_paths() -> None:
             "pause",
             "resume",
             "uploadInput",
+            "createSubflow",
         )
     }
     assert query == {

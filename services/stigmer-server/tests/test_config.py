@@ -72,6 +72,13 @@ def test_rejects_bad_reconciler_settings(name: str, value: str) -> None:
         Config.from_env({name: value})
 
 
+def test_subflow_depth_setting() -> None:
+    assert Config.from_env({}).subflow_max_depth == 8
+    assert Config.from_env({"STIGMER_SUBFLOW_MAX_DEPTH": "0"}).subflow_max_depth == 0
+    with pytest.raises(ConfigError, match="STIGMER_SUBFLOW_MAX_DEPTH"):
+        Config.from_env({"STIGMER_SUBFLOW_MAX_DEPTH": "-1"})
+
+
 def test_rate_limit_settings() -> None:
     assert not Config.from_env({}).rate_limit.enabled
     c = Config.from_env({"STIGMER_RATE_LIMIT_PER_SECOND": "2.5", "STIGMER_RATE_LIMIT_BURST": "0"})

@@ -155,3 +155,16 @@ def test_the_c_runtime_row_equals_the_betterproto2_row(
 ) -> None:
     row = TaskProgress("/do/0/a", "a", kind, status, started, "t1", value, value, error)
     assert task_row(row) == _reference_row(row)
+
+
+def test_a_row_names_the_subflows_its_task_started() -> None:
+    row = TaskProgress("/do/0/child", "child", "run.workflow", "IN_PROGRESS", children=["wex-a"])
+    plain = TaskProgress("/do/1/next", "next", "set", "IN_PROGRESS")
+
+    def metadata(of: TaskProgress) -> Any:
+        found = task_row(of).metadata
+        assert found is not None
+        return found.to_dict()
+
+    assert metadata(row) == {"kind": "run.workflow", "child_execution_ids": ["wex-a"]}
+    assert metadata(plain) == {"kind": "set"}

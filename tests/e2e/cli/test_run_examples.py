@@ -110,6 +110,56 @@ def test_approval_waits_for_stigmer_signal(cli: Any, endpoint: str) -> None:
     assert doc["output"] == {"approved": True, "by": "ada"}
 
 
+def test_subflow_parent_runs_the_applied_child_per_line(cli: Any, endpoint: str) -> None:
+    applied = cli.run(
+        "apply", "-f", str(cli.examples / "subflow-child.yaml"), "--endpoint", endpoint
+    )
+    assert applied.code == 0, applied.stderr
+    lines = [
+        {"sku": "pen", "quantity": 3, "unitPrice": 2},
+        {"sku": "ink", "quantity": 1, "unitPrice": 7},
+    ]
+    status, doc = _run_json(cli, endpoint, "subflow-parent.yaml", {"lines": lines})
+    assert status == 0, doc
+    assert doc["output"] == {
+        "lines": [{"sku": "pen", "total": 6}, {"sku": "ink", "total": 7}],
+        "total": 13,
+    }
+    assert len(doc["children"]) == 2
+
+
+def test_scheduled_report_runs_now_and_on_its_schedule(cli: Any, endpoint: str) -> None:
+    orders = {"orders": [{"amount": 5}, {"amount": 7}]}
+    status, doc = _run_json(cli, endpoint, "scheduled-report.yaml", orders)
+    assert status == 0, doc
+    assert doc["output"] == {"report": "daily", "orders": 2, "revenue": 12}
+    workflow_id = doc["workflow_id"]
+
+    def stigmer_json(*args: str) -> Any:
+        done = cli.run(*args, "--endpoint", endpoint, "-o", "json")
+        assert done.code == 0, done.stderr
+        return json.loads(done.stdout)
+
+    [shown] = stigmer_json("schedule", "list", "--workflow", workflow_id)
+    assert (shown["cron"], shown["paused"]) == ("0 7 * * *", False)
+    # A run now instead of at 07:00: a normal execution of the workflow, with no input.
+    stigmer_json("schedule", "trigger", workflow_id)
+    deadline = time.monotonic() + 60
+    while True:
+        runs = stigmer_json("list", "--workflow", workflow_id, "--phase", "completed")
+        if len(runs) == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert len(runs) == 2, runs
+    stigmer_json("schedule", "pause", workflow_id)  # nothing fires later in the session
+
+
 def test_every_example_is_covered(cli: Any) -> None:
-    covered = {case[0] for case in CASES} | {"http-fetch.yaml", "approval.yaml"}
+    covered = {case[0] for case in CASES} | {
+        "http-fetch.yaml",
+        "approval.yaml",
+        "subflow-child.yaml",
+        "subflow-parent.yaml",
+        "scheduled-report.yaml",
+    }
     assert {p.name for p in cli.examples.glob("*.yaml")} == covered

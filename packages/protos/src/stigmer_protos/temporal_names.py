@@ -65,6 +65,12 @@ START_SCHEDULED_EXECUTION_ACTIVITY = "StartScheduledExecution"
 SCHEDULED_EXECUTION_DONE_ACTIVITY = "ScheduledExecutionDone"
 """Local activity of stigmer-server telling a scheduled run whether its execution has ended."""
 
+CREATE_SUBFLOW_ACTIVITY = "ServerlessWorkflowCreateSubflow"
+"""Name of the runner's activity creating a ``run: workflow`` subflow's execution (ADR 0036)."""
+
+RECORD_SUBFLOW_STATUS_ACTIVITY = "ServerlessWorkflowRecordSubflowStatus"
+"""Name of the runner's activity a subflow's interpreter records its terminal phase with."""
+
 INTERNAL_ACTIVITY_PREFIX = "ServerlessWorkflow"
 """Prefix of the engine's own task activities (present and future)."""
 
@@ -76,6 +82,8 @@ INTERNAL_ACTIVITIES = frozenset(
         OPENAPI_CALL_ACTIVITY,
         GRPC_CALL_ACTIVITY,
         RUN_PROCESS_ACTIVITY,
+        CREATE_SUBFLOW_ACTIVITY,
+        RECORD_SUBFLOW_STATUS_ACTIVITY,
         EVALUATE_EXPRESSION_ACTIVITY,
         EXECUTE_WORKFLOW_ACTIVITY,
         UPDATE_STATUS_ACTIVITY,

@@ -106,6 +106,10 @@ class Config:
             (``STIGMER_RECONCILE_MIN_AGE_SECONDS``, default 30).
         request_id_ttl_seconds: How long a create's ``x-request-id`` keeps naming its execution
             (``STIGMER_REQUEST_ID_TTL_SECONDS``, default 86400).
+        subflow_max_depth: How deep ``run: workflow`` subflows may nest
+            (``STIGMER_SUBFLOW_MAX_DEPTH``, default 8): an execution started from the top is at
+            depth 0, its subflow at 1; a subflow beyond this depth is refused and the
+            ``run: workflow`` task fails with the chain of documents (ADR 0036).
         rate_limit: Calls per second and burst per API key (``STIGMER_RATE_LIMIT_PER_SECOND``,
             default 0 = off; ``STIGMER_RATE_LIMIT_BURST``, default twice the rate), shared by
             every replica through Redis; beyond it RESOURCE_EXHAUSTED with ``retry-after``
@@ -136,6 +140,7 @@ class Config:
     reconcile_interval_seconds: float = 60.0
     reconcile_min_age_seconds: float = 30.0
     request_id_ttl_seconds: int = 86_400
+    subflow_max_depth: int = 8
     rate_limit: RateLimit = field(default_factory=RateLimit)
     api_keys: ApiKeySettings = field(default_factory=ApiKeySettings, repr=False)
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
@@ -165,6 +170,8 @@ class Config:
             raise ConfigError("STIGMER_MAX_SUBSCRIPTIONS_PER_KEY must not be negative")
         if self.request_id_ttl_seconds <= 0:
             raise ConfigError("STIGMER_REQUEST_ID_TTL_SECONDS must be positive")
+        if self.subflow_max_depth < 0:
+            raise ConfigError("STIGMER_SUBFLOW_MAX_DEPTH must not be negative")
         if not 0 < self.max_subscriptions < self.redis_max_connections:
             raise ConfigError(
                 "STIGMER_MAX_SUBSCRIPTIONS must be positive and below STIGMER_REDIS_MAX_CONNECTIONS "
@@ -215,6 +222,7 @@ class Config:
             request_id_ttl_seconds=_int(
                 src, "STIGMER_REQUEST_ID_TTL_SECONDS", d.request_id_ttl_seconds
             ),
+            subflow_max_depth=_int(src, "STIGMER_SUBFLOW_MAX_DEPTH", d.subflow_max_depth),
             rate_limit=RateLimit(
                 _float(src, "STIGMER_RATE_LIMIT_PER_SECOND", d.rate_limit.per_second),
                 _int(src, "STIGMER_RATE_LIMIT_BURST", d.rate_limit.burst),

@@ -91,6 +91,7 @@ def build_services(
     request_id_ttl_s: int = 86_400,
     values: ExecutionValues | None = None,
     schedule_settings: ScheduleSettings | None = None,
+    subflow_max_depth: int = 8,
 ) -> Services:
     """Wire the services on ``store``.
 
@@ -106,6 +107,7 @@ def build_services(
         request_id_ttl_s: How long a request id keeps naming its execution.
         values: Where values too large for an execution's record are kept (ADR 0033).
         schedule_settings: The operator's bounds on a document's ``schedule``.
+        subflow_max_depth: How deep ``run: workflow`` subflows may nest.
     """
     instances = InstanceService(store, clock)
     workflows = WorkflowService(store, instances, clock, keyring, schedule_settings)
@@ -119,6 +121,7 @@ def build_services(
         claims=claims,
         request_id_ttl_s=request_id_ttl_s,
         values=values,
+        subflow_max_depth=subflow_max_depth,
     )
     return Services(
         workflows,
@@ -218,6 +221,7 @@ async def build_server(
         keyring=config.secrets_keyring,
         claims=RedisClaims(client, config.redis_key_prefix),
         request_id_ttl_s=config.request_id_ttl_seconds,
+        subflow_max_depth=config.subflow_max_depth,
         values=ExecutionValues(client, config.redis_key_prefix),
         schedule_settings=config.temporal.schedules,
     )

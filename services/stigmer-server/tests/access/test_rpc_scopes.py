@@ -59,6 +59,7 @@ def test_read_keys_only_read_and_write_keys_never_report_status_or_read_secrets(
 def test_runner_rpcs_are_exactly_the_runners_calls_each_with_a_resource_check() -> None:
     runner = {m: a for m, a in RPC_ACCESS.items() if Scope.RUNNER in a.scopes}
     assert sorted(m.split(".v1.", 1)[1] for m in runner) == [
+        "WorkflowExecutionCommandController/createSubflow",
         "WorkflowExecutionCommandController/updateStatus",
         "WorkflowExecutionQueryController/get",
         "WorkflowExecutionQueryController/getSecrets",

@@ -132,6 +132,17 @@ def _secrets(execution_id: str, of: str | None = None) -> wex.GetWorkflowExecuti
     )
 
 
+def _subflow(parent_id: str) -> wex.WorkflowExecutionCreateSubflowInput:
+    return wex.WorkflowExecutionCreateSubflowInput(
+        parent_execution_id=parent_id,
+        parent_task_id="/do/0/child",
+        namespace="ns",
+        name="hello",
+        version="1.0.0",
+        call_id="c1",
+    )
+
+
 async def test_a_runner_key_works_on_an_execution_in_flight(make_api: Any) -> None:
     w = await _world(make_api)
     s, runner = w.api.stubs, _as(Scope.RUNNER)
@@ -144,6 +155,8 @@ async def test_a_runner_key_works_on_an_execution_in_flight(make_api: Any) -> No
     updated = await s.wex.updateStatus(_progress(w.running), metadata=runner)
     assert updated.status.phase == Phase.EXECUTION_IN_PROGRESS
     assert [t.task_id for t in updated.status.tasks] == ["/do/0/greet"]
+    child = await s.wex.createSubflow(_subflow(w.running), metadata=runner)
+    assert child.spec.parent_execution_id == w.running
 
 
 async def test_a_runner_key_is_refused_everything_not_in_flight_and_nothing_changes(
@@ -156,6 +169,7 @@ async def test_a_runner_key_is_refused_everything_not_in_flight_and_nothing_chan
         (s.wex.updateStatus, _progress(w.ended), "execution_id", w.ended),
         (s.wexq.getSecrets, _secrets(w.ended), "execution_id", w.ended),
         (s.wexq.get, wex.WorkflowExecutionId(value=w.ended), "value", w.ended),
+        (s.wex.createSubflow, _subflow(w.ended), "parent_execution_id", w.ended),
         (s.wfq.get, wf.WorkflowId(value=w.ended_wf), "value", w.ended_wf),
         (s.wfq.get, wf.WorkflowId(value=w.idle_wf), "value", w.idle_wf),
         (s.winq.get, win.WorkflowInstanceId(value=w.idle_instance), "value", w.idle_instance),

@@ -55,3 +55,9 @@ class StigmerApi(Protocol):
     ) -> None:
         """Merge a status update (a message, or its encoding) into an execution."""
         ...
+
+    async def create_subflow(
+        self, request: wex.WorkflowExecutionCreateSubflowInput
+    ) -> wex.WorkflowExecution:
+        """Create (not start) a running execution's ``run: workflow`` subflow."""
+        ...

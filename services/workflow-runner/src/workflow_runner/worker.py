@@ -14,6 +14,8 @@ from workflow_runner.activities.execute_workflow import (
     InterpreterSettings,
 )
 from workflow_runner.activities.report_progress import ReportProgressActivity
+from workflow_runner.activities.subflow import SubflowActivities
+from workflow_runner.activities.workflow_documents import WorkflowDocuments
 from workflow_runner.api import StigmerApi
 from workflow_runner.config import RunnerConfig
 from workflow_runner.engine import (
@@ -49,8 +51,8 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
     """Build the worker of the runner queue and the worker of the interpreter queue.
 
     The runner queue carries only ``ExecuteWorkflow`` (the polyglot rule: stigmer-server never
-    polls it); the interpreter queue carries ``ExecuteServerlessWorkflow``, its task activities
-    and the ``ReportTaskProgress`` local activity. The jq worker pool every expression runs in
+    polls it); the interpreter queue carries ``ExecuteServerlessWorkflow``, its task activities,
+    the ``ReportTaskProgress`` local activity and the ``run: workflow`` activities. The jq worker pool every expression runs in
     is started here with the operator's budget.
     """
     expression_pool.install(config.expression_budget).prestart()
@@ -63,6 +65,11 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
             execution_timeout=config.interpreter_execution_timeout,
             allowed_activities=config.allowed_activities,
         ),
+    )
+    subflows = SubflowActivities(
+        api,
+        WorkflowDocuments(api, config.allowed_activities),
+        config.interpreter_execution_timeout,
     )
     runner = Worker(
         client,
@@ -80,6 +87,8 @@ def build_workers(client: Client, api: StigmerApi, config: RunnerConfig) -> list
         activities=[
             *engine_activities(EngineConfig.from_env(secret_resolver=ApiSecretResolver(api))),
             ReportProgressActivity(api).report_task_progress,
+            subflows.create_subflow,
+            subflows.record_subflow_status,
         ],
         max_concurrent_activities=config.max_concurrent_activities,
         max_concurrent_workflow_tasks=config.max_concurrent_workflow_tasks,

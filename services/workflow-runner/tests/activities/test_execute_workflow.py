@@ -264,7 +264,9 @@ async def test_cancelling_the_activity_cancels_the_interpreter(env: Env) -> None
 
 
 @pytest.mark.parametrize("api_key", [None, "runner-key-1"])
-async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> None:
+async def test_an_execution_that_ended_before_pickup_is_not_run(
+    env: Env, api_key: str | None
+) -> None:
     execution = await _execution(env, {"do": [{"pause": {"wait": {"hours": 1}}}]})
     # Another execution of the workflow is in flight, so a runner key may still read the
     # workflow: the refusal (PERMISSION_DENIED to a runner key) comes when marking this one.
@@ -274,11 +276,17 @@ async def test_an_execution_that_ended_before_pickup_is_not_run(env: Env) -> Non
     )
     status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, execution))
     assert status.phase == Phase.EXECUTION_FAILED
-    assert status.error.startswith("not run:")
-    description = await env.client.get_workflow_handle(
-        interpreter_workflow_id(execution.metadata.id)
-    ).describe()
-    assert description.status == WorkflowExecutionStatus.TERMINATED
+    handle = env.client.get_workflow_handle(interpreter_workflow_id(execution.metadata.id))
+    if api_key is None:
+        assert status.error.startswith("not run:")
+        assert (await handle.describe()).status == WorkflowExecutionStatus.TERMINATED
+    else:
+        # A runner key may not even read the pinned revision of an ended execution.
+        assert status.error.startswith("cannot run execution:")
+        assert "in flight" in status.error
+        with pytest.raises(RPCError) as missing:
+            await handle.describe()
+        assert missing.value.status == RPCStatusCode.NOT_FOUND
 
 
 @pytest.mark.parametrize("api_key", ["runner-key-1"])

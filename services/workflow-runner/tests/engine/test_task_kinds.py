@@ -44,10 +44,6 @@ REFUSED: dict[str, tuple[str, str]] = {
         "  - t: {run: {container: {image: alpine}}}",
         "run: container is not supported",
     ),
-    "run.workflow": (
-        "  - t: {run: {workflow: {namespace: a, name: b, version: '1.0.0'}}}",
-        "run: workflow is not supported yet",
-    ),
 }
 
 

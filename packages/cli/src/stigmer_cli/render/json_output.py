@@ -22,6 +22,7 @@ def task_json(row: TaskRow, now: datetime) -> dict[str, Any]:
         "duration_ms": round(seconds * 1000) if seconds is not None else None,
         "error": row.error or None,
         "output": row.output,
+        "children": list(row.children),
     }
 
 
@@ -31,6 +32,8 @@ def execution_json(view: ExecutionView) -> dict[str, Any]:
     return {
         "id": view.id,
         "workflow_id": view.workflow_id,
+        "parent_id": view.parent_id or None,
+        "children": list(view.children),
         "phase": view.phase,
         "output": view.output,
         "error": view.error or None,

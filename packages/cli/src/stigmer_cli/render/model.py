@@ -95,6 +95,7 @@ class TaskRow:
         completed_at: ISO-8601 instant or empty.
         error: Error text of a failed task.
         output: Task output (any JSON value), when reported.
+        children: The subflow executions the task started (``run: workflow``).
     """
 
     task_id: str
@@ -105,6 +106,7 @@ class TaskRow:
     completed_at: str
     error: str
     output: Any
+    children: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, task: wex.WorkflowTask) -> TaskRow:
@@ -126,6 +128,7 @@ class TaskRow:
             completed_at=task.completed_at,
             error=task.error,
             output=_json(task.output, task.output_value),
+            children=tuple(str(c) for c in meta.get("child_execution_ids") or ()),
         )
 
     def seconds(self, now: datetime) -> float | None:
@@ -150,6 +153,7 @@ class ExecutionView:
         tasks: Tasks in reported order.
         output_reference: The path the output is held by reference under (fetch it with
             ``getValue``, ADR 0033), or "" when ``output`` is the output itself.
+        parent_id: The execution whose ``run: workflow`` task started this one, or "".
     """
 
     id: str
@@ -163,6 +167,12 @@ class ExecutionView:
     completed_at: str
     tasks: tuple[TaskRow, ...]
     output_reference: str = ""
+    parent_id: str = ""
+
+    @property
+    def children(self) -> tuple[str, ...]:
+        """The subflow executions its tasks started, in task order."""
+        return tuple(child for task in self.tasks for child in task.children)
 
     @classmethod
     def of(cls, execution: wex.WorkflowExecution) -> ExecutionView:
@@ -181,6 +191,7 @@ class ExecutionView:
             completed_at=status.completed_at,
             tasks=tuple(TaskRow.of(t) for t in status.tasks),
             output_reference=status.output_reference.path if status.output_reference else "",
+            parent_id=spec.parent_execution_id,
         )
 
     def seconds(self, now: datetime) -> float | None:

@@ -30,6 +30,10 @@ def execution_text(view: ExecutionView) -> str:
         f"started    {view.started_at or '-'}",
         f"completed  {view.completed_at or '-'}",
     ]
+    if view.parent_id:
+        lines.append(f"parent     {view.parent_id}")
+    if view.children:
+        lines.append(f"subflows   {', '.join(view.children)}")
     if view.tasks:
         lines += ["", *task_table(view.tasks, datetime.now(UTC), color=False)]
     if view.phase == "COMPLETED":

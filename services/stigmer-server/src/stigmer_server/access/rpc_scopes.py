@@ -96,6 +96,8 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX + "update": _WRITE_ANY,
         # The runner's progress reports: not a user operation (a user would forge results).
         _WEX + "updateStatus": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "execution_id"),
+        # A running execution's run: workflow task: its runner creates the subflow (ADR 0036).
+        _WEX + "createSubflow": _runner(RunnerCheck.EXECUTION_IN_FLIGHT, "parent_execution_id"),
         _WEX + "delete": _WRITE_ANY,
         _WEX + "cancel": _WRITE_ANY,
         _WEX + "signal": _WRITE_ANY,

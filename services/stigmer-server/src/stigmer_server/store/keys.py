@@ -8,7 +8,8 @@ Every key of one kind shares the hash tag ``{<prefix>:<id_prefix>}`` so that eve
 - ``{p:k}:x:<index>``         sorted set of ids, all scores 0, ordered by id (ULID = time)
 - ``{p:k}:e:<id>``            stream of the resource's states (executions only)
 
-Index names: ``all``, ``wf:<workflow_id>``, ``phase:<n>``, ``wf:<workflow_id>:phase:<n>``.
+Index names: ``all``, ``wf:<workflow_id>``, ``phase:<n>``, ``wf:<workflow_id>:phase:<n>``;
+workflows also ``doc:<org>:<namespace>:<name>:<version>`` (``run: workflow`` resolution).
 
 Every value embedded in a key (org, slug, id) goes through :func:`escape`, so no value can
 contain the ``:`` that separates parts or the braces of the hash tag: ``s:acme:internal:payroll``
@@ -43,6 +44,12 @@ def index_by_phase(phase: int) -> str:
 def index_by_workflow_phase(workflow_id: str, phase: int) -> str:
     """Index of the executions of ``workflow_id`` in ``phase``."""
     return f"wf:{escape(workflow_id)}:phase:{phase}"
+
+
+def index_by_document(org: str, namespace: str, name: str, version: str) -> str:
+    """Index of the workflows of ``org`` whose DSL document has this namespace/name/version."""
+    parts = (org, namespace, name, version)
+    return "doc:" + ":".join(escape(part) for part in parts)
 
 
 @dataclass(frozen=True)

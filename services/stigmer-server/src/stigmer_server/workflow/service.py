@@ -52,8 +52,15 @@ class Scheduler(Protocol):
         ...
 
 
-def _indexes(_: wf.Workflow) -> frozenset[str]:
-    return frozenset({keys.INDEX_ALL})
+def _indexes(workflow: wf.Workflow) -> frozenset[str]:
+    indexes = {keys.INDEX_ALL}
+    document = workflow.spec.document if workflow.spec else None
+    if document is not None and document.name:
+        org = workflow.metadata.org if workflow.metadata else ""
+        indexes.add(
+            keys.index_by_document(org, document.namespace, document.name, document.version)
+        )
+    return frozenset(indexes)
 
 
 def _env(workflow: wf.Workflow) -> dict[str, env_v1.EnvironmentValue]:
@@ -277,6 +284,17 @@ class WorkflowService:
         """Return the workflow encoded as its readers see it (secrets redacted), or raise
         NotFoundError; a workflow without secrets is answered as stored, never decoded."""
         return published(await self.repo.require_encoded(require(workflow_id, "value")))
+
+    async def find_by_document(
+        self, org: str, namespace: str, name: str, version: str
+    ) -> wf.Workflow | None:
+        """The newest workflow of ``org`` whose DSL document has this namespace/name/version
+        (``run: workflow``, ADR 0036); ``None`` when there is none."""
+        index = keys.index_by_document(org, namespace, name, version)
+        for _, data in await self.repo.store.scan_index(WORKFLOW, index, None, 1):
+            if data is not None:
+                return self.repo.decode(data)
+        return None
 
     async def get_by_reference(self, ref: ar.ApiResourceReference) -> wf.Workflow:
         """Look a workflow up by org + slug."""

@@ -74,6 +74,12 @@ class WorkflowExecutionCommandController(
         """End an execution at once, without cleanup."""
         return redact_execution(await self._s.terminate(request.execution_id, request.reason))
 
+    async def createSubflow(
+        self, request: wex.WorkflowExecutionCreateSubflowInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Create (not start) the execution of a running parent's ``run: workflow`` subflow."""
+        return redact_execution(await self._s.create_subflow(request))
+
     async def pause(
         self, request: wex.WorkflowExecutionPauseInput, context: Any
     ) -> wex.WorkflowExecution:

@@ -7,8 +7,8 @@ simply expires) looks at the non-terminal executions older than ``min_age``:
 
 - PENDING without a workflow: started (the workflow id is derived from the execution id, so a
   start racing with a late ``create`` attaches to the same workflow);
-- PENDING or IN_PROGRESS whose workflow is closed, or IN_PROGRESS without one: FAILED, with
-  the reason. The write is refused once the execution is terminal, so a workflow that finished
+- PENDING or IN_PROGRESS whose workflow is closed, or IN_PROGRESS without one (or a PENDING
+  subflow without its interpreter workflow, ADR 0036): FAILED, with the reason. The write is refused once the execution is terminal, so a workflow that finished
   normally between the two reads keeps its own outcome.
 
 Every step is idempotent, so the lease only saves work: two replicas running a pass at once
@@ -156,7 +156,9 @@ class Reconciler:
             state = await self._probe.run_state(execution_id)
             if state == "RUNNING":
                 return "running"
-            if state is None and phase == wex.ExecutionPhase.EXECUTION_PENDING:
+            # A subflow is started by its parent's workflow, never here (ADR 0036).
+            subflow = bool((execution.spec or wex.WorkflowExecutionSpec()).parent_execution_id)
+            if state is None and phase == wex.ExecutionPhase.EXECUTION_PENDING and not subflow:
                 await self._executions.launch(execution)
                 return "started"
             reason = (

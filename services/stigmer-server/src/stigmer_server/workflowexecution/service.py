@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
 from stigmer_protos.limits import MAX_PAGE_BYTES, UPLOAD_TTL_SECONDS
 from stigmer_protos.temporal_names import interpreter_workflow_id
@@ -52,6 +53,14 @@ from stigmer_server.workflowexecution.request_ids import (
 )
 from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import is_terminal, merge_status
+from stigmer_server.workflowexecution.subflow import (
+    DOCUMENT_METADATA,
+    PARENT_METADATA,
+    check_depth,
+    check_request,
+    refuse_client_link,
+    subflow_slug,
+)
 from stigmer_server.workflowexecution.validation import check_spec, check_status
 from stigmer_server.workflowexecution.values import (
     INPUT_PATH,
@@ -107,6 +116,7 @@ class ExecutionService:
         claims: Claims | None = None,
         request_id_ttl_s: int = 86_400,
         values: ExecutionValues | None = None,
+        subflow_max_depth: int = 8,
     ) -> None:
         """Create the service.
 
@@ -121,6 +131,7 @@ class ExecutionService:
             request_id_ttl_s: How long a request id keeps naming its execution.
             values: Where values too large for the record are kept (ADR 0033); ``None``: a
                 too-large output becomes a marker without a reference.
+            subflow_max_depth: How deep ``run: workflow`` subflows may nest (ADR 0036).
         """
         # Event-stream entries carry no secret material at all, not even sealed values.
         self.repo = Repository(
@@ -140,6 +151,7 @@ class ExecutionService:
         self.request_id_ttl_s = request_id_ttl_s
         self._recent = RecentWrites()
         self.values = values
+        self.subflow_max_depth = subflow_max_depth
 
     async def create(
         self, execution: wex.WorkflowExecution, request_id: CreateRequestId | None = None
@@ -160,6 +172,7 @@ class ExecutionService:
         new = copy.deepcopy(execution)
         md = check_envelope(new, WORKFLOW_EXECUTION.name)
         spec = check_spec(new.spec)
+        refuse_client_link(spec)
         upload_id = self._input_upload_id(spec)
         if spec.workflow_instance_id:
             instance = await self._instances.repo.require(spec.workflow_instance_id)
@@ -205,6 +218,76 @@ class ExecutionService:
             assert self.values is not None
             await self.values.drop_upload(upload_id)
         return await self.launch(new)
+
+    async def create_subflow(
+        self, request: wex.WorkflowExecutionCreateSubflowInput
+    ) -> wex.WorkflowExecution:
+        """Create the PENDING execution of a ``run: workflow`` subflow of a running parent.
+
+        The subflow is the newest Workflow of the parent's org whose document has the
+        requested namespace/name/version. It is not launched here: the parent's interpreter
+        starts it as a Temporal child workflow, whose id is recorded now (so neither
+        :meth:`launch` nor the reconciler starts it). A retry for the same parent task row
+        (same ``call_id``) returns the execution the first one created.
+
+        Raises:
+            InvalidArgumentError: A missing field.
+            NotFoundError: No such parent, or no Workflow of its org has that document.
+            FailedPreconditionError: The parent is not running, or the depth limit is reached.
+        """
+        label = check_request(request)
+        parent = await self.repo.require(request.parent_execution_id)
+        parent_md = parent.metadata or ar.ApiResourceMetadata()
+        if _terminal(parent):
+            raise FailedPreconditionError(
+                f"parent execution {parent_md.id} has ended; it starts no subflow"
+            )
+        slug = subflow_slug(parent_md.id, request.call_id)
+        earlier = await self.repo.find_by_slug(parent_md.org, slug)
+        if earlier is not None:
+            return earlier
+        await check_depth(parent, label, self.subflow_max_depth, self.repo.get)
+        workflow = await self._workflows.find_by_document(
+            parent_md.org, request.namespace, request.name, request.version
+        )
+        if workflow is None or workflow.metadata is None:
+            raise NotFoundError(
+                f"no Workflow in org {parent_md.org!r} has document {label}"
+                " (apply it first; run: workflow resolves namespace/name/version there)"
+            )
+        child_id = new_id(WORKFLOW_EXECUTION.id_prefix)
+        child = wex.WorkflowExecution(
+            api_version=parent.api_version,
+            kind=parent.kind,
+            metadata=ar.ApiResourceMetadata(
+                id=child_id,
+                name=slug,
+                slug=slug,
+                org=parent_md.org,
+                owner_scope=parent_md.owner_scope,
+            ),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=workflow.metadata.id,
+                workflow_instance_id=await self._workflows.ensure_default_instance(workflow),
+                input=request.input,
+                trigger_metadata={DOCUMENT_METADATA: label, PARENT_METADATA: parent_md.id},
+                parent_execution_id=parent_md.id,
+                parent_task_id=request.parent_task_id,
+            ),
+            status=wex.WorkflowExecutionStatus(
+                phase=wex.ExecutionPhase.EXECUTION_PENDING,
+                temporal_workflow_id=interpreter_workflow_id(child_id),
+                audit=audit.created_audit(self._clock()),
+            ),
+        )
+        try:
+            await self.repo.create(child)
+        except AlreadyExistsError:
+            raced = await self.repo.find_by_slug(parent_md.org, slug)
+            if raced is None:
+                raise
+            return raced
+        return child
 
     def _input_upload_id(self, spec: wex.WorkflowExecutionSpec) -> str:
         """The upload ``spec`` names (cleared from it: the record does not keep it), or "".

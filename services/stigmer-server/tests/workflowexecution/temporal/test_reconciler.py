@@ -176,6 +176,36 @@ async def test_the_reconciler_fails_an_execution_whose_workflow_is_gone(
         await terminate(temporal_client, kept.metadata.id)
 
 
+async def test_the_reconciler_fails_a_subflow_whose_parent_never_started_it(
+    services: Services, creator: TemporalWorkflowCreator, temporal_client: Client
+) -> None:
+    services.executions.launcher = creator
+    workflow = await new_workflow(services)
+    parent = await services.executions.create(request(workflow, "parent"))
+    assert parent.metadata is not None
+    try:
+        # The parent's runner created the subflow, then died before starting its workflow.
+        child = await services.executions.create_subflow(
+            wex.WorkflowExecutionCreateSubflowInput(
+                parent_execution_id=parent.metadata.id,
+                parent_task_id="/do/0/child",
+                namespace="tests",
+                name="reconciled",
+                version="1.0.0",
+                call_id="c1",
+            )
+        )
+        assert child.metadata is not None
+        reconciler = Reconciler(services.executions, creator, ReconcilerSettings(60, 0))
+        report = await reconciler.run_pass()
+        assert (report.started, report.failed) == (0, 1)
+        stranded = await services.executions.get(child.metadata.id)
+        assert stranded.status is not None and stranded.status.phase == P.EXECUTION_FAILED
+        assert "no longer exists" in stranded.status.error
+    finally:
+        await terminate(temporal_client, parent.metadata.id)
+
+
 async def test_the_reconciler_leaves_young_executions_to_their_create(
     services: Services, creator: TemporalWorkflowCreator
 ) -> None:

@@ -9,12 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import grpc
-from stigmer_dsl import DefinitionError, definition_cache
 from stigmer_dsl.activity_policy import AllowedActivity
-from stigmer_dsl.converter import ConversionError, workflow_to_yaml
-from stigmer_dsl.errors import definition_problem
-from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.temporal_names import EXECUTE_WORKFLOW_ACTIVITY, interpreter_workflow_id
 from stigmer_telemetry import execution_context
@@ -23,7 +18,7 @@ from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import RawValue, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, CancelledError, WorkflowAlreadyStartedError
 
-from workflow_runner.activities.document_cache import DocumentCache, digest
+from workflow_runner.activities.workflow_documents import ExecutionSetupError, WorkflowDocuments
 from workflow_runner.api import NOT_LIVE, StigmerApi
 from workflow_runner.client import StigmerRpcError
 from workflow_runner.engine import (
@@ -36,19 +31,6 @@ from workflow_runner.execution_input import workflow_input
 from workflow_runner.status_mapping import completed_payload, failed_status
 
 _log = logging.getLogger(__name__)
-
-
-class ExecutionSetupError(Exception):
-    """The execution cannot run as configured (missing resources, invalid workflow).
-
-    Attributes:
-        details: The RFC 7807 error object, when there is one (an invalid workflow).
-    """
-
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
-        """Keep ``message`` and the optional error object."""
-        super().__init__(message)
-        self.details = details
 
 
 @dataclass(frozen=True)
@@ -75,7 +57,7 @@ class ExecuteWorkflowActivity:
         self._api = api
         self._temporal = temporal
         self._settings = settings
-        self._documents = DocumentCache()
+        self._documents = WorkflowDocuments(api, settings.allowed_activities)
 
     @activity.defn(name=EXECUTE_WORKFLOW_ACTIVITY)
     async def execute_workflow(
@@ -103,7 +85,7 @@ class ExecuteWorkflowActivity:
     ) -> wex.WorkflowExecutionStatus | RawValue:
         spec = execution.spec or wex.WorkflowExecutionSpec()
         try:
-            yaml_text = await self._workflow_yaml(execution_id, spec)
+            yaml_text = await self._documents.yaml_of(spec, execution_id)
             data = await self._input(execution_id, spec)
         except ExecutionSetupError as err:
             return failed_status(str(err), err.details)
@@ -150,46 +132,6 @@ class ExecuteWorkflowActivity:
             raise
         uploaded: dict[str, Any] = await asyncio.to_thread(json.loads, text)
         return workflow_input(spec, uploaded)
-
-    async def _workflow_yaml(self, execution_id: str, spec: wex.WorkflowExecutionSpec) -> str:
-        workflow_id = spec.workflow_id
-        try:
-            # stigmer-server records the instance's workflow on create; the instance itself is
-            # only needed when a client left workflow_id out.
-            if not workflow_id and spec.workflow_instance_id:
-                instance = await self._api.get_workflow_instance(spec.workflow_instance_id)
-                workflow_id = instance.spec.workflow_id if instance.spec else ""
-            if not workflow_id:
-                raise ExecutionSetupError(
-                    "execution has neither workflow_id nor workflow_instance_id"
-                )
-            pinned = spec.workflow_reference
-            if pinned is not None and pinned.path:
-                # The revision recorded at create (executions created before pinning have none).
-                served = await self._api.get_value(execution_id, pinned.path)
-            else:
-                served = await self._api.get_workflow_encoded(workflow_id)
-        except StigmerRpcError as err:
-            if err.code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.PERMISSION_DENIED):
-                raise ExecutionSetupError(f"cannot run execution: {err.details}") from err
-            raise
-        key = digest(served)
-        cached = self._documents.get(key)
-        if cached is not None:
-            return cached
-        workflow = wf.Workflow.parse(served)
-        if workflow.spec is None:
-            raise ExecutionSetupError(f"workflow {workflow_id} has no spec")
-        try:
-            yaml_text = workflow_to_yaml(workflow.spec)
-            # The shared cache: the interpreter loading this text next finds it loaded.
-            definition_cache.SHARED.load(yaml_text, self._settings.allowed_activities)
-        except (ConversionError, DefinitionError) as err:
-            name = (workflow.metadata.name if workflow.metadata else "") or workflow_id
-            details = definition_problem(err) if isinstance(err, DefinitionError) else None
-            raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}", details) from err
-        self._documents.put(key, yaml_text)
-        return yaml_text
 
     async def _start_interpreter(
         self, execution_id: str, yaml_text: str, data: dict[str, Any]

@@ -251,6 +251,20 @@ class StigmerClient:
             request + wire.length_delimited(_REQUEST_STATUS, encoded),
         )
 
+    async def create_subflow(
+        self, request: execution_v1.WorkflowExecutionCreateSubflowInput
+    ) -> execution_v1.WorkflowExecution:
+        """Create a running execution's ``run: workflow`` subflow
+        (``WorkflowExecutionCommandController/createSubflow``; idempotent per parent task).
+
+        Raises:
+            StigmerRpcError: The call failed.
+        """
+        stub = self._stub("execution_command")
+        return await self._call(
+            "WorkflowExecutionCommandController/createSubflow", stub.createSubflow, request
+        )
+
     async def close(self) -> None:
         """Close the channel (idempotent)."""
         channel, self._channel, self._stubs = self._channel, None, {}

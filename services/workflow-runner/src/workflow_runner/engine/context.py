@@ -87,6 +87,10 @@ class ProgressLog(Protocol):
         """Record the end of a started row."""
         ...
 
+    def link(self, task_id: str, child_execution_id: str) -> None:
+        """Record that a started task started the subflow execution ``child_execution_id``."""
+        ...
+
     async def flush(self) -> None:
         """Send the changed rows (before the workflow waits on an activity, timer or event)."""
         ...

@@ -99,6 +99,8 @@ class EngineInput:
         resume: Set by continue-as-new: where the previous run stopped. None on a first run.
         allowed_activities: The runner operator's ``call: activity`` allow-list (trusted: set by
             the runner, never by the document). Empty: no ``call: activity`` may run.
+        records_status: True for a ``run: workflow`` subflow (ADR 0036): it has no
+            orchestration workflow of its own, so the run records its terminal phase itself.
     """
 
     execution_id: str
@@ -109,6 +111,7 @@ class EngineInput:
     tasks_per_run_limit: int | None = None
     resume: ResumeState | None = None
     allowed_activities: list[AllowedActivity] = field(default_factory=list)
+    records_status: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class TaskProgress:
         input: The task's transformed input (size capped).
         output: The task's transformed output (size capped).
         error: ``title: detail (at instance)`` when failed.
+        children: The executions of the ``run: workflow`` subflows the task started.
     """
 
     task_id: str
@@ -136,6 +140,7 @@ class TaskProgress:
     input: Any = None
     output: Any = None
     error: str | None = None
+    children: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,64 @@ class ProgressBatch:
 
 _TASK_PROGRESS_FIELDS = frozenset(f.name for f in fields(TaskProgress))
 _PROGRESS_BATCH_FIELDS = frozenset(f.name for f in fields(ProgressBatch))
+
+
+@dataclass(frozen=True)
+class SubflowRequest:
+    """What a ``run: workflow`` task asks the runner to create (ADR 0036).
+
+    The parent execution is not named here: the activity serves the execution whose
+    interpreter workflow scheduled it.
+
+    Attributes:
+        namespace: The subflow document's namespace.
+        name: Its name.
+        version: Its version.
+        input: The subflow's workflow input (an object).
+        task_id: The parent's task row running ``run: workflow``.
+        call_id: Unique per run of the task (replay-safe), the idempotency key of the create.
+    """
+
+    namespace: str
+    name: str
+    version: str
+    input: dict[str, Any]
+    task_id: str
+    call_id: str
+
+
+@dataclass(frozen=True)
+class SubflowStart:
+    """The subflow execution the server created, ready to start as a child workflow.
+
+    Attributes:
+        execution_id: The child's execution id (its interpreter workflow id derives from it).
+        workflow_yaml: The child's DSL document, validated.
+        input: The child's workflow input (``$workflow.input``).
+        execution_timeout_seconds: The child workflow's execution timeout.
+    """
+
+    execution_id: str
+    workflow_yaml: str
+    input: dict[str, Any]
+    execution_timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class SubflowOutcome:
+    """How a subflow's run ended, recorded by the subflow itself.
+
+    Attributes:
+        phase: ``COMPLETED``, ``FAILED`` or ``CANCELLED``.
+        output: The workflow output when completed.
+        error: The readable error when failed or cancelled.
+        details: The RFC 7807 error object when failed.
+    """
+
+    phase: str
+    output: Any = None
+    error: str = ""
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

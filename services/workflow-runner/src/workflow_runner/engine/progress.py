@@ -150,6 +150,11 @@ class ProgressBuffer:
         self._put(final)
         record_task_span(final, self.execution_id, self.span_attributes)
 
+    def link(self, task_id: str, child_execution_id: str) -> None:
+        """Record that a started task started the subflow execution ``child_execution_id``."""
+        row = self.rows[task_id]
+        self._put(dataclasses.replace(row, children=[*(row.children or ()), child_execution_id]))
+
     def skip(self, task_id: str, name: str, kind: str, task_input: Any) -> None:
         """Record a task whose ``if`` was false; its raw input is its output."""
         self.start(task_id, name, kind, task_input)

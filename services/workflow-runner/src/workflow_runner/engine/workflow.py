@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from stigmer_dsl import definition_cache
@@ -14,9 +16,9 @@ from stigmer_dsl.errors import (
     describe,
     short_type,
 )
-from stigmer_protos.temporal_names import ENGINE_WORKFLOW_NAME
+from stigmer_protos.temporal_names import ENGINE_WORKFLOW_NAME, RECORD_SUBFLOW_STATUS_ACTIVITY
 from temporalio import workflow
-from temporalio.common import RawValue
+from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 from workflow_runner.engine.activities import EngineActivities
@@ -28,6 +30,7 @@ from workflow_runner.engine.contract import (
     RESUME_SIGNAL,
     EngineInput,
     ResumeState,
+    SubflowOutcome,
     engine_result_payload,
 )
 from workflow_runner.engine.events import EventInbox
@@ -53,6 +56,12 @@ shared by every run; its workflow code only uses ``temporalio.workflow`` for tim
 randomness and activities, so it stays deterministic outside the sandbox's import guard.
 """
 
+
+RECORD_ATTEMPT_TIMEOUT = timedelta(seconds=30)
+RECORD_BUDGET = timedelta(minutes=10)
+RECORD_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=10), maximum_attempts=0)
+"""A subflow's terminal phase is written with unlimited attempts within :data:`RECORD_BUDGET`:
+the write is idempotent, and nothing else would record it (it has no orchestration workflow)."""
 
 CONTINUE_AS_NEW_PATCH = "engine-continue-as-new"
 """``workflow.patched`` id guarding continue-as-new for executions started by older workers."""
@@ -92,6 +101,7 @@ class ExecuteServerlessWorkflow:
     def __init__(self) -> None:
         """Create the event inbox and pause gate (signals may arrive before ``run`` starts)."""
         self._events = EventInbox()
+        self._output: Any = None
         self._pause = PauseGate()
 
     @workflow.signal(name=EVENT_SIGNAL)
@@ -116,6 +126,22 @@ class ExecuteServerlessWorkflow:
 
     @workflow.run
     async def run(self, input: EngineInput) -> RawValue:
+        """Run the document; a subflow (``records_status``) then records how it ended."""
+        if not input.records_status:
+            return await self._run(input)
+        try:
+            result = await self._run(input)
+        except ApplicationError as exc:
+            details = exc.details[0] if exc.details and isinstance(exc.details[0], dict) else None
+            await _record(SubflowOutcome("FAILED", error=exc.message, details=details))
+            raise
+        except asyncio.CancelledError:
+            await _record(SubflowOutcome("CANCELLED", error="cancelled"))
+            raise
+        await _record(SubflowOutcome("COMPLETED", output=self._output))
+        return result
+
+    async def _run(self, input: EngineInput) -> RawValue:
         """Validate and interpret ``input.workflow_yaml`` with ``input.input``.
 
         Returns:
@@ -171,4 +197,23 @@ class ExecuteServerlessWorkflow:
             await progress.flush(final=True, workflow_status="FAILED", error=describe(exc.error))
             raise _application_error(exc.error) from None
         await progress.flush(final=True, output=output, workflow_status="COMPLETED")
+        self._output = output
         return engine_result_payload(output)
+
+
+async def _record(outcome: SubflowOutcome) -> None:
+    """Write a subflow's terminal phase; a cancellation arriving meanwhile waits for it."""
+    write = asyncio.ensure_future(
+        workflow.execute_activity(
+            RECORD_SUBFLOW_STATUS_ACTIVITY,
+            outcome,
+            start_to_close_timeout=RECORD_ATTEMPT_TIMEOUT,
+            schedule_to_close_timeout=RECORD_BUDGET,
+            retry_policy=RECORD_RETRY,
+        )
+    )
+    try:
+        await asyncio.shield(write)
+    except asyncio.CancelledError:
+        await write
+        raise

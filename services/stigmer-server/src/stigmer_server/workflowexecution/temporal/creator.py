@@ -102,20 +102,23 @@ class TemporalWorkflowCreator:
 
     async def run_state(self, execution_id: str) -> str | None:
         """The status name of the execution's orchestration workflow (e.g. ``RUNNING``,
-        ``TERMINATED``), or ``None`` when Temporal has no such workflow.
+        ``TERMINATED``), or of its interpreter workflow when it has none (a subflow, ADR 0036);
+        ``None`` when Temporal has neither.
 
         Raises:
             LauncherUnavailableError: Temporal cannot be reached.
         """
-        handle = self._client().get_workflow_handle(workflow_id(execution_id))
-        try:
-            description = await handle.describe()
-        except RPCError as err:
-            self._raise_if_unreachable(err)
-            if err.status == RPCStatusCode.NOT_FOUND:
-                return None
-            raise
-        return description.status.name if description.status is not None else "UNSPECIFIED"
+        for wid in (workflow_id(execution_id), interpreter_workflow_id(execution_id)):
+            handle = self._client().get_workflow_handle(wid)
+            try:
+                description = await handle.describe()
+            except RPCError as err:
+                self._raise_if_unreachable(err)
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    continue
+                raise
+            return description.status.name if description.status is not None else "UNSPECIFIED"
+        return None
 
     async def cancel(self, execution_id: str, reason: str) -> None:
         """Request cancellation; the workflow records CANCELLED once the runner has stopped.
@@ -127,25 +130,11 @@ class TemporalWorkflowCreator:
             LauncherUnavailableError: Temporal cannot be reached.
         """
         client = self._client()
-        handle = client.get_workflow_handle(workflow_id(execution_id))
-        try:
-            description = await handle.describe()
-            running = description.status == WorkflowExecutionStatus.RUNNING
-        except RPCError as err:
-            self._raise_if_unreachable(err)
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            running = False
-        if running:
-            try:
-                await handle.cancel()
+        # A subflow (ADR 0036) has no orchestration workflow: its interpreter is a child
+        # workflow of its parent's, and records CANCELLED itself once cancelled.
+        for wid in (workflow_id(execution_id), interpreter_workflow_id(execution_id)):
+            if await self._cancel_running(client, wid):
                 return
-            except RPCError as err:
-                self._raise_if_unreachable(err)
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
-                # It completed between describe and cancel: fall through to the direct write,
-                # which the status merge turns into a no-op if it ended otherwise.
         await self._writer.update_status(
             execution_id,
             wex.WorkflowExecutionStatus(
@@ -178,6 +167,23 @@ class TemporalWorkflowCreator:
             execution_id,
             wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_CANCELLED, error=note),
         )
+
+    async def _cancel_running(self, client: Client, wid: str) -> bool:
+        """Request cancellation of workflow ``wid`` if it runs; False when it does not."""
+        handle = client.get_workflow_handle(wid)
+        try:
+            description = await handle.describe()
+            if description.status != WorkflowExecutionStatus.RUNNING:
+                return False
+            await handle.cancel()
+        except RPCError as err:
+            self._raise_if_unreachable(err)
+            if err.status != RPCStatusCode.NOT_FOUND:
+                raise
+            # Gone, or it completed between describe and cancel: the caller's direct write
+            # is turned into a no-op by the status merge if it ended otherwise.
+            return False
+        return True
 
     async def signal(self, execution_id: str, event: dict[str, Any]) -> None:
         """Signal the execution's interpreter workflow with one CloudEvent.
