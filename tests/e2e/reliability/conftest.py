@@ -316,9 +316,12 @@ class Services:
                     raise
             await asyncio.sleep(0.3)
 
-    async def apply(self, document: dict[str, Any]) -> str:
-        """Apply a DSL document (name made unique) as a Workflow; return its id."""
-        name = f"{document['document']['name']}-{uuid.uuid4().hex[:6]}"
+    async def apply(self, document: dict[str, Any], *, unique: bool = True) -> str:
+        """Apply a DSL document (name made unique, unless not ``unique``) as a Workflow; return
+        its id."""
+        name = document["document"]["name"]
+        if unique:
+            name = f"{name}-{uuid.uuid4().hex[:6]}"
         document = {**document, "document": {**document["document"], "name": name}}
         stub = wf_cmd.WorkflowCommandControllerStub(self.channel)
         workflow = await self.rpc(
