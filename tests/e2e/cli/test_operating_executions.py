@@ -108,6 +108,7 @@ def test_a_paused_execution_starts_no_task_until_resumed(
         result = json.loads(watched.stdout)
         assert result["phase"] == "COMPLETED"
         assert result["output"] == {"charged": 1}
+        assert len(result["workflow_revision"]) == 64  # the SHA-256 of the pinned revision
         assert counter.calls == 1
 
 

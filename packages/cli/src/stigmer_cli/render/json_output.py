@@ -32,6 +32,7 @@ def execution_json(view: ExecutionView) -> dict[str, Any]:
     return {
         "id": view.id,
         "workflow_id": view.workflow_id,
+        "workflow_revision": view.revision or None,
         "parent_id": view.parent_id or None,
         "children": list(view.children),
         "phase": view.phase,

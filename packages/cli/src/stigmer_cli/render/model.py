@@ -154,6 +154,7 @@ class ExecutionView:
         output_reference: The path the output is held by reference under (fetch it with
             ``getValue``, ADR 0033), or "" when ``output`` is the output itself.
         parent_id: The execution whose ``run: workflow`` task started this one, or "".
+        revision: The Workflow revision it runs (SHA-256 of the copy pinned at create), or "".
     """
 
     id: str
@@ -168,6 +169,7 @@ class ExecutionView:
     tasks: tuple[TaskRow, ...]
     output_reference: str = ""
     parent_id: str = ""
+    revision: str = ""
 
     @property
     def children(self) -> tuple[str, ...]:
@@ -192,6 +194,7 @@ class ExecutionView:
             tasks=tuple(TaskRow.of(t) for t in status.tasks),
             output_reference=status.output_reference.path if status.output_reference else "",
             parent_id=spec.parent_execution_id,
+            revision=spec.workflow_reference.sha256 if spec.workflow_reference else "",
         )
 
     def seconds(self, now: datetime) -> float | None:

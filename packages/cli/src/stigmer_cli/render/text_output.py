@@ -26,6 +26,7 @@ def execution_text(view: ExecutionView) -> str:
     lines = [
         f"execution  {view.id}",
         f"workflow   {view.workflow_id}",
+        f"revision   {view.revision[:12] or '-'}",
         f"phase      {view.phase}",
         f"started    {view.started_at or '-'}",
         f"completed  {view.completed_at or '-'}",
