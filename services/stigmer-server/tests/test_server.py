@@ -52,6 +52,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         "pause",
         "resume",
         "uploadInput",
+        "createSubflow",
     }
     # The route the server answers is exactly that path (an unknown one would be UNIMPLEMENTED).
     call = api.stubs.channel.unary_unary(
