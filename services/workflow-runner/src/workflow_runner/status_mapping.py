@@ -48,6 +48,8 @@ def encode_task_row(row: TaskProgress) -> bytes:
         error=row.error or "",
     )
     task.metadata.update({"kind": row.task_kind})  # type: ignore[attr-defined]
+    if row.listen is not None:
+        task.metadata.update({"listen": row.listen})  # type: ignore[attr-defined]
     if row.started_at:
         c_runtime.write_json(task, "input", "input_value", row.input)
     if row.status in _WITH_OUTPUT:

@@ -121,6 +121,7 @@ class TaskProgress:
         input: The task's transformed input (size capped).
         output: The task's transformed output (size capped).
         error: ``title: detail (at instance)`` when failed.
+        listen: A ``listen`` task's filters as the event ingress indexes them (ADR 0037).
     """
 
     task_id: str
@@ -132,6 +133,7 @@ class TaskProgress:
     input: Any = None
     output: Any = None
     error: str | None = None
+    listen: Any = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from workflow_runner.engine.contract import (
     ResumeState,
     engine_result_payload,
 )
-from workflow_runner.engine.events import EventInbox
+from workflow_runner.engine.events import DEDUPE_PATCH, EventInbox
 from workflow_runner.engine.executor import ContinuePolicy, Executor
 from workflow_runner.engine.progress import ProgressBuffer
 from workflow_runner.engine.tasks import HANDLERS
@@ -93,7 +93,7 @@ class ExecuteServerlessWorkflow:
     @workflow.signal(name=EVENT_SIGNAL)
     def event(self, event: Any) -> None:
         """Deliver one CloudEvent to the workflow's ``listen`` tasks."""
-        self._events.receive(event)
+        self._events.receive(event, dedupe=workflow.patched(DEDUPE_PATCH))
 
     @workflow.query(name=PENDING_LISTENS_QUERY)
     def pending_listens(self) -> list[dict[str, Any]]:
