@@ -87,6 +87,10 @@ class ProgressLog(Protocol):
         """Record the end of a started row."""
         ...
 
+    def annotate(self, task_id: str, *, listen: Json) -> None:
+        """Attach a ``listen`` task's routing description to its started row."""
+        ...
+
     async def flush(self) -> None:
         """Send the changed rows (before the workflow waits on an activity, timer or event)."""
         ...

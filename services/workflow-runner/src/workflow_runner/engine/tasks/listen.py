@@ -6,7 +6,7 @@ The output is the ordered array of consumed events (read as ``data``, ``envelope
 strategy are not part of the output.
 
 A filter's ``correlate`` keys must match too (:class:`Correlation`). The task's progress row
-carries the filters' literal ``type``/``source`` and correlation keys (``listen`` in the row's
+carries the filters' literal attributes and correlation keys (``listen`` in the row's
 metadata), which the server's event ingress indexes to route events to this execution (ADR 0037).
 """
 
@@ -74,19 +74,24 @@ class _Listener:
             correlation.accept(values)
 
     def describe(self, filters: list[Filter]) -> dict[str, Json]:
-        """What the event ingress indexes: each filter's literal attributes and correlation."""
+        """What the event ingress indexes: each filter's literal attributes (``complete`` when it
+        has no other) and correlation."""
         described: list[Json] = []
         for filter_ in filters:
             with_ = (filter_ or {}).get("with") or {}
             literal = {
                 name: value
                 for name, value in with_.items()
-                if name in ("type", "source")
-                and isinstance(value, str)
-                and not expressions.is_runtime_expression(value)
+                if not expressions.is_runtime_expression(value)
                 and filter_patterns.pattern_of(value) is None
             }
-            described.append({"with": literal, "correlate": self.correlation(filter_).describe()})
+            described.append(
+                {
+                    "with": literal,
+                    "complete": len(literal) == len(with_),
+                    "correlate": self.correlation(filter_).describe(),
+                }
+            )
         return {"filters": described}
 
     def take(self, filters: list[Filter]) -> tuple[int, dict[str, Json]] | None:
