@@ -8,11 +8,15 @@ workflow-runner, once, on the session's Redis and Temporal.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
+import shlex
 import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -36,6 +40,7 @@ pytestmark = pytest.mark.e2e
 
 Phase = wex.ExecutionPhase
 APPROVAL = "com.example.approval.v1"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 @dataclass
@@ -246,6 +251,45 @@ async def test_a_malformed_or_oversized_post_is_refused(stack: Stack) -> None:
             headers={"content-type": "application/cloudevents+json"},
         )
         assert too_large.status_code == 413
+
+
+def _documented_http_approval() -> tuple[dict[str, Any], list[str], Any]:
+    """From examples/README.md's approval-http row: the run's input, the curl argv, the output."""
+    row = next(
+        line
+        for line in (EXAMPLES / "README.md").read_text().splitlines()
+        if line.startswith("| `approval-http.yaml` |")
+    )
+    spans = re.findall(r"`([^`]+)`", row)
+    run = next(span for span in spans if span.startswith("stigmer run "))
+    curl = next(span for span in spans if span.startswith("curl "))
+    run_args = shlex.split(run)
+    assert run_args[:4] == ["stigmer", "run", "-f", "examples/approval-http.yaml"], run
+    data = json.loads(run_args[run_args.index("--input") + 1])
+    return data, shlex.split(curl), json.loads(spans[-1])
+
+
+async def test_the_documented_http_approval_works_as_written(
+    stack: Stack, channel: grpc.aio.Channel
+) -> None:
+    data, curl, output = _documented_http_approval()
+    applied = await apply_workflow(
+        channel,
+        f"approval-http-{uuid.uuid4().hex[:8]}",
+        dsl_to_workflow_spec((EXAMPLES / "approval-http.yaml").read_text()),
+    )
+    assert applied.metadata is not None
+    created = await create_execution(channel, applied.metadata.id, "run-approval-http", data)
+    assert created.metadata is not None
+    port = stack.env["STIGMER_EVENTS_HTTP_PORT"]
+    argv = [arg.replace("127.0.0.1:7235", f"127.0.0.1:{port}") for arg in curl]
+    posted = await asyncio.to_thread(
+        subprocess.run, [*argv, "-sS", "-w", "\n%{http_code}"], capture_output=True, text=True
+    )
+    assert posted.stdout.rstrip().endswith("202"), (posted.stdout, posted.stderr)
+    final = (await follow(channel, created.metadata.id))[-1]
+    assert final.status is not None and final.status.output is not None, final
+    assert final.status.output.to_dict() == output
 
 
 async def test_killing_the_server_after_accepting_loses_nothing(
