@@ -143,3 +143,22 @@ async def test_events_claimed_but_not_routed_are_routed_after_a_restart(
         await router.stop()
     assert signal.delivered == [("wex-a", "1")]
     assert await store.read("c1", pending=True, block_ms=10) == []
+
+
+async def test_events_a_dead_replica_claimed_are_taken_over(store: EventStore) -> None:
+    signal = Recorder()
+    await store.ensure_group()
+    await _router(store, signal).observe("wex-a", [("/do/0/w", True, _listen("A"))], False)
+    await store.accept(_event("A", "1"))
+    assert len(await store.read("dead-replica", pending=False, block_ms=10)) == 1
+    router = EventRouter(store, signal, consumer="c1", reclaim_idle_seconds=0.05, block_ms=50)
+    router.start()
+    try:
+        for _ in range(200):
+            if signal.delivered:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await router.stop()
+    assert signal.delivered == [("wex-a", "1")]
+    assert await store.read("dead-replica", pending=True, block_ms=10) == []

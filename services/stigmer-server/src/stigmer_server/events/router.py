@@ -11,8 +11,8 @@ An event no filter surely matched stays kept (bounded, for the retention window)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,6 +26,7 @@ Signal = Callable[[str, dict[str, Any]], Awaitable[Any]]
 """Delivers one event to one execution (``ExecutionService.signal``)."""
 
 _RETRY_S = 1.0
+_STOP_S = 2.0
 
 
 class EventRouter:
@@ -47,6 +48,7 @@ class EventRouter:
         self._reclaim_ms = int(reclaim_idle_seconds * 1000)
         self._block_ms = block_ms
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         """Start routing in the background."""
@@ -54,22 +56,28 @@ class EventRouter:
 
     async def stop(self) -> None:
         """Stop routing (an event being routed is routed again by the next start)."""
+        self._stopping = True  # a cancellation a blocked Redis read swallows ends the loop
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            done, _ = await asyncio.wait({self._task}, timeout=_STOP_S)
+            if not done:
+                _log.warning("event routing did not stop within %s s", _STOP_S)
 
     async def _run(self) -> None:
         pending = True
-        while True:
+        next_reclaim = 0.0
+        while not self._stopping:
             try:
                 await self._store.ensure_group()
-                while True:
+                while not self._stopping:
                     batch = await self._store.read(
                         self._consumer, pending=pending, block_ms=self._block_ms
                     )
                     if pending and not batch:
                         pending = False
+                    if not batch and time.monotonic() >= next_reclaim:
+                        # Entries a replica that died claimed and never acknowledged.
+                        next_reclaim = time.monotonic() + self._reclaim_ms / 1000
                         batch = await self._store.reclaim(self._consumer, self._reclaim_ms)
                     for entry_id, key, event in batch:
                         await self.route(key, event)
