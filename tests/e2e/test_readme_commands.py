@@ -33,7 +33,14 @@ pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = (REPO / "README.md", REPO / "examples" / "README.md")
-COMMAND_STARTS = ("hatch run ", "stigmer ", "python ", "pip install ", "docker compose ")
+COMMAND_STARTS = (
+    "hatch run ",
+    "stigmer ",
+    "python ",
+    "pip install ",
+    "docker compose ",
+    "curl ",
+)
 HATCH_RUN = "hatch run "
 TIMEOUT = 120.0
 
@@ -78,6 +85,15 @@ class Check:
 
 
 _APPROVAL_RUN = "stigmer run -f examples/approval.yaml"
+_HTTP_APPROVAL_TEST = (
+    "tests/e2e/security/test_events_in.py::test_the_documented_http_approval_works_as_written"
+)
+_HTTP_APPROVAL_POST = (
+    "curl -X POST http://127.0.0.1:7235/events"
+    " -H 'content-type: application/cloudevents+json'"
+    """ -d '{"specversion": "1.0", "type": "com.example.approval", "source": "curl","""
+    """ "id": "r-42-1", "data": {"request": "r-42", "approved": true, "by": "ada"}}'"""
+)
 _HTTP_STUB = "python examples/http_stub.py &"
 _WEX_ID = "<id of a waiting examples/approval.yaml run>"
 _EXAMPLES_TEST = "tests/e2e/cli/test_run_examples.py"
@@ -186,6 +202,10 @@ REGISTRY: dict[str, Check] = {
     ),
     "stigmer schedule list --workflow daily-report": Check("parse"),
     "stigmer schedule trigger daily-report": Check("parse"),
+    """stigmer run -f examples/approval-http.yaml --input '{"request": "r-42"}'""": Check(
+        "other", covered_by=_HTTP_APPROVAL_TEST
+    ),
+    _HTTP_APPROVAL_POST: Check("other", covered_by=_HTTP_APPROVAL_TEST),
     """stigmer run -f examples/fail.yaml --input '{"quantity": -1}'""": Check(
         "run",
         code=1,

@@ -63,7 +63,7 @@ do:
         to:
           one:
             with: {type: x}
-            correlate: {k: {from: .id}}
+            correlate: {k: {from: .id, expect: '${ $secrets.k }'}}
   - b:
       call: grpc
       with:
@@ -83,7 +83,7 @@ do:
 """
     )
     for pointer in (
-        "/do/0/a/listen/to/one/correlate",
+        "/do/0/a/listen/to/one/correlate/k/expect",
         "/do/1/b/with/method",
         "/do/2/c/run/container",
         "/do/3/d/with/name",

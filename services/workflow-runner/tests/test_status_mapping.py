@@ -86,6 +86,16 @@ def test_rows_without_a_result_carry_no_output() -> None:
     assert unknown_start.input is None and unknown_start.input_value is None
 
 
+def test_a_listen_row_carries_its_filters_for_the_event_ingress() -> None:
+    described = {"filters": [{"with": {"type": "t"}, "complete": True, "correlate": {}}]}
+    row = TaskProgress("/do/0/w", "w", "listen", "IN_PROGRESS", "t0", listen=described)
+    metadata = task_row(row).metadata
+    assert metadata is not None
+    assert metadata.to_dict() == {"kind": "listen", "listen": described}
+    plain = task_row(TaskProgress("/do/0/a", "a", "set", "IN_PROGRESS", "t0")).metadata
+    assert plain is not None and "listen" not in plain.to_dict()
+
+
 def test_a_batch_reads_back_from_its_json_form_ignoring_unknown_keys() -> None:
     batch = dataclasses.replace(
         _batch(3, "z"), final=True, workflow_status="COMPLETED", output={"a": [1, None]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from stigmer_devstack.binaries import BinaryNotFoundError
 from stigmer_devstack.config import (
+    DEFAULT_EVENTS_PORT,
     DEFAULT_GRPC_PORT,
     DEFAULT_TEMPORAL_PORT,
     DEFAULT_UI_PORT,
@@ -19,6 +20,7 @@ from stigmer_devstack.processes import LogSink, ManagedProcess
 from stigmer_devstack.stack import Stack, StackEndpoints
 
 __all__ = [
+    "DEFAULT_EVENTS_PORT",
     "DEFAULT_GRPC_PORT",
     "DEFAULT_TEMPORAL_PORT",
     "DEFAULT_UI_PORT",

@@ -10,6 +10,7 @@ from stigmer_devstack.ports import free_port
 DEFAULT_GRPC_PORT = 7234
 DEFAULT_TEMPORAL_PORT = 7233
 DEFAULT_UI_PORT = 8233
+DEFAULT_EVENTS_PORT = 7235
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class StackConfig:
             of secret values at rest); reused across runs.
         host: Loopback interface every process binds.
         grpc_port: stigmer-server's gRPC port.
+        events_port: stigmer-server's CloudEvents HTTP port (``POST /events``, ADR 0037).
         temporal_port: Temporal frontend gRPC port.
         ui_port: Temporal Web UI port; ``None`` runs the dev server headless.
         redis_port: Redis port; 0 picks a free one.
@@ -33,6 +35,7 @@ class StackConfig:
     data_dir: Path
     host: str = "127.0.0.1"
     grpc_port: int = DEFAULT_GRPC_PORT
+    events_port: int = DEFAULT_EVENTS_PORT
     temporal_port: int = DEFAULT_TEMPORAL_PORT
     ui_port: int | None = DEFAULT_UI_PORT
     redis_port: int = 0
@@ -54,6 +57,7 @@ class StackConfig:
             data_dir=data_dir,
             host=host,
             grpc_port=free_port(host),
+            events_port=free_port(host),
             temporal_port=free_port(host),
             ui_port=free_port(host) if ui else None,
             redis_port=free_port(host),

@@ -199,6 +199,7 @@ class Stack:
         cfg = self.config
         wanted = {
             "stigmer-server gRPC": cfg.grpc_port,
+            "stigmer-server events": cfg.events_port,
             "Temporal": cfg.temporal_port,
             "Redis": redis_port,
         }
@@ -252,6 +253,8 @@ class Stack:
                 "PYTHONUNBUFFERED": "1",
                 "GRPC_HOST": cfg.host,
                 "GRPC_PORT": str(cfg.grpc_port),
+                "STIGMER_EVENTS_HTTP_HOST": cfg.host,
+                "STIGMER_EVENTS_HTTP_PORT": str(cfg.events_port),
                 "REDIS_URL": f"redis://{cfg.host}:{redis_port}/0",
                 # Large Temporal payloads go to the same Redis (ADR 0031).
                 "STIGMER_PAYLOAD_STORAGE": "redis",

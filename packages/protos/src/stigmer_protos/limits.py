@@ -96,6 +96,12 @@ CLOSED_STREAM_TTL_SECONDS = 3600
 MAX_REPORT_BYTES = 1 * MIB
 """Task rows in one progress ``updateStatus`` call of the runner; a larger batch is split."""
 
+MAX_EVENT_BODY_BYTES = 256 * 1024
+"""One HTTP request to the CloudEvents ingress (a batch included), ADR 0037."""
+
+MAX_EVENTS_PER_BATCH = 100
+"""CloudEvents in one batch-mode request to the ingress."""
+
 MAX_FILTER_PATTERN_CHARS = 256
 """Longest ``/regex/`` in a ``listen`` event filter."""
 
@@ -134,7 +140,7 @@ class Limit:
         name: The constant's name in this module.
         value: Its value.
         unit: ``bytes``, ``levels``, ``tasks``, ``rows``, ``characters``, ``aliases``,
-            ``nodes``, ``quantifiers`` or ``seconds``.
+            ``nodes``, ``quantifiers``, ``events`` or ``seconds``.
         bounds: What it bounds.
         enforced_by: Where a larger value is refused, and with which error.
     """
@@ -286,6 +292,20 @@ LIMITS: tuple[Limit, ...] = (
         "bytes",
         "task rows in one progress `updateStatus` call",
         "runner: a larger batch is sent in parts",
+    ),
+    Limit(
+        "MAX_EVENT_BODY_BYTES",
+        MAX_EVENT_BODY_BYTES,
+        "bytes",
+        "one request to the CloudEvents ingress (a batch included)",
+        "server, events HTTP endpoint: 413",
+    ),
+    Limit(
+        "MAX_EVENTS_PER_BATCH",
+        MAX_EVENTS_PER_BATCH,
+        "events",
+        "CloudEvents in one batch request",
+        "server, events HTTP endpoint: 400",
     ),
     Limit(
         "MAX_FILTER_PATTERN_CHARS",

@@ -12,6 +12,7 @@ from stigmer_protos.limits import MAX_MESSAGE_BYTES
 from stigmer_telemetry import log_level_from_env
 
 from stigmer_server.access.api_keys import ApiKeyError, ApiKeySettings, load_settings
+from stigmer_server.events.settings import EventSettings
 from stigmer_server.rate_limit import RateLimit
 from stigmer_server.secrets.keyring import Keyring, KeyringError, load_keyring
 from stigmer_server.workflowexecution.temporal.config import TemporalConfig
@@ -122,6 +123,8 @@ class Config:
             comma-separated ``<key id>:<base64 of 32 bytes>``, plus one per line of
             ``STIGMER_SECRETS_KEYS_FILE``; the first key encrypts, all decrypt); ``None``:
             requests carrying secret values are refused (FAILED_PRECONDITION).
+        events: The CloudEvents ingress and its delivery to ``listen`` tasks
+            (``STIGMER_EVENTS_*``, :class:`~stigmer_server.events.settings.EventSettings`).
     """
 
     grpc_host: str = "[::]"
@@ -146,6 +149,7 @@ class Config:
     temporal: TemporalConfig = field(default_factory=TemporalConfig)
     tls: TlsConfig | None = None
     secrets_keyring: Keyring | None = field(default=None, repr=False)
+    events: EventSettings = field(default_factory=EventSettings)
 
     def __post_init__(self) -> None:
         if "{" in self.redis_key_prefix or "}" in self.redis_key_prefix:
@@ -231,6 +235,7 @@ class Config:
             temporal=_temporal(src),
             tls=_tls(src),
             secrets_keyring=_keyring(src),
+            events=_events(src),
         )
 
 
@@ -276,6 +281,13 @@ def _log_level(src: Mapping[str, str], default: str) -> str:
 def _temporal(src: Mapping[str, str]) -> TemporalConfig:
     try:
         return TemporalConfig.from_env(src)
+    except ValueError as err:
+        raise ConfigError(str(err)) from err
+
+
+def _events(src: Mapping[str, str]) -> EventSettings:
+    try:
+        return EventSettings.from_env(src)
     except ValueError as err:
         raise ConfigError(str(err)) from err
 

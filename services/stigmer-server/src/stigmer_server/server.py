@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -26,6 +27,9 @@ from stigmer_server.access.key_source import ApiKeySource
 from stigmer_server.access.runner_guard import RunnerGuard
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
+from stigmer_server.events.ingress import EventIngress
+from stigmer_server.events.router import EventRouter
+from stigmer_server.events.store import EventStore
 from stigmer_server.interceptor import RpcInterceptor
 from stigmer_server.rate_limit import RateLimitInterceptor, TokenBuckets
 from stigmer_server.secrets.keyring import Keyring
@@ -142,6 +146,9 @@ class RunningServer:
         services: The service layer (e.g. ``services.executions.update_status``).
         store: The Redis store.
         health: The health servicer.
+        router: Delivers accepted events to ``listen`` tasks (ADR 0037).
+        ingress: The CloudEvents HTTP endpoint (``None`` without ``STIGMER_EVENTS_HTTP_PORT``);
+            its ``port`` is the bound port.
     """
 
     server: grpc.aio.Server
@@ -150,6 +157,8 @@ class RunningServer:
     store: RedisStore
     health: health.aio.HealthServicer
     _monitor: asyncio.Task[None] | None = field(default=None, repr=False)
+    router: EventRouter | None = None
+    ingress: EventIngress | None = None
 
     async def stop(self, grace: float | None = None) -> None:
         """Stop accepting calls, end subscriptions, wait up to ``grace`` s for in-flight calls."""
@@ -159,7 +168,11 @@ class RunningServer:
                 await self._monitor
         await self.health.enter_graceful_shutdown()
         self.services.subscriptions.close()
+        if self.ingress is not None:
+            await self.ingress.stop()
         await self.server.stop(grace)
+        if self.router is not None:
+            await self.router.stop()
         await self.store.close()
 
 
@@ -182,6 +195,37 @@ async def _monitor_store(store: RedisStore, servicer: health.aio.HealthServicer)
             )
             for name in ("", *SERVICE_NAMES):
                 await servicer.set(name, status)
+
+
+async def _start_events(
+    running: RunningServer,
+    config: Config,
+    client: Any,
+    key_source: ApiKeySource | None,
+) -> None:
+    """Start the event router (unless Temporal is disabled) and the HTTP endpoint if asked."""
+    settings = config.events
+    events = EventStore(
+        client,
+        config.redis_key_prefix,
+        retention_seconds=settings.retention_seconds,
+        retained_per_type=settings.retained_per_type,
+        stream_maxlen=settings.stream_maxlen,
+    )
+    if not config.temporal_disabled:
+        router = EventRouter(
+            events,
+            running.services.executions.signal,
+            consumer=settings.consumer,
+            reclaim_idle_seconds=settings.reclaim_idle_seconds,
+        )
+        running.services.executions.listen_observer = router.observe
+        router.start()
+        running.router = router
+    if settings.http_port is not None:
+        ingress = EventIngress(events, key_source)
+        await ingress.start(settings.http_host, settings.http_port)
+        running.ingress = ingress
 
 
 async def build_server(
@@ -283,6 +327,7 @@ async def build_server(
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     running = RunningServer(server, port, services, store, health_servicer)
+    await _start_events(running, config, client, key_source)
     running._monitor = asyncio.create_task(_monitor_store(store, health_servicer))
     tls = "off" if config.tls is None else ("mutual" if config.tls.mutual else "on")
     _log.info("serving", extra={"port": port, "api_only": launcher is None, "tls": tls})

@@ -86,8 +86,8 @@ def test_emit_secrets_rejected_at_load() -> None:
         )
 
 
-def test_listen_correlate_rejected_at_load() -> None:
-    with pytest.raises(DefinitionError, match="/do/0/l/listen/to/one/correlate"):
+def test_listen_correlate_without_from_rejected_at_load() -> None:
+    with pytest.raises(DefinitionError):
         load_workflow(
             _doc("""
   - l:
@@ -95,7 +95,7 @@ def test_listen_correlate_rejected_at_load() -> None:
         to:
           one:
             with: {type: t}
-            correlate: {id: {from: .id}}
+            correlate: {id: {expect: 1}}
 """)
         )
 
@@ -244,3 +244,65 @@ async def test_listen_foreach_output(temporal_client: Client, task_queue: str) -
         await handle.signal(EVENT_SIGNAL, {"type": "y", "data": {"n": 5}})
         result = await handle.result()
     assert result.output == [{"value": 2, "at": 0}, {"value": 10, "at": 1}]
+
+
+CORRELATED = _doc("""
+  - approval:
+      listen:
+        to:
+          one:
+            with: {type: com.example.approved}
+            correlate:
+              order: {from: .data.order, expect: '${ .order }'}
+""")
+
+
+async def test_listen_correlate_takes_only_its_own_event(
+    temporal_client: Client, task_queue: str
+) -> None:
+    async with _worker(temporal_client, task_queue):
+        handle = await _start(temporal_client, task_queue, CORRELATED, {"order": "B"})
+        await _wait_pending(handle)
+        for order in ("A", "B"):
+            event = {"type": "com.example.approved", "source": "s", "id": order}
+            await handle.signal(EVENT_SIGNAL, {**event, "data": {"order": order}})
+        result = await handle.result()
+    assert result.output == [{"order": "B"}]
+
+
+async def test_listen_correlate_without_expect_keeps_the_first_value(
+    temporal_client: Client, task_queue: str
+) -> None:
+    text = _doc("""
+  - pair:
+      listen:
+        to:
+          all:
+            - with: {type: opened}
+              correlate: {ticket: {from: .data.ticket}}
+            - with: {type: closed}
+""")
+    async with _worker(temporal_client, task_queue):
+        handle = await _start(temporal_client, task_queue, text)
+        await handle.signal(EVENT_SIGNAL, {"type": "opened", "data": {"ticket": 7}})
+        await handle.signal(EVENT_SIGNAL, {"type": "closed", "data": {"ticket": 7}})
+        result = await handle.result()
+    assert result.output == [{"ticket": 7}, {"ticket": 7}]
+
+
+async def test_listen_drops_a_repeated_source_and_id(
+    temporal_client: Client, task_queue: str
+) -> None:
+    text = _doc("""
+  - two:
+      listen:
+        to:
+          any: []
+          until: ( . | length ) >= 2
+""")
+    async with _worker(temporal_client, task_queue):
+        handle = await _start(temporal_client, task_queue, text)
+        for id_ in ("1", "1", "2"):
+            await handle.signal(EVENT_SIGNAL, {"type": "t", "source": "s", "id": id_, "data": id_})
+        result = await handle.result()
+    assert result.output == ["1", "2"]

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from stigmer_devstack import (
+    DEFAULT_EVENTS_PORT,
     DEFAULT_GRPC_PORT,
     DEFAULT_TEMPORAL_PORT,
     DEFAULT_UI_PORT,
@@ -44,6 +45,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         "--data-dir", type=Path, default=None, help="state directory (default ~/.stigmer/dev)"
     )
     parser.add_argument("--grpc-port", type=int, default=DEFAULT_GRPC_PORT)
+    parser.add_argument(
+        "--events-port",
+        type=int,
+        default=DEFAULT_EVENTS_PORT,
+        help="CloudEvents HTTP port (POST /events)",
+    )
     parser.add_argument("--temporal-port", type=int, default=DEFAULT_TEMPORAL_PORT)
     parser.add_argument("--ui-port", type=int, default=DEFAULT_UI_PORT)
     parser.add_argument("--redis-port", type=int, default=0, help="default: a free port")
@@ -57,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     config = StackConfig(
         data_dir=data_dir,
         grpc_port=args.grpc_port,
+        events_port=args.events_port,
         temporal_port=args.temporal_port,
         ui_port=args.ui_port,
         redis_port=args.redis_port,
@@ -71,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 [
                     f"Stigmer stack ready in {time.monotonic() - started:.1f}s ({EMBEDDED_NOTE})",
                     f"  stigmer-server  {endpoints.grpc}   (stigmer run --endpoint {endpoints.grpc})",
+                    f"  CloudEvents     http://{config.host}:{config.events_port}/events (POST)",
                     f"  Temporal        {endpoints.temporal}",
                     f"  Temporal UI     {endpoints.ui_url or '-'}",
                     f"  Redis           {endpoints.redis_url}",

@@ -48,8 +48,8 @@ def _strategy(c: Checker, pointer: str, strategy: Json, *, top: bool) -> None:
         for index, item in enumerate(strategy.get(key) or []):
             filters.append((f"{pointer}/{key}/{index}", item))
     for at, item in filters:
-        if isinstance(item, dict) and item.get("correlate"):
-            c.problem(f"{at}/correlate", "event correlation is not supported yet")
+        if isinstance(item, dict) and item.get("correlate") is not None:
+            _correlate(c, f"{at}/correlate", item["correlate"])
         if isinstance(item, dict):
             c.expression(f"{at}/with", item.get("with") or {}, whole=False)
             _patterns(c, f"{at}/with", item.get("with") or {})
@@ -62,6 +62,21 @@ def _strategy(c: Checker, pointer: str, strategy: Json, *, top: bool) -> None:
         c.expression(f"{pointer}/until", until, whole=True)
     elif isinstance(until, dict):
         _strategy(c, f"{pointer}/until", until, top=False)
+
+
+def _correlate(c: Checker, pointer: str, correlate: Json) -> None:
+    """``correlate``: key -> ``{from: expression on the event, expect: constant or expression}``."""
+    if not isinstance(correlate, dict):
+        c.problem(pointer, "expected a mapping of correlation names to {from, expect}")
+        return
+    for name, item in correlate.items():
+        at = f"{pointer}/{escape_pointer_token(str(name))}"
+        if not isinstance(item, dict) or not isinstance(item.get("from"), str):
+            c.problem(at, "a correlation needs 'from', a runtime expression")
+            continue
+        c.expression(f"{at}/from", item["from"], whole=True)
+        if "expect" in item:
+            c.expression(f"{at}/expect", item["expect"], whole=False)
 
 
 def _patterns(c: Checker, pointer: str, properties: Mapping[str, Json]) -> None:

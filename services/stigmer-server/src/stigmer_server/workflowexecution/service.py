@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
@@ -98,6 +98,11 @@ class _Unchanged(Exception):
         self.execution = execution
 
 
+ListenObserver = Callable[[str, list[tuple[str, bool, Any]], bool], Awaitable[None]]
+"""Called with an execution id, its ``listen`` rows (task id, in progress, ``listen``
+metadata) and whether it ended."""
+
+
 def _terminal(execution: wex.WorkflowExecution) -> bool:
     return is_terminal((execution.status or wex.WorkflowExecutionStatus()).phase)
 
@@ -143,6 +148,9 @@ class ExecutionService:
             closed=_terminal,
         )
         self._sealer = SecretSealer(keyring, WORKFLOW_EXECUTION.name, "spec.runtime_env")
+        self.listen_observer: ListenObserver | None = None
+        """Told about ``listen`` rows and ended executions after each status write (the event
+        router, ADR 0037)."""
         self._workflows = workflows
         self._instances = instances
         self.launcher = launcher
@@ -518,7 +526,25 @@ class ExecutionService:
             self._recent.forget(execution_id)
             raise
         self._recent.remember(execution_id, written.data, written.message)
+        if self.listen_observer is not None:
+            await self._observe_listens(execution_id, update, written.message)
         return written
+
+    async def _observe_listens(
+        self,
+        execution_id: str,
+        update: wex.WorkflowExecutionStatus,
+        execution: wex.WorkflowExecution,
+    ) -> None:
+        assert self.listen_observer is not None
+        rows: list[tuple[str, bool, Any]] = []
+        for task in update.tasks:
+            if task.metadata is not None and "listen" in task.metadata.fields:
+                in_progress = task.status == wex.WorkflowTaskStatus.WORKFLOW_TASK_IN_PROGRESS
+                rows.append((task.task_id, in_progress, task.metadata.to_dict()["listen"]))
+        ended = _terminal(execution)
+        if rows or ended:
+            await self.listen_observer(execution_id, rows, ended)
 
     async def record_final_status(
         self, execution_id: str, status: wex.WorkflowExecutionStatus, output: bytes | None

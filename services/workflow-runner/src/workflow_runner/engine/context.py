@@ -91,6 +91,10 @@ class ProgressLog(Protocol):
         """Record that a started task started the subflow execution ``child_execution_id``."""
         ...
 
+    def annotate(self, task_id: str, *, listen: Json) -> None:
+        """Attach a ``listen`` task's routing description to its started row."""
+        ...
+
     async def flush(self) -> None:
         """Send the changed rows (before the workflow waits on an activity, timer or event)."""
         ...

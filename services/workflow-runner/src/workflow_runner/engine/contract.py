@@ -129,6 +129,7 @@ class TaskProgress:
         output: The task's transformed output (size capped).
         error: ``title: detail (at instance)`` when failed.
         children: The executions of the ``run: workflow`` subflows the task started.
+        listen: A ``listen`` task's filters as the event ingress indexes them (ADR 0037).
     """
 
     task_id: str
@@ -141,6 +142,7 @@ class TaskProgress:
     output: Any = None
     error: str | None = None
     children: list[str] | None = None
+    listen: Any = None
 
 
 @dataclass(frozen=True)

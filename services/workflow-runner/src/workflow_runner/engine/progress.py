@@ -133,6 +133,12 @@ class ProgressBuffer:
             )
         )
 
+    def annotate(self, task_id: str, *, listen: Any) -> None:
+        """Attach a ``listen`` task's routing description (size capped) to its started row."""
+        row = self.rows.get(task_id)
+        if row is not None:
+            self._put(dataclasses.replace(row, listen=cap_value(listen)))
+
     def finish(
         self, task_id: str, status: str, *, output: Any = None, error: str | None = None
     ) -> None:

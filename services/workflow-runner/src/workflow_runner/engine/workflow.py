@@ -33,7 +33,7 @@ from workflow_runner.engine.contract import (
     SubflowOutcome,
     engine_result_payload,
 )
-from workflow_runner.engine.events import EventInbox
+from workflow_runner.engine.events import DEDUPE_PATCH, EventInbox
 from workflow_runner.engine.executor import ContinuePolicy, Executor
 from workflow_runner.engine.pause import PauseGate
 from workflow_runner.engine.progress import ProgressBuffer
@@ -107,7 +107,7 @@ class ExecuteServerlessWorkflow:
     @workflow.signal(name=EVENT_SIGNAL)
     def event(self, event: Any) -> None:
         """Deliver one CloudEvent to the workflow's ``listen`` tasks."""
-        self._events.receive(event)
+        self._events.receive(event, dedupe=workflow.patched(DEDUPE_PATCH))
 
     @workflow.signal(name=PAUSE_SIGNAL)
     def pause(self) -> None:

@@ -4,20 +4,24 @@ The output is the ordered array of consumed events (read as ``data``, ``envelope
 ``raw``), each transformed by ``foreach`` when set. ``foreach`` runs as each event is consumed
 (FIFO), so ``any`` + ``until: false`` processes events forever. Events consumed by an ``until``
 strategy are not part of the output.
+
+A filter's ``correlate`` keys must match too (:class:`Correlation`). The task's progress row
+carries the filters' literal attributes and correlation keys (``listen`` in the row's
+metadata), which the server's event ingress indexes to route events to this execution (ADR 0037).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from stigmer_dsl import expressions
+from stigmer_dsl import expressions, filter_patterns
 from stigmer_dsl.json_types import Json
 from stigmer_dsl.kinds import listen
 from temporalio import workflow
 
 from workflow_runner.engine import evaluation
 from workflow_runner.engine.context import CONTINUE, END, EXIT, Outcome, TaskContext, TaskRun
-from workflow_runner.engine.events import PendingListen, matches, read
+from workflow_runner.engine.events import Correlation, PendingListen, matches, read
 
 KINDS = (listen.KIND.id,)
 """The library's kinds this module runs."""
@@ -39,6 +43,7 @@ class _Listener:
             "foreach"
         )
         self.pending = PendingListen(run.task_id, run.node.name, self.to)
+        self.correlations: dict[int, Correlation] = {}
         self.values: list[Json] = []
         self.outputs: list[Json] = []
         self.directive = CONTINUE
@@ -48,11 +53,56 @@ class _Listener:
             expr, value, self.ctx.task_arguments(self.run, self.data), self.ctx.now()
         )
 
+    def correlation(self, filter_: Filter) -> Correlation:
+        """The filter's correlation, its expectations resolved on first use."""
+        key = id(filter_)
+        if key not in self.correlations:
+            self.correlations[key] = Correlation.resolve(filter_, self.data, self.evaluate)
+        return self.correlations[key]
+
+    def matches(self, filter_: Filter, event: dict[str, Json]) -> bool:
+        """Whether ``event`` passes ``filter_``'s attributes and correlation keys."""
+        if not matches(filter_, event, self.evaluate):
+            return False
+        return self.correlation(filter_).extract(event, self.evaluate) is not None
+
+    def correlated(self, filter_: Filter, event: dict[str, Json]) -> None:
+        """Fix the expectation of ``filter_``'s keys without ``expect`` from a taken event."""
+        correlation = self.correlation(filter_)
+        values = correlation.extract(event, self.evaluate)
+        if values is not None:
+            correlation.accept(values)
+
+    def describe(self, filters: list[Filter]) -> dict[str, Json]:
+        """What the event ingress indexes: each filter's literal attributes (``complete`` when it
+        has no other) and correlation."""
+        described: list[Json] = []
+        for filter_ in filters:
+            with_ = (filter_ or {}).get("with") or {}
+            literal = {
+                name: value
+                for name, value in with_.items()
+                if not expressions.is_runtime_expression(value)
+                and filter_patterns.pattern_of(value) is None
+            }
+            described.append(
+                {
+                    "with": literal,
+                    "complete": len(literal) == len(with_),
+                    "correlate": self.correlation(filter_).describe(),
+                }
+            )
+        return {"filters": described}
+
     def take(self, filters: list[Filter]) -> tuple[int, dict[str, Json]] | None:
         """The oldest buffered event matching any of ``filters`` (``[None]`` matches all)."""
-        return self.ctx.events.take(
-            lambda event: any(matches(f, event, self.evaluate) for f in filters)
-        )
+        taken = self.ctx.events.take(lambda event: any(self.matches(f, event) for f in filters))
+        if taken is not None:
+            for filter_ in filters:
+                if self.matches(filter_, taken[1]):
+                    self.correlated(filter_, taken[1])
+                    break
+        return taken
 
     async def wait_for_more(self) -> None:
         seen = self.ctx.events.received
@@ -108,14 +158,14 @@ class _Listener:
 
         def index_of_stop(event: dict[str, Json]) -> int | None:
             for index, filter_ in enumerate(stop):
-                if index not in stop_seen and matches(filter_, event, self.evaluate):
+                if index not in stop_seen and self.matches(filter_, event):
                     return index
             return None
 
         def wanted(event: dict[str, Json]) -> bool:
             if index_of_stop(event) is not None:
                 return True
-            return any(matches(f, event, self.evaluate) for f in filters)
+            return any(self.matches(f, event) for f in filters)
 
         while self.directive == CONTINUE:
             taken = self.ctx.events.take(wanted)
@@ -125,10 +175,15 @@ class _Listener:
             event = taken[1]
             stop_index = index_of_stop(event)
             if stop_index is not None:
+                self.correlated(stop[stop_index], event)
                 stop_seen.add(stop_index)
                 if isinstance(until, Mapping) and ("any" in until or len(stop_seen) == len(stop)):
                     return
                 continue
+            for filter_ in filters:
+                if self.matches(filter_, event):
+                    self.correlated(filter_, event)
+                    break
             await self.consume(event)
             if until is None:
                 return
@@ -145,11 +200,18 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
     try:
         to = listener.to
         if "one" in to:
-            await listener.one_or_all([to["one"]])
+            filters: list[Filter] = [to["one"]]
         elif "all" in to:
-            await listener.one_or_all(list(to["all"]))
+            filters = list(to["all"])
         else:
-            await listener.any_of(list(to.get("any") or []) or [None], to.get("until"))
+            filters = list(to.get("any") or []) or [None]
+        until = to.get("until")
+        stop = listener.until_filters(until) if isinstance(until, Mapping) else []
+        ctx.progress.annotate(run.task_id, listen=listener.describe([*filters, *stop]))
+        if "one" in to or "all" in to:
+            await listener.one_or_all(filters)
+        else:
+            await listener.any_of(filters, until)
     finally:
         ctx.events.pending.pop(run.task_id, None)
     return Outcome(listener.outputs, END if listener.directive == END else None)
