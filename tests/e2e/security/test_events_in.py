@@ -27,6 +27,7 @@ import yaml
 from stigmer_devstack.ports import free_port
 from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_testing.executions import (
     apply_workflow,
     create_execution,
@@ -306,3 +307,48 @@ async def test_killing_the_server_after_accepting_loses_nothing(
     later = await _run(channel, workflow_id, "later")
     assert await _events(channel, waiting) == [{"request": "waiting", "approved": True}]
     assert await _events(channel, later) == [{"request": "later", "approved": True}]
+
+
+ORDER = "com.example.order.v1"
+
+
+async def _executions_of(channel: grpc.aio.Channel, workflow_id: str) -> list[Any]:
+    stub = wex_qry.WorkflowExecutionQueryControllerStub(channel)
+    page = await stub.listByWorkflow(
+        wex.ListWorkflowExecutionsByWorkflowRequest(workflow_id=workflow_id, page_size=50)
+    )
+    return list(page.entries)
+
+
+async def test_a_schedule_on_workflow_starts_one_execution_per_matching_event(
+    stack: Stack, channel: grpc.aio.Channel
+) -> None:
+    document = {
+        "document": {"dsl": "1.0.0", "namespace": "e2e", "name": "on-order", "version": "1.0.0"},
+        "schedule": {
+            "on": {"one": {"with": {"type": ORDER, "source": "https://shop.example/e2e"}}}
+        },
+        "do": [{"count": {"set": {"orders": "${ length }", "first": "${ .[0].data }"}}}],
+    }
+    workflow_id = await _workflow(channel, yaml.safe_dump(document))
+    first = _event(ORDER, "o-1", "order-1", total=5)
+    async with httpx.AsyncClient() as client:
+        await _post(client, stack.events_url, first)
+        await _post(client, stack.events_url, first)  # a duplicate starts nothing
+        await _post(client, stack.events_url, {**_event(ORDER, "o-2", "order-2"), "source": "x"})
+        await _post(client, stack.events_url, _event(ORDER, "o-3", "order-3", total=7))
+    async with asyncio.timeout(90):
+        while True:
+            runs = await _executions_of(channel, workflow_id)
+            done = [r for r in runs if r.status.phase == Phase.EXECUTION_COMPLETED]
+            if len(done) >= 2:
+                break
+            await asyncio.sleep(0.3)
+    outputs = sorted((r.status.output.to_dict() for r in done), key=lambda o: o["first"]["request"])
+    assert outputs == [
+        {"orders": 1, "first": {"request": "o-1", "total": 5}},
+        {"orders": 1, "first": {"request": "o-3", "total": 7}},
+    ]
+    # One router reads the stream in order: the duplicate and the other source were routed
+    # before the last event, and started nothing.
+    assert len(await _executions_of(channel, workflow_id)) == 2

@@ -154,16 +154,16 @@ async def test_every_pause_trigger_reapply_delete(
     assert len(gone.stderr.strip().splitlines()) == 1
 
 
-def test_event_schedules_are_refused_at_apply(stack: Stack, tmp_path: Path) -> None:
+def test_unsupported_event_schedules_are_refused_at_apply(stack: Stack, tmp_path: Path) -> None:
     document = tmp_path / "evented.yaml"
     document.write_text(
         HEAD.replace("ticking", "evented")
-        + "schedule:\n  on:\n    one:\n      with: {type: order.placed}\n"
+        + "schedule:\n  on:\n    all:\n      - with: {type: order.placed}\n"
         + TASKS
     )
     refused = stack.stigmer("apply", "-f", str(document))
     assert refused.returncode != 0
     lines = refused.stderr.strip().splitlines()
-    assert len(lines) == 1 and "/schedule/on" in lines[0] and "event ingress" in lines[0], lines
+    assert len(lines) == 1 and "/schedule/on/all" in lines[0] and "not supported" in lines[0], lines
     missing = stack.stigmer("list", "--workflow", "evented")  # resolves the name: not stored
     assert missing.returncode != 0 and "not found" in missing.stderr.lower(), missing.stderr

@@ -29,6 +29,7 @@ from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.events.ingress import EventIngress
 from stigmer_server.events.router import EventRouter
+from stigmer_server.events.starter import EventStarter
 from stigmer_server.events.store import EventStore
 from stigmer_server.interceptor import RpcInterceptor
 from stigmer_server.rate_limit import RateLimitInterceptor, TokenBuckets
@@ -213,11 +214,15 @@ async def _start_events(
         stream_maxlen=settings.stream_maxlen,
     )
     if not config.temporal_disabled:
+        services = running.services
+        starter = EventStarter(events, services.workflows, services.executions)
+        services.workflows.event_starts = starter
         router = EventRouter(
             events,
-            running.services.executions.signal,
+            services.executions.signal,
             consumer=settings.consumer,
             reclaim_idle_seconds=settings.reclaim_idle_seconds,
+            start=starter.start,
         )
         running.services.executions.listen_observer = router.observe
         router.start()

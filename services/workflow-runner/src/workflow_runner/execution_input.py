@@ -8,16 +8,19 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.json_values import whole_numbers
 
 
-def workflow_input(
-    spec: wex.WorkflowExecutionSpec, uploaded: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def workflow_input(spec: wex.WorkflowExecutionSpec, uploaded: dict[str, Any] | None = None) -> Any:
     """Return the DSL workflow input of an execution.
+
+    ``spec.input_value`` (any JSON value, e.g. the events that started the execution) is the
+    input as it is.
 
     The structured ``spec.input`` (additive field), or ``uploaded`` (the input the record
     holds by reference, ``spec.input_reference``, fetched), is the base object; Stigmer's
     ``trigger_message`` and ``trigger_metadata`` are added as ``message`` and ``metadata``
     unless the structured input already defines those keys (see docs/adr/0006).
     """
+    if spec.input_value is not None and uploaded is None:
+        return whole_numbers(spec.input_value.to_dict())
     data: dict[str, Any]
     if uploaded is not None:
         data = uploaded

@@ -25,6 +25,9 @@ _log = logging.getLogger(__name__)
 Signal = Callable[[str, dict[str, Any]], Awaitable[Any]]
 """Delivers one event to one execution (``ExecutionService.signal``)."""
 
+Start = Callable[[str, dict[str, Any]], Awaitable[None]]
+"""Starts the executions an event starts (``EventStarter.start``: key, event)."""
+
 _RETRY_S = 1.0
 _STOP_S = 2.0
 
@@ -40,10 +43,13 @@ class EventRouter:
         consumer: str,
         reclaim_idle_seconds: float,
         block_ms: int = 1000,
+        start: Start | None = None,
     ) -> None:
-        """Route ``store``'s events through ``signal`` as consumer ``consumer``."""
+        """Route ``store``'s events through ``signal`` (and ``start``, for ``schedule.on``) as
+        consumer ``consumer``."""
         self._store = store
         self._signal = signal
+        self._start = start
         self._consumer = consumer
         self._reclaim_ms = int(reclaim_idle_seconds * 1000)
         self._block_ms = block_ms
@@ -109,6 +115,8 @@ class EventRouter:
             consumed = consumed or found is Verdict.YES
         if consumed:
             await self._store.consume(str(event["type"]), key)
+        if self._start is not None:
+            await self._start(key, event)
 
     async def _deliver(self, listener: Listener, event: dict[str, Any]) -> bool:
         try:

@@ -8,6 +8,8 @@ Every key shares the hash tag ``{<prefix>:ev}`` (one Redis Cluster slot):
                              (score: acceptance time in ms)
 - ``{p:ev}:ls:<t>``          hash: waiting filters of type digest ``t`` (``*``: no literal type)
 - ``{p:ev}:lx:<execution>``  set of ``<t> <field>`` of one execution's filters, to remove them
+- ``{p:ev}:st:<t>``          hash: workflow id -> its ``schedule.on`` filters (JSON), by type
+- ``{p:ev}:sx:<workflow>``   set of the ``st`` keys one workflow is in, to remove it
 
 Acceptance is one script: a repeat of a remembered (source, id) changes nothing; a new event is
 remembered, kept and appended to the stream in the same step, before the caller answers 202.
@@ -79,6 +81,38 @@ class EventStore:
 
     def _of_execution(self, execution_id: str) -> str:
         return f"{self._tag}:lx:{escape(execution_id)}"
+
+    def _starts(self, event_type: str) -> str:
+        return f"{self._tag}:st:{digest(event_type)}"
+
+    def _starts_of(self, workflow_id: str) -> str:
+        return f"{self._tag}:sx:{escape(workflow_id)}"
+
+    async def put_start(
+        self, workflow_id: str, event_types: Iterable[str], filters: list[dict[str, Any]]
+    ) -> None:
+        """Index a workflow's ``schedule.on`` filters under their event types (replacing)."""
+        await self.remove_start(workflow_id)
+        text = json.dumps(filters, separators=(",", ":"))
+        pipe = self._r.pipeline(transaction=True)
+        for event_type in sorted(set(event_types)):
+            pipe.hset(self._starts(event_type), workflow_id, text)
+            pipe.sadd(self._starts_of(workflow_id), self._starts(event_type))
+        await pipe.execute()
+
+    async def remove_start(self, workflow_id: str) -> None:
+        """Drop a workflow from the ``schedule.on`` index."""
+        keys = [_text(k) for k in await self._r.smembers(self._starts_of(workflow_id))]
+        pipe = self._r.pipeline(transaction=True)
+        for key in keys:
+            pipe.hdel(key, workflow_id)
+        pipe.delete(self._starts_of(workflow_id))
+        await pipe.execute()
+
+    async def starts(self, event_type: str) -> list[tuple[str, list[dict[str, Any]]]]:
+        """The workflows an event of ``event_type`` may start, with their filters."""
+        found = await self._r.hgetall(self._starts(event_type))
+        return [(_text(wid), json.loads(text)) for wid, text in found.items()]
 
     async def accept(self, event: dict[str, Any]) -> bool:
         """Store a new event durably; False (and nothing changed) for a repeat of its

@@ -52,6 +52,18 @@ class Scheduler(Protocol):
         ...
 
 
+class EventStarts(Protocol):
+    """The index of workflows started by events (``schedule.on``), kept by apply and delete."""
+
+    async def index(self, workflow_id: str, spec: wf.WorkflowSpec | None) -> None:
+        """Index (or drop) a stored workflow by its document's ``schedule.on``."""
+        ...
+
+    async def remove(self, workflow_id: str) -> None:
+        """Drop a deleted workflow."""
+        ...
+
+
 def _indexes(workflow: wf.Workflow) -> frozenset[str]:
     indexes = {keys.INDEX_ALL}
     document = workflow.spec.document if workflow.spec else None
@@ -95,6 +107,8 @@ class WorkflowService:
         self.schedule_settings = schedule_settings or ScheduleSettings()
         self.scheduler: Scheduler | None = None
         """Installed with the orchestrator; ``None`` (API-only mode): schedules stay unrun."""
+        self.event_starts: EventStarts | None = None
+        """Installed with the event router; ``None``: ``schedule.on`` starts nothing."""
 
     async def _validate(
         self, workflow: wf.Workflow
@@ -142,6 +156,8 @@ class WorkflowService:
             except Exception:
                 await self.delete(md.id)
                 raise
+        if self.event_starts is not None:
+            await self.event_starts.index(md.id, new.spec)
         return await self.repo.require(md.id)
 
     async def ensure_default_instance(self, workflow: wf.Workflow) -> str:
@@ -238,6 +254,8 @@ class WorkflowService:
         updated = await self.repo.update(target, change)
         if cadence is None and was_scheduled:
             await self._unschedule(target)
+        if self.event_starts is not None:
+            await self.event_starts.index(target, updated.spec)
         return updated
 
     async def apply(self, workflow: wf.Workflow) -> wf.Workflow:
@@ -261,6 +279,8 @@ class WorkflowService:
         deleted = await self.repo.delete(require(workflow_id, "value"))
         if has_schedule(deleted.spec):
             await self._unschedule(workflow_id)
+        if self.event_starts is not None:
+            await self.event_starts.remove(workflow_id)
         default_id = (deleted.status or wf.WorkflowStatus()).default_instance_id
         if default_id:
             with contextlib.suppress(NotFoundError):

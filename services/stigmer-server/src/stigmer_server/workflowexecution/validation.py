@@ -21,6 +21,8 @@ def check_spec(spec: wex.WorkflowExecutionSpec | None) -> wex.WorkflowExecutionS
     for field in ("workflow_id", "workflow_instance_id"):
         if len(getattr(spec, field)) > MAX_ID_CHARS:
             raise InvalidArgumentError(f"spec.{field}", f"must be at most {MAX_ID_CHARS} chars")
+    if spec.input_value is not None and (spec.input is not None or spec.input_upload_id):
+        raise InvalidArgumentError("spec.input_value", "cannot be used with spec.input")
     for key, value in spec.runtime_env.items():
         if not value.value:
             raise InvalidArgumentError(f"spec.runtime_env[{key}].value", "required")

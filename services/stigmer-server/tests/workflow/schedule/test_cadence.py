@@ -16,6 +16,7 @@ from stigmer_protos.temporal_names import (
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.workflow.schedule.cadence import Cadence, cadence_of
 from stigmer_server.workflow.schedule.cron import CronError, shortest_gap
+from stigmer_server.workflow.schedule.event_start import event_start_of
 from stigmer_server.workflow.schedule.settings import ScheduleSettings
 
 SETTINGS = ScheduleSettings(min_interval=timedelta(seconds=60))
@@ -42,7 +43,16 @@ def test_supported_schedules(schedule: dict[str, Any] | None, expected: Cadence 
 @pytest.mark.parametrize(
     ("schedule", "field", "words"),
     [
-        ({"on": {"one": {"with": {"type": "x"}}}}, "/schedule/on", "pending the event ingress"),
+        ({"on": {"all": [{"with": {"type": "x"}}]}}, "/schedule/on/all", "not supported"),
+        ({"on": {"one": {"with": {"source": "s"}}}}, "/schedule/on/one/with/type", "literal event"),
+        ({"on": {"one": {"with": {"type": "${ .t }"}}}}, "/schedule/on/one/with/type", "literal"),
+        (
+            {"on": {"one": {"with": {"type": "x"}, "correlate": {}}}},
+            "/schedule/on/one/correlate",
+            "only `with`",
+        ),
+        ({"on": {"any": []}}, "/schedule/on/any", "1 to 16"),
+        ({"on": {"one": {"with": {"type": "x"}}}, "every": "PT1H"}, "/schedule/every", "with on"),
         ({"after": "PT1M"}, "/schedule/after", "not supported yet"),
         ({"every": "PT30S"}, "/schedule/every", "minimum interval of 60 s"),
         ({"every": "${ .x }"}, "/schedule/every", "literal duration"),
@@ -122,3 +132,15 @@ def test_schedule_and_run_ids_name_the_workflow() -> None:
         None,
     ):
         assert workflow_id_of_scheduled_run(other) is None
+
+
+def test_event_starts_have_no_cadence_and_match_literally() -> None:
+    spec = _spec({"on": {"any": [{"with": {"type": "a", "source": "s"}}, {"with": {"type": "b"}}]}})
+    assert cadence_of(spec, SETTINGS) is None
+    start = event_start_of(spec)
+    assert start is not None and start.event_types == {"a", "b"}
+    assert start.matches({"type": "a", "source": "s", "id": "1"})
+    assert not start.matches({"type": "a", "source": "other", "id": "1"})
+    assert start.matches({"type": "b", "source": "any", "id": "2"})
+    assert not start.matches({"type": "c", "source": "s", "id": "3"})
+    assert event_start_of(_spec({"every": "PT1H"})) is None

@@ -218,7 +218,7 @@ async def test_backfill_starts_the_runs_due_in_the_past(scheduling: Scheduling) 
 @pytest.mark.parametrize(
     ("schedule", "field"),
     [
-        ({"on": {"one": {"with": {"type": "x"}}}}, "/schedule/on"),
+        ({"on": {"all": [{"with": {"type": "x"}}]}}, "/schedule/on/all"),
         ({"after": "PT1M"}, "/schedule/after"),
         ({"every": {"milliseconds": 500}}, "/schedule/every"),
         ({"cron": "61 * * * *"}, "/schedule/cron"),

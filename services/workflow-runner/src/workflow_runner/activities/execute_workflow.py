@@ -119,7 +119,7 @@ class ExecuteWorkflowActivity:
         handle = await starting
         return await self._await_result(handle)
 
-    async def _input(self, execution_id: str, spec: wex.WorkflowExecutionSpec) -> dict[str, Any]:
+    async def _input(self, execution_id: str, spec: wex.WorkflowExecutionSpec) -> Any:
         """The DSL workflow input; an uploaded one is fetched from the server (ADR 0033)."""
         reference = spec.input_reference
         if reference is None or not reference.path:
@@ -134,7 +134,7 @@ class ExecuteWorkflowActivity:
         return workflow_input(spec, uploaded)
 
     async def _start_interpreter(
-        self, execution_id: str, yaml_text: str, data: dict[str, Any]
+        self, execution_id: str, yaml_text: str, data: Any
     ) -> WorkflowHandle[Any, EngineResult]:
         workflow_id = interpreter_workflow_id(execution_id)
         try:

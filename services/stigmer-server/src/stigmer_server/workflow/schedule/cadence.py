@@ -12,6 +12,7 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 
 from stigmer_server.errors import InvalidArgumentError
 from stigmer_server.workflow.schedule.cron import CronError, shortest_gap
+from stigmer_server.workflow.schedule.event_start import event_start_of
 from stigmer_server.workflow.schedule.settings import ScheduleSettings
 
 
@@ -45,8 +46,9 @@ def _duration(pointer: str, value: Any) -> timedelta:
 def cadence_of(spec: wf.WorkflowSpec | None, settings: ScheduleSettings) -> Cadence | None:
     """The cadence a workflow's document asks for, or None when it has no ``schedule``.
 
-    ``after`` and ``on`` are refused rather than ignored: a document that says "run again"
-    must not silently run once.
+    ``after`` is refused rather than ignored: a document that says "run again" must not
+    silently run once. ``on`` is checked (:func:`event_start_of`) and has no cadence: the
+    event ingress starts those executions.
 
     Raises:
         InvalidArgumentError: Naming the document field (a JSON pointer such as
@@ -57,10 +59,11 @@ def cadence_of(spec: wf.WorkflowSpec | None, settings: ScheduleSettings) -> Cade
     if not schedule:
         return None
     if "on" in schedule:
-        raise InvalidArgumentError(
-            "/schedule/on",
-            "event-started schedules are not supported yet, pending the event ingress",
-        )
+        event_start_of(spec)  # checked here; started by the event ingress, not by Temporal
+        extra = sorted(set(schedule) - {"on"})
+        if extra:
+            raise InvalidArgumentError(f"/schedule/{extra[0]}", "cannot be used with on")
+        return None
     if "after" in schedule:
         raise InvalidArgumentError(
             "/schedule/after",
