@@ -34,7 +34,8 @@ class Api:
 
 
 async def dump_keys(redis_url: str, prefix: str) -> dict[str, Any]:
-    """Read every key of ``prefix`` with its content."""
+    """Read every key of ``prefix`` with its content (the event router's stream only when it
+    holds events)."""
     client = connect(redis_url, max_connections=4)
     out: dict[str, Any] = {}
     try:
@@ -47,7 +48,10 @@ async def dump_keys(redis_url: str, prefix: str) -> dict[str, Any]:
             elif kind == "string":
                 out[key] = await client.get(key)
             elif kind == "stream":
-                out[key] = await client.xrange(key)
+                entries = await client.xrange(key)
+                # The event router creates its (empty) stream when the server starts.
+                if entries or not key.endswith(b":ev}:in"):
+                    out[key] = entries
     finally:
         await client.aclose()
     return out

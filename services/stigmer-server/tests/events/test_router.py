@@ -162,3 +162,26 @@ async def test_events_a_dead_replica_claimed_are_taken_over(store: EventStore) -
         await router.stop()
     assert signal.delivered == [("wex-a", "1")]
     assert await store.read("dead-replica", pending=True, block_ms=10) == []
+
+
+async def test_the_start_index_follows_put_and_remove_and_the_router_offers_every_event(
+    store: EventStore,
+) -> None:
+    await store.put_start("wfl-1", ["a", "b"], [{"type": "a"}, {"type": "b"}])
+    await store.put_start("wfl-2", ["a"], [{"type": "a", "source": "s"}])
+    assert sorted(w for w, _ in await store.starts("a")) == ["wfl-1", "wfl-2"]
+    assert await store.starts("b") == [("wfl-1", [{"type": "a"}, {"type": "b"}])]
+    await store.put_start("wfl-1", ["c"], [{"type": "c"}])  # re-applied: replaced
+    assert [w for w, _ in await store.starts("a")] == ["wfl-2"]
+    assert await store.starts("b") == []
+    await store.remove_start("wfl-2")
+    assert await store.starts("a") == []
+
+    offered: list[tuple[str, str]] = []
+
+    async def start(key: str, event: dict[str, Any]) -> None:
+        offered.append((key, event["id"]))
+
+    router = EventRouter(store, Recorder(), consumer="c1", reclaim_idle_seconds=60, start=start)
+    await router.route("k1", _event("o-1", "e-1"))
+    assert offered == [("k1", "e-1")]
