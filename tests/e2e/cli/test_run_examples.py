@@ -161,5 +161,7 @@ def test_every_example_is_covered(cli: Any) -> None:
         "subflow-child.yaml",
         "subflow-parent.yaml",
         "scheduled-report.yaml",
+        # run as documented, with its curl POST, by tests/e2e/security/test_events_in.py
+        "approval-http.yaml",
     }
     assert {p.name for p in cli.examples.glob("*.yaml")} == covered
