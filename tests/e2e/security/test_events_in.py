@@ -27,7 +27,9 @@ import yaml
 from stigmer_devstack.ports import free_port
 from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_grpc as wex_cmd
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
+from stigmer_protos.google import protobuf as wkt
 from stigmer_testing.executions import (
     apply_workflow,
     create_execution,
@@ -352,3 +354,38 @@ async def test_a_schedule_on_workflow_starts_one_execution_per_matching_event(
     # One router reads the stream in order: the duplicate and the other source were routed
     # before the last event, and started nothing.
     assert len(await _executions_of(channel, workflow_id)) == 2
+
+
+def _emit(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stigmer_cli", "emit", "--endpoint",
+         stack.env["STIGMER_BACKEND_ENDPOINT"], *args],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+async def test_stigmer_emit_publishes_over_grpc_once(
+    stack: Stack, channel: grpc.aio.Channel
+) -> None:
+    workflow_id = await _workflow(channel, _correlated())
+    execution_id = await _run(channel, workflow_id, "grpc")
+    await _listening(channel, execution_id)
+    flags = ["--type", APPROVAL, "--source", "https://shop.example/e2e", "--id", "g-1"]
+    data = ["--data", json.dumps({"request": "grpc", "approved": True})]
+    first = await asyncio.to_thread(_emit, stack, *flags, *data)
+    assert first.returncode == 0 and first.stdout.split() == ["g-1", "accepted"], first.stderr
+    again = await asyncio.to_thread(_emit, stack, *flags, *data)
+    assert again.returncode == 0 and again.stdout.split()[:2] == ["g-1", "duplicate"]
+    assert await _events(channel, execution_id) == [{"request": "grpc", "approved": True}]
+
+    stub = wex_cmd.WorkflowExecutionCommandControllerStub(channel)
+    with pytest.raises(grpc.aio.AioRpcError) as bad:
+        await stub.publish(
+            wex.WorkflowExecutionPublishInput(
+                events=[
+                    wkt.Struct.from_dict({"specversion": "1.0", "type": APPROVAL, "source": "s"})
+                ]
+            )
+        )
+    assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert bad.value.details().startswith("events[0]") and "'id'" in bad.value.details()

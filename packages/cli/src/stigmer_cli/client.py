@@ -258,6 +258,17 @@ class StigmerClient:
         )
         return result
 
+    def publish(
+        self, events: list[dict[str, Any]], timeout: float = 10.0
+    ) -> tuple[list[str], list[str]]:
+        """Publish CloudEvents (additive ``publish`` RPC); (accepted ids, duplicate ids)."""
+        result: wex.WorkflowExecutionPublishResult = self._wex_cmd.publish(
+            wex.WorkflowExecutionPublishInput(events=[Struct.from_dict(e) for e in events]),
+            timeout=timeout,
+            metadata=self._md,
+        )
+        return list(result.accepted), list(result.duplicates)
+
     def cancel(
         self, execution_id: str, reason: str, timeout: float = 10.0
     ) -> wex.WorkflowExecution:

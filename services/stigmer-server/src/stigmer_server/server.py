@@ -28,6 +28,7 @@ from stigmer_server.access.runner_guard import RunnerGuard
 from stigmer_server.config import Config
 from stigmer_server.domain.clock import Clock, utc_now
 from stigmer_server.events.ingress import EventIngress
+from stigmer_server.events.publisher import EventPublisher
 from stigmer_server.events.router import EventRouter
 from stigmer_server.events.starter import EventStarter
 from stigmer_server.events.store import EventStore
@@ -213,6 +214,7 @@ async def _start_events(
         retained_per_type=settings.retained_per_type,
         stream_maxlen=settings.stream_maxlen,
     )
+    running.services.executions.publish_events = EventPublisher(events).publish
     if not config.temporal_disabled:
         services = running.services
         starter = EventStarter(events, services.workflows, services.executions)

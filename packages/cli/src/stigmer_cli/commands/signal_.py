@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import uuid
-from datetime import UTC, datetime
 
 from stigmer_cli.cli_parser import Parser, add_connection, add_output, command_parser
 from stigmer_cli.client import StigmerClient
+from stigmer_cli.cloud_events import add_event_flags, event_from
 from stigmer_cli.connection import connection_from
 from stigmer_cli.endpoint import require_server
-from stigmer_cli.inputs import parse_input
 from stigmer_cli.render.json_output import dumps, execution_json
 from stigmer_cli.render.model import ExecutionView
 
@@ -25,11 +23,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         "--data '{\"approved\": true}'",
     )
     parser.add_argument("id", help="execution id (wex-...)")
-    parser.add_argument("--type", required=True, help="the event type, e.g. com.example.approval")
-    parser.add_argument("--data", help="event data: a JSON object or @file")
-    parser.add_argument(
-        "--source", default="stigmer-cli", help="the event source (default: %(default)s)"
-    )
+    add_event_flags(parser)
     add_connection(parser)
     add_output(parser)
     parser.set_defaults(func=run)
@@ -37,17 +31,7 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Execute the command; returns the exit status."""
-    event = {
-        "specversion": "1.0",
-        "id": str(uuid.uuid4()),
-        "source": args.source,
-        "type": args.type,
-        "time": datetime.now(UTC).isoformat(),
-    }
-    data = parse_input(args.data, "--data")
-    if data is not None:
-        event["datacontenttype"] = "application/json"
-        event["data"] = data
+    event = event_from(args)
     with StigmerClient(require_server(connection_from(args))) as client:
         view = ExecutionView.of(client.signal(args.id, event))
     if args.output == "json":

@@ -44,13 +44,23 @@ def parse_request(headers: Mapping[str, str], body: bytes) -> list[dict[str, Any
             raise EventFormatError(f"batch: not JSON: {exc}") from None
         if not isinstance(items, list):
             raise EventFormatError("batch: expected a JSON array of structured events")
-        if len(items) > MAX_EVENTS_PER_BATCH:
-            raise EventFormatError(f"batch: at most {MAX_EVENTS_PER_BATCH} events per request")
-        return [
-            _structured(json.dumps(item).encode(), f"batch[{index}]")
-            for index, item in enumerate(items)
-        ]
+        return parse_events(items, "batch")
     return [_one(lowered, body)]
+
+
+def parse_events(items: list[Any], where: str = "events") -> list[dict[str, Any]]:
+    """Structured-mode CloudEvents (JSON objects), checked as the HTTP endpoint checks them.
+
+    Raises:
+        EventFormatError: More than :data:`MAX_EVENTS_PER_BATCH` events, or one that is not a
+            CloudEvent with ``type``/``source``/``id`` (named ``<where>[i]``).
+    """
+    if len(items) > MAX_EVENTS_PER_BATCH:
+        raise EventFormatError(f"{where}: at most {MAX_EVENTS_PER_BATCH} events per request")
+    return [
+        _structured(json.dumps(item).encode(), f"{where}[{index}]")
+        for index, item in enumerate(items)
+    ]
 
 
 def _structured(body: bytes, where: str) -> dict[str, Any]:

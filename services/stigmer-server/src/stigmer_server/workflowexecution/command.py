@@ -80,6 +80,13 @@ class WorkflowExecutionCommandController(
         """Create (not start) the execution of a running parent's ``run: workflow`` subflow."""
         return redact_execution(await self._s.create_subflow(request))
 
+    async def publish(
+        self, request: wex.WorkflowExecutionPublishInput, context: Any
+    ) -> wex.WorkflowExecutionPublishResult:
+        """Store CloudEvents for the ``listen`` tasks and ``schedule.on`` workflows they match."""
+        accepted, duplicates = await self._s.publish([e.to_dict() for e in request.events])
+        return wex.WorkflowExecutionPublishResult(accepted=accepted, duplicates=duplicates)
+
     async def pause(
         self, request: wex.WorkflowExecutionPauseInput, context: Any
     ) -> wex.WorkflowExecution:

@@ -98,6 +98,9 @@ class _Unchanged(Exception):
         self.execution = execution
 
 
+PublishEvents = Callable[[list[Any]], Awaitable[tuple[list[str], list[str]]]]
+"""Stores published CloudEvents; returns (accepted ids, duplicate ids) (the event ingress)."""
+
 ListenObserver = Callable[[str, list[tuple[str, bool, Any]], bool], Awaitable[None]]
 """Called with an execution id, its ``listen`` rows (task id, in progress, ``listen``
 metadata) and whether it ended."""
@@ -148,6 +151,8 @@ class ExecutionService:
             closed=_terminal,
         )
         self._sealer = SecretSealer(keyring, WORKFLOW_EXECUTION.name, "spec.runtime_env")
+        self.publish_events: PublishEvents | None = None
+        """The event ingress's store (``publish``); installed with it (ADR 0037)."""
         self.listen_observer: ListenObserver | None = None
         """Told about ``listen`` rows and ended executions after each status write (the event
         router, ADR 0037)."""
@@ -761,6 +766,16 @@ class ExecutionService:
         except FailedPreconditionError:
             pass  # it ended meanwhile: report that state
         return await self.repo.require(execution_id)
+
+    async def publish(self, events: list[Any]) -> tuple[list[str], list[str]]:
+        """Store CloudEvents for routing, as ``POST /events`` does; (accepted, duplicate) ids.
+
+        Raises:
+            InvalidArgumentError, ResourceExhaustedError (nothing stored), UnavailableError.
+        """
+        if self.publish_events is None:
+            raise UnavailableError("the event ingress is not running on this server")
+        return await self.publish_events(events)
 
     async def _live_execution(self, execution_id: str, what: str) -> ExecutionLauncher:
         """Check the execution exists and is not terminal; return the launcher to act on it."""
