@@ -18,6 +18,7 @@ from stigmer_protos.limits import MAX_EVENT_BODY_BYTES
 from stigmer_server.access.api_keys import Scope
 from stigmer_server.access.key_source import ApiKeySource
 from stigmer_server.events.envelope import EventFormatError, parse_request
+from stigmer_server.events.publisher import accept_all
 from stigmer_server.events.store import EventStore
 
 _log = logging.getLogger(__name__)
@@ -88,11 +89,8 @@ class EventIngress:
             events = parse_request(dict(request.headers), body)
         except EventFormatError as exc:
             return _error(400, str(exc))
-        accepted: list[str] = []
-        duplicates: list[str] = []
         try:
-            for event in events:
-                (accepted if await self._store.accept(event) else duplicates).append(event["id"])
+            accepted, duplicates = await accept_all(self._store, events)
         except Exception as exc:
             _log.warning("events not stored: %s", exc)
             return _error(503, "the event store is unavailable; retry")

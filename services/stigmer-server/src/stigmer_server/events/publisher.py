@@ -37,11 +37,18 @@ class EventPublisher:
         except EventFormatError as exc:
             field, _, message = str(exc).partition(": ")
             raise InvalidArgumentError(field, message) from None
-        accepted: list[str] = []
-        duplicates: list[str] = []
         try:
-            for event in events:
-                (accepted if await self._store.accept(event) else duplicates).append(event["id"])
+            return await accept_all(self._store, events)
         except Exception as exc:
             raise UnavailableError(f"the event store is unavailable: {exc}") from exc
-        return accepted, duplicates
+
+
+async def accept_all(
+    store: EventStore, events: list[dict[str, Any]]
+) -> tuple[list[str], list[str]]:
+    """Store checked events in order; return (accepted ids, duplicate ids)."""
+    accepted: list[str] = []
+    duplicates: list[str] = []
+    for event in events:
+        (accepted if await store.accept(event) else duplicates).append(event["id"])
+    return accepted, duplicates
