@@ -77,6 +77,8 @@ def stack(redis_url: str, temporal_address: str) -> Iterator[Stack]:
     env["STIGMER_EVENTS_HTTP_PORT"] = str(free_port())
     env["STIGMER_EVENTS_HTTP_HOST"] = "127.0.0.1"
     env["STIGMER_EVENTS_CONSUMER"] = "events-e2e"
+    # emit tasks post to this server's own ingress (the operator's sink setting)
+    env["STIGMER_EVENT_SINK_URL"] = f"http://127.0.0.1:{env['STIGMER_EVENTS_HTTP_PORT']}/events"
     runner = _spawn("workflow_runner.main", env)
     services = Stack(env, runner, runner)
     try:
@@ -389,3 +391,32 @@ async def test_stigmer_emit_publishes_over_grpc_once(
         )
     assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert bad.value.details().startswith("events[0]") and "'id'" in bad.value.details()
+
+
+async def test_an_emit_task_wakes_another_execution(channel: grpc.aio.Channel) -> None:
+    waiting = await _run(channel, await _workflow(channel, _correlated()), "wake")
+    await _listening(channel, waiting)
+    emitter = yaml.safe_dump(
+        {
+            "document": {"dsl": "1.0.0", "namespace": "e2e", "name": "emitter", "version": "1.0.0"},
+            "do": [
+                {
+                    "tell": {
+                        "emit": {
+                            "event": {
+                                "with": {
+                                    "type": APPROVAL,
+                                    "source": "https://shop.example/e2e",
+                                    "data": {"request": "wake", "approved": True},
+                                }
+                            }
+                        }
+                    }
+                }
+            ],
+        }
+    )
+    emitting = await _run(channel, await _workflow(channel, emitter), "emitter")
+    final = (await follow(channel, emitting))[-1]
+    assert final.status is not None and final.status.phase == Phase.EXECUTION_COMPLETED
+    assert await _events(channel, waiting) == [{"request": "wake", "approved": True}]

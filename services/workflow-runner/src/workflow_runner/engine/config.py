@@ -20,6 +20,10 @@ from workflow_runner.engine.network_policy import ALLOW_CIDRS_ENV, DENY_CIDRS_EN
 EVENT_SINK_ENV = "STIGMER_EVENT_SINK_URL"
 """Environment variable naming the default CloudEvents sink URL of ``emit`` tasks."""
 
+EVENT_SINK_KEY_FILE_ENV = "STIGMER_EVENT_SINK_API_KEY_FILE"
+"""A file holding the key ``emit`` sends to the sink (``authorization: Bearer``): a ``write``
+key of stigmer-server when the sink is its ``POST /events`` (ADR 0037)."""
+
 ALLOW_RUN_ENV = "STIGMER_ALLOW_RUN"
 """Environment variable (``1``/``true``) allowing ``run: shell`` / ``run: script`` tasks."""
 
@@ -62,6 +66,23 @@ class StaticSecrets:
         return dict(self._secrets)
 
 
+def _key_file(path: str) -> str | None:
+    """The stripped content of the key file at ``path`` ("" means none).
+
+    Raises:
+        ValueError: The file cannot be read or is empty (the message names the setting).
+    """
+    if not path:
+        return None
+    try:
+        key = Path(path).read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"{EVENT_SINK_KEY_FILE_ENV}: cannot read {path}: {exc.strerror}") from None
+    if not key:
+        raise ValueError(f"{EVENT_SINK_KEY_FILE_ENV}: {path} is empty")
+    return key
+
+
 def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
@@ -73,6 +94,7 @@ class EngineConfig:
     Attributes:
         event_sink_url: Where ``emit`` POSTs CloudEvents (structured-mode JSON); None means no
             sink: the event is only logged and returned as the task output.
+        event_sink_api_key: Sent to that sink only, as ``authorization: Bearer``; never shown.
         allow_run: Whether ``run: shell`` / ``run: script`` may execute processes on the worker.
         secret_resolver: Source of ``$secrets`` for activities.
         run_timeout_seconds: Wall-clock limit of one ``run`` process.
@@ -86,6 +108,7 @@ class EngineConfig:
     """
 
     event_sink_url: str | None = None
+    event_sink_api_key: str | None = field(default=None, repr=False)
     allow_run: bool = False
     secret_resolver: SecretResolver | None = None
     run_timeout_seconds: float = 300.0
@@ -104,6 +127,7 @@ class EngineConfig:
         """
         return cls(
             event_sink_url=os.environ.get(EVENT_SINK_ENV) or None,
+            event_sink_api_key=_key_file(os.environ.get(EVENT_SINK_KEY_FILE_ENV, "").strip()),
             allow_run=_env_flag(ALLOW_RUN_ENV),
             secret_resolver=secret_resolver,
             network_policy=NetworkPolicy.from_settings(

@@ -112,7 +112,9 @@ class EngineActivities:
     async def emit_event(self, request: EmitRequest) -> EmitResult:
         """``emit``: POST to the configured sink, or log when there is none."""
         async with heartbeating():
-            return await deliver(request, self.config.event_sink_url)
+            return await deliver(
+                request, self.config.event_sink_url, self.config.event_sink_api_key
+            )
 
     @activity.defn(name=RUN_PROCESS_ACTIVITY)
     async def run_process(self, request: RunRequest) -> ProcessResult:

@@ -39,8 +39,12 @@ class EmitResult:
     status_code: int | None = None
 
 
-async def deliver(request: EmitRequest, sink_url: str | None) -> EmitResult:
+async def deliver(
+    request: EmitRequest, sink_url: str | None, api_key: str | None = None
+) -> EmitResult:
     """POST the event to ``sink_url`` as ``application/cloudevents+json``; log it without a sink.
+
+    ``api_key`` (the operator's, for that sink only) goes as ``authorization: Bearer``.
 
     Raises:
         ApplicationError: Non-retryable ``communication`` error when the sink fails or answers
@@ -62,7 +66,10 @@ async def deliver(request: EmitRequest, sink_url: str | None) -> EmitResult:
         response = await shared_client(None).post(
             sink_url,
             json=event,
-            headers={"Content-Type": "application/cloudevents+json; charset=utf-8"},
+            headers={
+                "Content-Type": "application/cloudevents+json; charset=utf-8",
+                **({"Authorization": f"Bearer {api_key}"} if api_key else {}),
+            },
         )
     except httpx.HTTPError as exc:
         raise ApplicationError(
