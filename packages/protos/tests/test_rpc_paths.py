@@ -26,6 +26,7 @@ def test_workflow_execution_paths() -> None:
             "cancel",
             "signal",
             "terminate",
+            "rerun",
             "publish",
             "pause",
             "resume",

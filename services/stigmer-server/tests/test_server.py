@@ -49,6 +49,7 @@ async def test_method_paths_are_stigmers(api: Any) -> None:
         "cancel",
         "signal",
         "terminate",
+        "rerun",
         "publish",
         "pause",
         "resume",

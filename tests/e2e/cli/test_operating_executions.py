@@ -172,3 +172,82 @@ async def test_terminate_ends_an_execution_stuck_in_a_long_wait(
         assert description.status == WorkflowExecutionStatus.TERMINATED, temporal_id
     again = cli.run("terminate", execution_id, "--endpoint", endpoint)
     assert again.code != 0 and "CANCELLED" in again.stderr
+
+
+RERUN = """\
+document: {dsl: '1.0.0', namespace: tests, name: rerunnable, version: '1.0.0'}
+do:
+  - fetch:
+      call: http
+      with: {method: get, endpoint: '${ $workflow.input.url + "/a" }'}
+      output:
+        as: '${ {amount: $workflow.input.amount, url: $workflow.input.url} }'
+  - charge:
+      call: http
+      with:
+        method: get
+        endpoint: '${ .url + "/charge?amount=" + (.amount | tostring) }'
+"""
+
+
+class _Payments:
+    def __init__(self) -> None:
+        self.calls: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        payments = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                path, _, query = self.path.partition("?")
+                with payments.lock:
+                    payments.calls[path] = payments.calls.get(path, 0) + 1
+                if path == "/charge":
+                    amount = int(query.removeprefix("amount="))
+                    if amount > 100:
+                        self.reply(400, json.dumps({"error": "over the limit"}).encode())
+                        return
+                    self.reply(200, json.dumps({"charged": amount}).encode())
+                    return
+                self.reply(200, b"{}")
+
+        return Handler
+
+
+def test_a_failed_execution_reruns_from_its_failing_task_with_patched_input(
+    cli: Any, endpoint: str, tmp_path: Path
+) -> None:
+    payments = _Payments()
+    document = tmp_path / "rerunnable.yaml"
+    document.write_text(RERUN)
+    patched = tmp_path / "patched.json"
+    with serve_http(payments.handler()) as url:
+        failed = cli.run(
+            "run", "-f", str(document), "--endpoint", endpoint, "-o", "json",
+            "--input", json.dumps({"url": url, "amount": 500}),
+        )  # fmt: skip
+        assert failed.code == 1, failed.stderr
+        original = json.loads(failed.stdout)
+        assert original["phase"] == "FAILED"
+        assert payments.calls == {"/a": 1, "/charge": 1}
+
+        patched.write_text(json.dumps({"url": url, "amount": 50}))
+        rerun = cli.run(
+            "rerun", original["id"], "--from", "/do/1/charge", "--input", f"@{patched}",
+            "--endpoint", endpoint,
+        )  # fmt: skip
+        assert rerun.code == 0, rerun.stderr
+        rerun_id = rerun.stdout.strip()
+        watched = cli.run("watch", rerun_id, "--endpoint", endpoint, "-o", "json")
+        assert watched.code == 0, watched.stderr
+        result = json.loads(watched.stdout)
+        assert result["output"] == {"charged": 50}
+        assert [t["task_id"] for t in result["tasks"]] == ["/do/1/charge"]  # fetch skipped
+        assert payments.calls == {"/a": 1, "/charge": 2}  # the earlier call was not repeated
+
+    assert result["rerun_of"] == original["id"]
+    again = json.loads(cli.run("get", original["id"], "--endpoint", endpoint, "-o", "json").stdout)
+    assert again["reruns"] == [rerun_id]
+    refused = cli.run("rerun", rerun_id, "--from", "/do/0/fetch", "--endpoint", endpoint)
+    assert refused.code != 0 and "never started" in refused.stderr

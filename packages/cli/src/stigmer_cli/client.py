@@ -19,7 +19,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import command_pb2_g
 from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.client_auth import bearer_metadata, tls_credentials, tls_options
-from stigmer_protos.google.protobuf import Struct
+from stigmer_protos.google.protobuf import Struct, Value
 from stigmer_protos.limits import CHANNEL_OPTIONS
 
 from stigmer_cli.connection import Connection
@@ -252,6 +252,25 @@ class StigmerClient:
         result: wex.WorkflowExecution = self._wex_cmd.signal(
             wex.WorkflowExecutionSignalInput(
                 execution_id=execution_id, event=Struct.from_dict(event)
+            ),
+            timeout=timeout,
+            metadata=self._md,
+        )
+        return result
+
+    def rerun(
+        self,
+        execution_id: str,
+        from_task: str,
+        patched: dict[str, Any] | None = None,
+        timeout: float = 20.0,
+    ) -> wex.WorkflowExecution:
+        """Re-run an ended execution from a top-level task (additive ``rerun`` RPC)."""
+        result: wex.WorkflowExecution = self._wex_cmd.rerun(
+            wex.WorkflowExecutionRerunInput(
+                execution_id=execution_id,
+                from_task=from_task,
+                input=None if patched is None else Value.from_dict(patched),
             ),
             timeout=timeout,
             metadata=self._md,

@@ -7,6 +7,8 @@ from typing import Any
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.json_values import whole_numbers
 
+from workflow_runner.engine.contract import StartAt
+
 
 def workflow_input(spec: wex.WorkflowExecutionSpec, uploaded: dict[str, Any] | None = None) -> Any:
     """Return the DSL workflow input of an execution.
@@ -31,3 +33,12 @@ def workflow_input(spec: wex.WorkflowExecutionSpec, uploaded: dict[str, Any] | N
     if spec.trigger_metadata:
         data.setdefault("metadata", dict(spec.trigger_metadata))
     return data
+
+
+def start_at_of(spec: wex.WorkflowExecutionSpec) -> StartAt | None:
+    """Where a re-run starts (``spec.rerun_*``, set by the server), or None for a normal run."""
+    if not spec.rerun_from_task:
+        return None
+    data = whole_numbers(spec.rerun_input.to_dict()) if spec.rerun_input is not None else None
+    context = whole_numbers(spec.rerun_context.to_dict()) if spec.rerun_context is not None else {}
+    return StartAt(task=spec.rerun_from_task, data=data, context=context)

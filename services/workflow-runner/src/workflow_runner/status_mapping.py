@@ -52,6 +52,8 @@ def encode_task_row(row: TaskProgress) -> bytes:
         task.metadata.update({"child_execution_ids": row.children})  # type: ignore[attr-defined]
     if row.listen is not None:
         task.metadata.update({"listen": row.listen})  # type: ignore[attr-defined]
+    if row.context is not None:
+        task.metadata.update({"context": row.context})  # type: ignore[attr-defined]
     if row.started_at:
         c_runtime.write_json(task, "input", "input_value", row.input)
     if row.status in _WITH_OUTPUT:

@@ -33,6 +33,8 @@ def execution_json(view: ExecutionView) -> dict[str, Any]:
         "id": view.id,
         "workflow_id": view.workflow_id,
         "workflow_revision": view.revision or None,
+        "rerun_of": view.rerun_of or None,
+        "reruns": list(view.reruns),
         "parent_id": view.parent_id or None,
         "children": list(view.children),
         "phase": view.phase,

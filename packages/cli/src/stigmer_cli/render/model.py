@@ -155,6 +155,8 @@ class ExecutionView:
             ``getValue``, ADR 0033), or "" when ``output`` is the output itself.
         parent_id: The execution whose ``run: workflow`` task started this one, or "".
         revision: The Workflow revision it runs (SHA-256 of the copy pinned at create), or "".
+        rerun_of: The execution this one re-runs (``stigmer rerun``), or "".
+        reruns: The executions that re-run this one.
     """
 
     id: str
@@ -170,6 +172,8 @@ class ExecutionView:
     output_reference: str = ""
     parent_id: str = ""
     revision: str = ""
+    rerun_of: str = ""
+    reruns: tuple[str, ...] = ()
 
     @property
     def children(self) -> tuple[str, ...]:
@@ -195,6 +199,8 @@ class ExecutionView:
             output_reference=status.output_reference.path if status.output_reference else "",
             parent_id=spec.parent_execution_id,
             revision=spec.workflow_reference.sha256 if spec.workflow_reference else "",
+            rerun_of=spec.rerun_of,
+            reruns=tuple(status.rerun_execution_ids),
         )
 
     def seconds(self, now: datetime) -> float | None:

@@ -31,6 +31,10 @@ def execution_text(view: ExecutionView) -> str:
         f"started    {view.started_at or '-'}",
         f"completed  {view.completed_at or '-'}",
     ]
+    if view.rerun_of:
+        lines.append(f"rerun of   {view.rerun_of}")
+    if view.reruns:
+        lines.append(f"reruns     {', '.join(view.reruns)}")
     if view.parent_id:
         lines.append(f"parent     {view.parent_id}")
     if view.children:

@@ -102,6 +102,7 @@ RPC_ACCESS: Mapping[str, RpcAccess] = MappingProxyType(
         _WEX + "cancel": _WRITE_ANY,
         _WEX + "signal": _WRITE_ANY,
         _WEX + "terminate": _WRITE_ANY,
+        _WEX + "rerun": _WRITE_ANY,
         _WEX + "publish": _WRITE_ANY,  # events in, as POST /events (ADR 0037)
         _WEX + "pause": _WRITE_ANY,
         _WEX + "resume": _WRITE_ANY,

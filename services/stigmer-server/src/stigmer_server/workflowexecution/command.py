@@ -87,6 +87,12 @@ class WorkflowExecutionCommandController(
         accepted, duplicates = await self._s.publish([e.to_dict() for e in request.events])
         return wex.WorkflowExecutionPublishResult(accepted=accepted, duplicates=duplicates)
 
+    async def rerun(
+        self, request: wex.WorkflowExecutionRerunInput, context: Any
+    ) -> wex.WorkflowExecution:
+        """Re-run an ended execution from one of its top-level tasks."""
+        return redact_execution(await self._s.rerun(request))
+
     async def pause(
         self, request: wex.WorkflowExecutionPauseInput, context: Any
     ) -> wex.WorkflowExecution:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.json_values import from_fields, whole_numbers
 from stigmer_protos.limits import MAX_PAGE_BYTES, UPLOAD_TTL_SECONDS
 from stigmer_protos.temporal_names import interpreter_workflow_id
 
@@ -167,7 +169,11 @@ class ExecutionService:
         self.subflow_max_depth = subflow_max_depth
 
     async def create(
-        self, execution: wex.WorkflowExecution, request_id: CreateRequestId | None = None
+        self,
+        execution: wex.WorkflowExecution,
+        request_id: CreateRequestId | None = None,
+        *,
+        pinned: bytes | None = None,
     ) -> wex.WorkflowExecution:
         """Validate, resolve the instance, persist PENDING, then start it through the launcher.
 
@@ -181,11 +187,16 @@ class ExecutionService:
                 AlreadyExistsError also for a request id reused with another request body.
             UnavailableError: The orchestrator is unreachable (execution marked FAILED).
             InternalError: The start failed otherwise (execution marked FAILED).
+
+        ``pinned`` (from :meth:`rerun` only) is the Workflow revision to run, and allows the
+        spec's ``rerun_*`` fields, which a client's create may not set.
         """
         new = copy.deepcopy(execution)
         md = check_envelope(new, WORKFLOW_EXECUTION.name)
         spec = check_spec(new.spec)
         refuse_client_link(spec)
+        if pinned is None and (spec.rerun_of or spec.rerun_from_task):
+            raise InvalidArgumentError("spec.rerun_of", "is set by the server only (use rerun)")
         upload_id = self._input_upload_id(spec)
         if spec.workflow_instance_id:
             instance = await self._instances.repo.require(spec.workflow_instance_id)
@@ -217,7 +228,11 @@ class ExecutionService:
             spec.input = wkt.Struct.from_dict(marker(spec.input_reference))
         if self.values is not None:
             # The revision this execution runs, whatever happens to the Workflow later.
-            revision = await self._workflows.get_published(spec.workflow_id)
+            revision = (
+                pinned
+                if pinned is not None
+                else await self._workflows.get_published(spec.workflow_id)
+            )
             spec.workflow_reference = await self.values.put(md.id, WORKFLOW_PATH, revision)
         try:
             await self.repo.create(new)
@@ -231,6 +246,80 @@ class ExecutionService:
             assert self.values is not None
             await self.values.drop_upload(upload_id)
         return await self.launch(new)
+
+    async def rerun(self, request: wex.WorkflowExecutionRerunInput) -> wex.WorkflowExecution:
+        """Re-run an ended execution from one of its top-level tasks (a new execution).
+
+        The new execution runs the original's pinned revision, starts at ``from_task`` with the
+        raw input and ``$context`` recorded when that task started (or ``request.input``), and
+        links to the original both ways. The original's ``runtime_env`` is not carried (its
+        secret values are sealed to the original's id).
+
+        Raises:
+            InvalidArgumentError: A missing field, or ``from_task`` is not a top-level task.
+            NotFoundError: No such execution, or it has no row for ``from_task``.
+            FailedPreconditionError: It has not ended, its revision is not kept, or the task's
+                input or context was too large to record.
+        """
+        require(request.execution_id, "execution_id")
+        pointer = require(request.from_task, "from_task")
+        if not re.fullmatch(r"/do/\d+/[^/]+", pointer):
+            raise InvalidArgumentError("from_task", "must be a top-level task, /do/<i>/<name>")
+        original = await self.repo.require(request.execution_id)
+        if not _terminal(original):
+            raise FailedPreconditionError("the execution has not ended; re-run it once it has")
+        spec = original.spec or wex.WorkflowExecutionSpec()
+        if self.values is None or spec.workflow_reference is None:
+            raise FailedPreconditionError("the execution has no pinned Workflow revision to re-run")
+        status = original.status or wex.WorkflowExecutionStatus()
+        row = next((t for t in status.tasks if t.task_id == pointer), None)
+        if row is None or not row.started_at:
+            raise NotFoundError(f"execution {request.execution_id} never started task {pointer}")
+        metadata = row.metadata.to_dict() if row.metadata is not None else {}
+        context = metadata.get("context")
+        if not isinstance(context, dict) or context.get("_truncated"):
+            raise FailedPreconditionError(
+                f"task {pointer}: its $context was not recorded (too large, or an older run)"
+            )
+        if request.input is not None:
+            data = request.input.to_dict()
+        else:
+            data = whole_numbers(from_fields(row.input, row.input_value))
+            if isinstance(data, dict) and data.get("_truncated"):
+                raise FailedPreconditionError(
+                    f"task {pointer}: its recorded input was too large; pass a patched input"
+                )
+        md = original.metadata or ar.ApiResourceMetadata()
+        pinned = await self.values.read(md.id, spec.workflow_reference)
+        new = wex.WorkflowExecution(
+            api_version=original.api_version,
+            kind=original.kind,
+            metadata=ar.ApiResourceMetadata(
+                name=f"{md.name[:200]}-rerun", org=md.org, owner_scope=md.owner_scope
+            ),
+            spec=wex.WorkflowExecutionSpec(
+                workflow_id=spec.workflow_id,
+                workflow_instance_id=spec.workflow_instance_id,
+                input=spec.input,
+                input_value=spec.input_value,
+                trigger_message=spec.trigger_message,
+                trigger_metadata=spec.trigger_metadata,
+                rerun_of=md.id,
+                rerun_from_task=pointer,
+                rerun_input=wkt.Value.from_dict(data),
+                rerun_context=wkt.Value.from_dict(context),
+            ),
+        )
+        created = await self.create(new, pinned=pinned)
+        new_id_ = created.metadata.id if created.metadata else ""
+
+        def link(current: wex.WorkflowExecution) -> wex.WorkflowExecution:
+            current.status = current.status or wex.WorkflowExecutionStatus()
+            current.status.rerun_execution_ids = [*current.status.rerun_execution_ids, new_id_]
+            return current
+
+        await self.repo.update(md.id, link)
+        return created
 
     async def create_subflow(
         self, request: wex.WorkflowExecutionCreateSubflowInput

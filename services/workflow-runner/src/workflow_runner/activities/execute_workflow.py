@@ -27,7 +27,8 @@ from workflow_runner.engine import (
     EngineResult,
 )
 from workflow_runner.engine.activities.heartbeat import heartbeating
-from workflow_runner.execution_input import workflow_input
+from workflow_runner.engine.contract import StartAt
+from workflow_runner.execution_input import start_at_of, workflow_input
 from workflow_runner.status_mapping import completed_payload, failed_status
 
 _log = logging.getLogger(__name__)
@@ -99,7 +100,9 @@ class ExecuteWorkflowActivity:
                 wex.WorkflowExecutionStatus(phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS),
             )
         )
-        starting = asyncio.ensure_future(self._start_interpreter(execution_id, yaml_text, data))
+        starting = asyncio.ensure_future(
+            self._start_interpreter(execution_id, yaml_text, data, start_at_of(spec))
+        )
         try:
             await marking
         except StigmerRpcError as err:
@@ -134,7 +137,7 @@ class ExecuteWorkflowActivity:
         return workflow_input(spec, uploaded)
 
     async def _start_interpreter(
-        self, execution_id: str, yaml_text: str, data: Any
+        self, execution_id: str, yaml_text: str, data: Any, start_at: StartAt | None = None
     ) -> WorkflowHandle[Any, EngineResult]:
         workflow_id = interpreter_workflow_id(execution_id)
         try:
@@ -145,6 +148,7 @@ class ExecuteWorkflowActivity:
                     workflow_yaml=yaml_text,
                     input=data,
                     allowed_activities=list(self._settings.allowed_activities),
+                    start_at=start_at,
                 ),
                 id=workflow_id,
                 task_queue=self._settings.task_queue,

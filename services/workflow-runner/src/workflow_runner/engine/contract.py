@@ -84,6 +84,22 @@ class ResumeState:
 
 
 @dataclass(frozen=True)
+class StartAt:
+    """Where a re-run starts (docs/operating-executions.md): a top-level task, with the raw
+    input and ``$context`` that task had in the original run (or a patched input).
+
+    Attributes:
+        task: The top-level task's JSON pointer (``/do/<i>/<name>``).
+        data: Its raw input.
+        context: ``$context`` when it started.
+    """
+
+    task: str
+    data: Any = None
+    context: Any = None
+
+
+@dataclass(frozen=True)
 class EngineInput:
     """Input of the ``ExecuteServerlessWorkflow`` workflow.
 
@@ -101,6 +117,7 @@ class EngineInput:
             the runner, never by the document). Empty: no ``call: activity`` may run.
         records_status: True for a ``run: workflow`` subflow (ADR 0036): it has no
             orchestration workflow of its own, so the run records its terminal phase itself.
+        start_at: Set for a re-run: start at that top-level task instead of the first.
     """
 
     execution_id: str
@@ -112,6 +129,7 @@ class EngineInput:
     resume: ResumeState | None = None
     allowed_activities: list[AllowedActivity] = field(default_factory=list)
     records_status: bool = False
+    start_at: StartAt | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +148,7 @@ class TaskProgress:
         error: ``title: detail (at instance)`` when failed.
         children: The executions of the ``run: workflow`` subflows the task started.
         listen: A ``listen`` task's filters as the event ingress indexes them (ADR 0037).
+        context: ``$context`` when a top-level task started (size capped), for re-runs.
     """
 
     task_id: str
@@ -143,6 +162,7 @@ class TaskProgress:
     error: str | None = None
     children: list[str] | None = None
     listen: Any = None
+    context: Any = None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from temporalio.exceptions import TemporalError
 
 from workflow_runner.engine import evaluation
 from workflow_runner.engine.context import CONTINUE, END, EXIT, Handler, Outcome, Scope, TaskRun
-from workflow_runner.engine.contract import LoopResume, ResumeState
+from workflow_runner.engine.contract import LoopResume, ResumeState, StartAt
 from workflow_runner.engine.events import EventInbox
 from workflow_runner.engine.pause import PauseGate
 from workflow_runner.engine.progress import ProgressBuffer
@@ -71,6 +71,7 @@ class Executor:
         policy: ContinuePolicy | None = None,
         allowed_activities: Sequence[AllowedActivity] = (),
         pause: PauseGate | None = None,
+        start_at: StartAt | None = None,
     ) -> None:
         """Prepare a run of ``definition`` with the workflow's raw input.
 
@@ -89,6 +90,7 @@ class Executor:
         self.policy = policy or ContinuePolicy()
         self.allowed_activities = tuple(allowed_activities)
         self.pause = pause if pause is not None else PauseGate()
+        self.start_at = start_at
         self.pending_loop = resume.loop if resume is not None else None
         self.references = SecretReferences(resume.secret_references if resume else None)
         self.steps = 0
@@ -180,8 +182,14 @@ class Executor:
 
     # -- one task ------------------------------------------------------------------------------
 
-    async def run_task(self, node: TaskNode, raw_input: Json, scope: Scope) -> tuple[Json, str]:
-        """Run one task through the data-flow steps; return (transformed output, directive)."""
+    async def run_task(
+        self, node: TaskNode, raw_input: Json, scope: Scope, *, top: bool = False
+    ) -> tuple[Json, str]:
+        """Run one task through the data-flow steps; return (transformed output, directive).
+
+        ``top``: a top-level task, whose row also records ``$context`` (a re-run may start
+        there).
+        """
         task_id = node.pointer + scope.suffix
         resume = self._take_loop_resume(node, scope)
         if resume is None and self.pause.paused:
@@ -204,7 +212,9 @@ class Executor:
                     if not expressions.truthy(condition):
                         self.progress.skip(task_id, node.name, node.kind, raw_input)
                         return raw_input, CONTINUE
-                self.progress.start(task_id, node.name, node.kind, raw_input)
+                self.progress.start(
+                    task_id, node.name, node.kind, raw_input, context=self.context if top else None
+                )
                 task_input = await self.transform_input(
                     spec, raw_input, self.arguments(scope, task=descriptor)
                 )
@@ -342,7 +352,12 @@ class Executor:
         spec = self.definition.raw
         variables = self.arguments()
         try:
-            if self.resume is None:
+            if self.resume is None and self.start_at is not None:
+                # A re-run: the workflow input was processed by the original run.
+                data, start = self.start_at.data, self.start_index(self.start_at.task)
+                self.context = self.start_at.context if self.start_at.context is not None else {}
+                self.workflow_timeout = await self.timeout_of(spec, data, variables)
+            elif self.resume is None:
                 data = await self.transform_input(spec, raw_input, variables)
                 start = 0
                 self.workflow_timeout = await self.timeout_of(spec, data, variables)
@@ -359,6 +374,22 @@ class Executor:
             exc.with_instance("/")
             raise
 
+    def start_index(self, pointer: str) -> int:
+        """The index of the top-level task at ``pointer``.
+
+        Raises:
+            WorkflowError: ``validation``: no top-level task has that pointer.
+        """
+        for i, node in enumerate(self.definition.tasks):
+            if node.pointer == pointer:
+                return i
+        raise make_error(
+            "validation",
+            f"a re-run starts at a top-level task; {pointer!r} is not one of this document's",
+            title="Invalid re-run",
+            instance=pointer,
+        )
+
     async def _top(self, data: Json, start: int) -> Outcome:
         """The top-level task list (like :meth:`run_list`) with continue-as-new safe points."""
         nodes = self.definition.tasks
@@ -366,7 +397,7 @@ class Executor:
         i = start
         while i < len(nodes):
             await self.safe_point(i, data)
-            data, directive = await self.run_task(nodes[i], data, Scope())
+            data, directive = await self.run_task(nodes[i], data, Scope(), top=True)
             self.steps += 1
             if directive in (END, EXIT):
                 break

@@ -120,8 +120,10 @@ class ProgressBuffer:
         task_input: Any,
         *,
         started_at: str | None = None,
+        context: Any = None,
     ) -> None:
-        """Record that a task (or iteration) started (``started_at``: now unless given)."""
+        """Record that a task (or iteration) started (``started_at``: now unless given);
+        ``context`` is ``$context`` at a top-level task's start (for re-runs)."""
         self._put(
             TaskProgress(
                 task_id=task_id,
@@ -130,6 +132,7 @@ class ProgressBuffer:
                 status="IN_PROGRESS",
                 started_at=started_at or now_rfc3339(),
                 input=cap_value(task_input),
+                context=None if context is None else cap_value(context),
             )
         )
 

@@ -188,6 +188,7 @@ class ExecuteServerlessWorkflow:
             self._events,
             resume=resume,
             pause=self._pause,
+            start_at=input.start_at,
             policy=policy,
             allowed_activities=input.allowed_activities,
         )
