@@ -30,6 +30,15 @@ class Served:
     def spans(self, method: str) -> list[ReadableSpan]:
         return [s for s in self.memory.get_finished_spans() if s.name == f"/{SERVICE}/{method}"]
 
+    async def ended(self, method: str) -> list[ReadableSpan]:
+        """The spans of ``method`` once one has ended: the server ends a call's span after the
+        client has its status, so the test waits for it (up to 5 s)."""
+        for _ in range(100):
+            if self.spans(method):
+                break
+            await asyncio.sleep(0.05)
+        return self.spans(method)
+
 
 @pytest.fixture
 def memory() -> Iterator[InMemorySpanExporter]:
@@ -77,7 +86,7 @@ async def test_stream_span_is_the_callers_child_and_current_in_the_handler(serve
     call = served.channel.unary_stream(f"/{SERVICE}/Stream")(b"2", metadata=tuple(carrier.items()))
     got = [item async for item in _until_abort(call)]
     assert got == [b"0", b"1"]
-    (span,) = served.spans("Stream")
+    (span,) = await served.ended("Stream")
     assert span.parent is not None
     assert span.parent.span_id == caller.get_span_context().span_id
     assert span.kind == trace.SpanKind.SERVER
@@ -96,11 +105,7 @@ async def test_cancelled_stream_ends_its_span_and_logs_no_error(
     async for _ in call:
         call.cancel()
         break
-    for _ in range(100):
-        if served.spans("Stream"):
-            break
-        await asyncio.sleep(0.05)
-    (span,) = served.spans("Stream")
+    (span,) = await served.ended("Stream")
     assert span.attributes is not None
     assert span.attributes["rpc.grpc.status_code"] == grpc.StatusCode.CANCELLED.value[0]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -108,7 +113,7 @@ async def test_cancelled_stream_ends_its_span_and_logs_no_error(
 
 async def test_unary_calls_keep_the_instrumentations_span(served: Served) -> None:
     assert await served.channel.unary_unary(f"/{SERVICE}/Unary")(b"x") == b"x"
-    (span,) = served.spans("Unary")
+    (span,) = await served.ended("Unary")
     assert span.kind == trace.SpanKind.SERVER
 
 
