@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
+from stigmer_protos.ai.stigmer.agentic.workflowexecution.v1 import query_pb2_grpc as wex_qry
 
 from .conftest import Services, doc
 
@@ -40,3 +41,14 @@ async def test_a_workflow_reapplied_while_an_execution_is_pending_runs_the_old_r
     references = [e.spec.workflow_reference for e in (first, second)]
     assert all(r is not None and r.path == "spec.workflow" for r in references)
     assert references[0].sha256 != references[1].sha256  # type: ignore[union-attr]
+    stub = wex_qry.WorkflowExecutionQueryControllerStub(services.channel)
+    for reference, execution_id in zip(references, (pinned, current), strict=True):
+        assert reference is not None
+        listed = await services.rpc(
+            lambda sha=reference.sha256: stub.list(
+                wex.ListWorkflowExecutionsRequest(workflow_revision=sha, page_size=10),
+                metadata=services.metadata,
+                timeout=10,
+            )
+        )
+        assert [e.metadata.id for e in listed.entries] == [execution_id]

@@ -193,7 +193,12 @@ class StigmerClient:
         return text
 
     def list_executions(
-        self, *, phase: wex.ExecutionPhase | None, workflow_id: str | None, limit: int
+        self,
+        *,
+        phase: wex.ExecutionPhase | None,
+        workflow_id: str | None,
+        limit: int,
+        revision: str = "",
     ) -> list[wex.WorkflowExecution]:
         """List executions, newest pages first as the server orders them, up to ``limit``."""
         found: list[wex.WorkflowExecution] = []
@@ -217,7 +222,10 @@ class StigmerClient:
             else:
                 page = self._wex_qry.list(
                     wex.ListWorkflowExecutionsRequest(
-                        page_size=size, page_token=token, phase=phase or wex.ExecutionPhase(0)
+                        page_size=size,
+                        page_token=token,
+                        phase=phase or wex.ExecutionPhase(0),
+                        workflow_revision=revision,
                     ),
                     timeout=_QUERY_TIMEOUT_S,
                     metadata=self._md,

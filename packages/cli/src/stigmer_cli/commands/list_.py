@@ -22,7 +22,12 @@ def register(sub: argparse._SubParsersAction[Parser]) -> None:
         summary="list executions",
         example="stigmer list --phase failed --workflow hello",
     )
-    parser.add_argument("--phase", help="pending, in_progress, completed, failed or cancelled")
+    parser.add_argument(
+        "--phase", help="pending, in_progress, paused, completed, failed or cancelled"
+    )
+    parser.add_argument(
+        "--revision", default="", help="only executions of this pinned Workflow revision (sha256)"
+    )
     parser.add_argument("--workflow", metavar="W", help="workflow id (wfl-...) or name")
     parser.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     add_connection(parser)
@@ -38,11 +43,15 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--phase: {err}") from None
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
+    if args.revision and args.workflow:
+        raise UsageError("--revision: a revision names its workflow; leave out --workflow")
     with StigmerClient(require_server(connection_from(args))) as client:
         workflow_id = args.workflow
         if workflow_id and not workflow_id.startswith("wfl-"):
             workflow_id = metadata(client.workflow_by_name(workflow_id)).id
-        found = client.list_executions(phase=phase, workflow_id=workflow_id, limit=args.limit)
+        found = client.list_executions(
+            phase=phase, workflow_id=workflow_id, limit=args.limit, revision=args.revision
+        )
     views = [ExecutionView.of(e) for e in found]
     if args.output == "json":
         print(dumps([execution_json(v) for v in views]))

@@ -41,6 +41,11 @@ def index_by_phase(phase: int) -> str:
     return f"phase:{phase}"
 
 
+def index_by_revision(sha256: str) -> str:
+    """Index of the executions that run the pinned Workflow revision ``sha256``."""
+    return f"rev:{escape(sha256)}"
+
+
 def index_by_workflow_phase(workflow_id: str, phase: int) -> str:
     """Index of the executions of ``workflow_id`` in ``phase``."""
     return f"wf:{escape(workflow_id)}:phase:{phase}"

@@ -82,12 +82,14 @@ START_FAILED = "failed to start workflow execution"
 def _indexes(execution: wex.WorkflowExecution) -> frozenset[str]:
     spec = execution.spec or wex.WorkflowExecutionSpec()
     phase = int((execution.status or wex.WorkflowExecutionStatus()).phase)
+    revision = spec.workflow_reference.sha256 if spec.workflow_reference else ""
     return frozenset(
         {
             keys.INDEX_ALL,
             keys.index_by_phase(phase),
             keys.index_by_workflow(spec.workflow_id),
             keys.index_by_workflow_phase(spec.workflow_id, phase),
+            *([keys.index_by_revision(revision)] if revision else []),
         }
     )
 
@@ -877,19 +879,29 @@ class ExecutionService:
         return self.launcher
 
     async def list(self, request: wex.ListWorkflowExecutionsRequest) -> wex.WorkflowExecutionList:
-        """Executions newest first, filtered by phase (index) and tags (AND, post-filter)."""
+        """Executions newest first, filtered by phase or pinned revision (an index), and by
+        tags (AND) and the phase within a revision (post-filters)."""
         size = page_size_of(request.page_size)
         check_enum(request.phase, wex.ExecutionPhase, "phase")
         phase = int(request.phase)
         tags = sorted(set(request.tags))
         if any(not t for t in tags):
             raise InvalidArgumentError("tags", "must not contain empty strings")
+        revision = request.workflow_revision
+        if revision and not re.fullmatch(r"[0-9a-f]{64}", revision):
+            raise InvalidArgumentError("workflow_revision", "must be 64 lowercase hex digits")
         index = keys.index_by_phase(phase) if phase else keys.INDEX_ALL
+        if revision:
+            index = keys.index_by_revision(revision)
         wanted = set(tags)
 
         def has_tags(data: bytes) -> bool:
-            md = self.repo.decode(data).metadata
-            return md is not None and wanted <= set(md.tags)
+            execution = self.repo.decode(data)
+            md = execution.metadata
+            in_phase = not (revision and phase) or (
+                int((execution.status or wex.WorkflowExecutionStatus()).phase) == phase
+            )
+            return in_phase and md is not None and wanted <= set(md.tags)
 
         page = await list_page(
             self.repo.store,
@@ -897,9 +909,9 @@ class ExecutionService:
             index,
             size=size,
             token=request.page_token,
-            query=f"wex|list|{phase}|{','.join(tags)}|{size}",
+            query=f"wex|list|{phase}|{revision}|{','.join(tags)}|{size}",
             max_bytes=MAX_PAGE_BYTES,
-            accept=has_tags if tags else None,
+            accept=has_tags if tags or (revision and phase) else None,
         )
         return wex.WorkflowExecutionList(
             total_pages=page.total_pages,
