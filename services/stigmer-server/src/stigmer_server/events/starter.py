@@ -55,10 +55,7 @@ class EventStarter:
 
     async def index(self, workflow_id: str, spec: wf.WorkflowSpec | None) -> None:
         """Index (or drop) a stored workflow by its document's ``schedule.on``."""
-        try:
-            start = event_start_of(spec)
-        except InvalidArgumentError:
-            start = None  # stored before the check: not started by events
+        start = _start_of(spec)
         if start is None:
             await self._store.remove_start(workflow_id)
             return
@@ -74,7 +71,7 @@ class EventStarter:
         """Create the executions ``event`` starts (the router's at-least-once delivery)."""
         for workflow_id, _ in await self._store.starts(str(event.get("type", ""))):
             workflow = await self._workflows.repo.get(workflow_id)
-            start = None if workflow is None else _current(workflow)
+            start = None if workflow is None else _start_of(workflow.spec)
             if workflow is None or start is None:
                 await self._store.remove_start(workflow_id)  # deleted or changed meanwhile
                 continue
@@ -116,8 +113,9 @@ class EventStarter:
         )
 
 
-def _current(workflow: wf.Workflow) -> EventStart | None:
+def _start_of(spec: wf.WorkflowSpec | None) -> EventStart | None:
+    """The document's ``schedule.on``; None also for one stored before the check refused it."""
     try:
-        return event_start_of(workflow.spec)
+        return event_start_of(spec)
     except InvalidArgumentError:
         return None
