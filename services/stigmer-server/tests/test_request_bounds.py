@@ -8,7 +8,7 @@ import pytest
 from grpc_health.v1 import health_pb2
 from stigmer_protos.ai.stigmer.agentic.executioncontext.v1 import ExecutionValue
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
-from stigmer_protos.google.protobuf import Struct
+from stigmer_protos.google.protobuf import Struct, Value
 from stigmer_protos.limits import MAX_EXECUTION_SPEC_BYTES, MAX_INPUT_BYTES, MAX_MESSAGE_DEPTH
 from stigmer_server.request_bounds import descriptor_of, wire_problem
 
@@ -131,3 +131,19 @@ def _len(data: bytes) -> bytes:
         else:
             out.append(byte)
             return bytes(out)
+
+
+def test_inputs_of_any_json_type_and_rerun_inputs_have_the_same_bound() -> None:
+    rerun = descriptor_of(wex.WorkflowExecutionRerunInput.FromString)
+    assert EXECUTION is not None and rerun is not None
+    blob = Value.from_dict(["x" * MAX_INPUT_BYTES])
+    big = wex.WorkflowExecution(spec=wex.WorkflowExecutionSpec(workflow_id="w", input_value=blob))
+    problem = wire_problem(bytes(big), EXECUTION)
+    assert problem is not None and problem.startswith("spec.input_value is ")
+    patched = wex.WorkflowExecutionRerunInput(execution_id="e", from_task="/do/0/a", input=blob)
+    problem = wire_problem(bytes(patched), rerun)
+    assert problem is not None and problem.startswith("input is ")
+    small = wex.WorkflowExecutionRerunInput(
+        execution_id="e", from_task="/do/0/a", input=Value.from_dict({"a": 1})
+    )
+    assert wire_problem(bytes(small), rerun) is None

@@ -178,7 +178,7 @@ LIMITS: tuple[Limit, ...] = (
         "MAX_INPUT_BYTES",
         MAX_INPUT_BYTES,
         "bytes",
-        "an execution's `spec.input`, encoded",
+        "an execution's `spec.input` or `spec.input_value`, or a re-run's patched `input`, encoded",
         "server, scanning the wire bytes before decoding: INVALID_ARGUMENT, nothing stored",
     ),
     Limit(

@@ -21,6 +21,9 @@ from stigmer_protos.temporal import proto_name
 FIELD_LIMITS: Mapping[str, int] = {
     "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecution.spec": MAX_EXECUTION_SPEC_BYTES,
     "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.input": MAX_INPUT_BYTES,
+    # Inputs of any JSON type (event-started runs) and a re-run's patched input: the same bound.
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionSpec.input_value": MAX_INPUT_BYTES,
+    "ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionRerunInput.input": MAX_INPUT_BYTES,
 }
 """Largest encoded size of particular fields, by full proto field name."""
 
