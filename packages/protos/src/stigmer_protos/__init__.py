@@ -12,3 +12,7 @@ if not (_Path(__file__).parent / "message_pool.py").exists():
         "stigmer_protos: the generated code is missing (it is built from proto/ when the "
         "package is installed); run `hatch run protos` or reinstall the package"
     )
+
+from stigmer_protos import type_hints as _type_hints
+
+_type_hints.install()

@@ -158,6 +158,9 @@ class ExecuteWorkflowActivity:
                 # run is never started again, its result is read instead.
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                # This process polls the interpreter queue: the first workflow task comes back
+                # in the start response instead of through a poll (ADR 0042).
+                request_eager_start=True,
             )
         except WorkflowAlreadyStartedError:
             return self._temporal.get_workflow_handle(workflow_id, result_type=EngineResult)

@@ -92,6 +92,9 @@ class TemporalWorkflowCreator:
                 },
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                # This process polls the stigmer queue: its first workflow task comes back in
+                # the start response instead of through a poll (ADR 0042).
+                request_eager_start=True,
             )
         except WorkflowAlreadyStartedError:
             pass  # it ran before: never run an execution twice
