@@ -196,6 +196,29 @@ async def test_the_revision_of_create_runs_whatever_the_workflow_became(env: Env
     assert status.output.to_dict() == {"y": 1}
 
 
+async def test_a_revision_loaded_before_is_not_fetched_again(env: Env) -> None:
+    first = await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]})
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, first))
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+
+    # Same revision (same SHA-256), at a path the server would refuse: only the runner's
+    # cache can supply it.
+    second = await _execution(env, {}, first.spec.workflow_id)
+    assert second.spec.workflow_reference.sha256 == first.spec.workflow_reference.sha256
+    second.spec.workflow_reference.path = "spec.nowhere"
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, second))
+    assert status.phase == Phase.EXECUTION_COMPLETED, status.error
+    assert status.output.to_dict() == {"x": 1}
+
+    # A revision the runner has not loaded is fetched, so the bad path is found out.
+    third = await _execution(env, {}, first.spec.workflow_id)
+    third.spec.workflow_reference.path = "spec.nowhere"
+    third.spec.workflow_reference.sha256 = "0" * 64
+    status = _status(await ActivityEnvironment().run(env.activity.execute_workflow, third))
+    assert status.phase == Phase.EXECUTION_FAILED
+    assert status.error.startswith("cannot run execution:"), status.error
+
+
 async def test_lookup_errors_end_failed_with_a_readable_message(env: Env) -> None:
     execution = _unpinned(await _execution(env, {"do": [{"a": {"set": {"x": 1}}}]}))
     await env.server.services.workflows.delete(execution.spec.workflow_id)

@@ -63,6 +63,11 @@ class WorkflowDocuments:
                 )
             pinned = spec.workflow_reference
             if pinned is not None and pinned.path and execution_id:
+                # The reference names the revision by the SHA-256 of its bytes: a revision
+                # this runner has loaded before needs no fetch (ADR 0042).
+                known = self._documents.get(_sha256_of(pinned))
+                if known is not None:
+                    return known
                 served = await self._api.get_value(execution_id, pinned.path)
             else:
                 served = await self._api.get_workflow_encoded(workflow_id)
@@ -87,3 +92,11 @@ class WorkflowDocuments:
             raise ExecutionSetupError(f"workflow {name!r} is invalid: {err}", details) from err
         self._documents.put(key, yaml_text)
         return yaml_text
+
+
+def _sha256_of(reference: wex.ExecutionValueReference) -> bytes:
+    """The digest a value reference names (empty when it is not 64 hex digits)."""
+    try:
+        return bytes.fromhex(reference.sha256) if len(reference.sha256) == 64 else b""
+    except ValueError:
+        return b""
