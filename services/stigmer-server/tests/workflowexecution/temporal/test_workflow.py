@@ -20,6 +20,7 @@ from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google import protobuf as wkt
+from stigmer_protos.temporal import StigmerPayloadConverter
 from stigmer_protos.temporal_client import TemporalConnectionConfig
 from stigmer_server.server import Services, build_services
 from stigmer_server.store.connection import connect
@@ -29,9 +30,11 @@ from stigmer_server.workflowexecution.temporal.connection import TemporalConnect
 from stigmer_server.workflowexecution.temporal.creator import TemporalWorkflowCreator
 from stigmer_server.workflowexecution.temporal.names import workflow_id
 from stigmer_server.workflowexecution.temporal.worker import build_worker
+from stigmer_server.workflowexecution.temporal.workflow import execution_id_of
 from stigmer_server.workflowexecution.values import OUTPUT_PATH, ExecutionValues
 from temporalio import activity
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import Worker
 
@@ -337,3 +340,15 @@ async def _wait_for_pending_activity(client: Client, wid: str) -> None:
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the activity never started")
+
+
+def test_the_execution_id_is_read_from_the_payload_without_decoding_it() -> None:
+    execution = wex.WorkflowExecution(
+        metadata=ar.ApiResourceMetadata(id="wex-42", name="n", org="o"),
+        spec=wex.WorkflowExecutionSpec(workflow_id="wfl-1", input=wkt.Struct.from_dict({"a": 1})),
+    )
+    payload = StigmerPayloadConverter().to_payload(execution)
+    assert payload is not None and payload.metadata["encoding"] == b"json/protobuf"
+    assert execution_id_of(RawValue(payload)) == "wex-42"
+    payload.data = json.dumps({"metadata": {"name": "no id"}}).encode()
+    assert execution_id_of(RawValue(payload)) == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +28,8 @@ from stigmer_server.workflowexecution.temporal.names import (
     MEMO_TIMEOUTS,
     WORKFLOW_TYPE,
 )
+
+_JSON_PROTOBUF = b"json/protobuf"
 
 STATUS_WRITE_ATTEMPT_TIMEOUT = timedelta(seconds=30)
 """Start-to-close timeout of one ``UpdateWorkflowExecutionStatus`` attempt."""
@@ -53,7 +56,10 @@ EXECUTE_WORKFLOW_BACKOFF = RetryPolicy(
 """Delays between ``ExecuteWorkflow`` attempts; their number is ``STIGMER_RUNNER_MAX_ATTEMPTS``."""
 
 
-@workflow.defn(name=WORKFLOW_TYPE)
+# Unsandboxed: this workflow is a few lines of our own deterministic code (no clock, no
+# randomness, no I/O, no module state), and a sandbox per run cost the server more CPU than
+# all of them (ADR 0042). Replay tests with checked-in histories guard its determinism.
+@workflow.defn(name=WORKFLOW_TYPE, sandboxed=False)
 class InvokeWorkflowExecutionWorkflow:
     """Runs ``ExecuteWorkflow`` on the runner queue named in the memo and records failures.
 
@@ -63,14 +69,15 @@ class InvokeWorkflowExecutionWorkflow:
     """
 
     @workflow.run
-    async def run(self, execution: wex.WorkflowExecution) -> RawValue:
+    async def run(self, execution: RawValue) -> RawValue:
         """Execute the workflow execution and return its final status.
 
-        The status (a ``WorkflowExecutionStatus`` payload) is passed on as it came, never
-        decoded here: its output may be megabytes, and decoding it in workflow code would
-        outlast Temporal's deadlock timeout (ADR 0033). The local activity decodes it.
+        The execution (a ``WorkflowExecution`` payload) goes to ``ExecuteWorkflow`` as it came
+        and the status (a ``WorkflowExecutionStatus`` payload) to the local activity: neither
+        is decoded here. Only the execution id is read. A status output may be megabytes, and
+        decoding it in workflow code would outlast Temporal's deadlock timeout (ADR 0033).
         """
-        execution_id = execution.metadata.id if execution.metadata else ""
+        execution_id = execution_id_of(execution)
         queue = str(workflow.memo_value(MEMO_ACTIVITY_TASK_QUEUE, DEFAULT_RUNNER_TASK_QUEUE))
         memo_timeouts: Any = workflow.memo_value(MEMO_TIMEOUTS, None)
         timeouts = ActivityTimeouts.from_memo(memo_timeouts)
@@ -128,6 +135,24 @@ class InvokeWorkflowExecutionWorkflow:
         except asyncio.CancelledError:
             await write
             raise
+
+
+def execution_id_of(execution: RawValue) -> str:
+    """The ``metadata.id`` of a ``WorkflowExecution`` payload, reading only that field.
+
+    A proto3 JSON payload (what every Stigmer client writes) is read as JSON; any other
+    encoding is decoded as the message.
+    """
+    payload = execution.payload
+    if payload.metadata.get("encoding") == _JSON_PROTOBUF:
+        fields: Any = json.loads(payload.data or b"{}")
+        metadata = fields.get("metadata") if isinstance(fields, dict) else None
+        identifier = metadata.get("id") if isinstance(metadata, dict) else None
+        return identifier if isinstance(identifier, str) else ""
+    decoded: wex.WorkflowExecution = workflow.payload_converter().from_payload(
+        payload, wex.WorkflowExecution
+    )
+    return decoded.metadata.id if decoded.metadata else ""
 
 
 def _terminal(phase: wex.ExecutionPhase, error: str) -> wex.WorkflowExecutionStatus:
