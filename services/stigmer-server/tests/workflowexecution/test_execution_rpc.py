@@ -46,6 +46,9 @@ class FakeLauncher:
         if not self.ready:
             raise LauncherUnavailableError("Temporal at localhost:1 is not reachable yet")
 
+    def workflow_id(self, execution_id: str) -> str:
+        return f"stigmer/workflow-execution/invoke/{execution_id}"
+
     async def start(self, execution: wex.WorkflowExecution) -> str:
         if self.fail is not None:
             raise self.fail

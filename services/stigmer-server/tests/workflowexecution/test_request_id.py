@@ -89,6 +89,9 @@ class _Launcher:
         if not self.ready:
             raise LauncherUnavailableError("Temporal at localhost:1 is not reachable yet")
 
+    def workflow_id(self, execution_id: str) -> str:
+        return f"stigmer/workflow-execution/invoke/{execution_id}"
+
     async def start(self, execution: wex.WorkflowExecution) -> str:
         assert execution.metadata is not None
         self.started.append(execution.metadata.id)
@@ -122,5 +125,8 @@ async def test_a_retry_starts_a_stranded_execution_once_the_orchestrator_is_back
     assert retried.metadata.id == stranded.metadata.id
     assert launcher.started == [stranded.metadata.id]
     assert retried.status.temporal_workflow_id.endswith(stranded.metadata.id)
+    # A retry while it is still PENDING starts it again: starting is idempotent per id (the
+    # orchestrator attaches to the first start), so no second execution or workflow is made.
     again = await up.stubs.wex.create(request, metadata=rid("stranded"))
-    assert again.metadata.id == stranded.metadata.id and launcher.started == [stranded.metadata.id]
+    assert again.metadata.id == stranded.metadata.id
+    assert set(launcher.started) == {stranded.metadata.id}

@@ -25,6 +25,10 @@ class ExecutionLauncher(Protocol):
         """
         ...
 
+    def workflow_id(self, execution_id: str) -> str:
+        """The id of the Temporal workflow that runs ``execution_id`` (known before the start)."""
+        ...
+
     async def start(self, execution: wex.WorkflowExecution) -> str:
         """Start the execution's orchestration; idempotent per execution id.
 

@@ -221,7 +221,11 @@ class ExecutionService:
         uploaded = await self._uploaded_input(upload_id) if upload_id else None
         self._sealer.seal(md.id, spec.runtime_env)
         new.status = wex.WorkflowExecutionStatus(
-            phase=wex.ExecutionPhase.EXECUTION_PENDING, audit=audit.created_audit(self._clock())
+            phase=wex.ExecutionPhase.EXECUTION_PENDING,
+            # Derived from the id, so it is stored with the record: no second write after the
+            # start (ADR 0042).
+            temporal_workflow_id=self.launcher.workflow_id(md.id) if self.launcher else "",
+            audit=audit.created_audit(self._clock()),
         )
         self._check_ready()  # an unreachable orchestrator: nothing stored
         if uploaded is not None:
@@ -485,20 +489,22 @@ class ExecutionService:
         return earlier_id, await self.repo.get(earlier_id)
 
     async def launch(self, execution: wex.WorkflowExecution) -> wex.WorkflowExecution:
-        """Start a stored PENDING execution that has no workflow recorded yet; else return it.
+        """Start a stored PENDING execution (not a subflow); else return it.
 
-        Starting is idempotent per execution id, so a retried create and the reconciler may
-        both call this for one execution.
+        Starting is idempotent per execution id (a second start attaches to the first one's
+        workflow, or finds it finished), so a retried create and the reconciler may both call
+        this for one execution. A subflow is started by its parent's workflow (ADR 0036).
 
         Raises:
             UnavailableError: The orchestrator is unreachable (execution marked FAILED).
             InternalError: The start failed otherwise (execution marked FAILED).
         """
         status = execution.status or wex.WorkflowExecutionStatus()
+        spec = execution.spec or wex.WorkflowExecutionSpec()
         if (
             self.launcher is None
             or status.phase != wex.ExecutionPhase.EXECUTION_PENDING
-            or status.temporal_workflow_id
+            or spec.parent_execution_id
         ):
             return execution
         execution_id = execution.metadata.id if execution.metadata else ""
@@ -510,6 +516,9 @@ class ExecutionService:
         except Exception as exc:
             await self._mark_start_failed(execution_id, exc)
             raise InternalError(f"{START_FAILED}: {exc}") from exc
+        if status.temporal_workflow_id == temporal_id:
+            return execution
+        # Stored by a server that recorded the workflow id only after starting it.
         return await self.update_status(
             execution_id, wex.WorkflowExecutionStatus(temporal_workflow_id=temporal_id)
         )

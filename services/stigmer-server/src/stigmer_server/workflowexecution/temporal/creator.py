@@ -63,6 +63,10 @@ class TemporalWorkflowCreator:
             )
         return client
 
+    def workflow_id(self, execution_id: str) -> str:
+        """The orchestration workflow id of ``execution_id``: one workflow per execution."""
+        return workflow_id(execution_id)
+
     async def start(self, execution: wex.WorkflowExecution) -> str:
         """Start the workflow of ``execution``; a repeated start is a no-op.
 
@@ -76,7 +80,7 @@ class TemporalWorkflowCreator:
             LauncherUnavailableError: Temporal cannot be reached.
         """
         client = self._client()
-        wid = workflow_id(execution.metadata.id if execution.metadata else "")
+        wid = self.workflow_id(execution.metadata.id if execution.metadata else "")
         try:
             await client.start_workflow(
                 WORKFLOW_TYPE,

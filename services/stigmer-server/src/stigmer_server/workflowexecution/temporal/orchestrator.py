@@ -132,6 +132,10 @@ class MeteredLauncher:
         """Delegate."""
         self._inner.check_ready()
 
+    def workflow_id(self, execution_id: str) -> str:
+        """Delegate."""
+        return self._inner.workflow_id(execution_id)
+
     async def start(self, execution: wex.WorkflowExecution) -> str:
         """Start through the inner launcher; a failed start counts as a failed execution."""
         try:
