@@ -156,7 +156,8 @@ def _start_server(port: int, redis_url: str, prefix: str, log: Path) -> subproce
 
 
 async def _wait_serving(port: int) -> None:
-    deadline = asyncio.get_running_loop().time() + 20
+    # Generous: on a loaded 2-core machine a server process took over 20 s to start.
+    deadline = asyncio.get_running_loop().time() + 90
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
         stub = health_pb2_grpc.HealthStub(ch)
         while True:
