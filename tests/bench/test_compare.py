@@ -175,3 +175,10 @@ def test_cli_rejects_against_without_compare_and_bad_files(tmp_path: Path) -> No
         cli.parse_args(["--against", str(tmp_path / "new.jsonl")])
     with pytest.raises(SystemExit):
         cli.parse_args(["--compare", str(tmp_path / "missing.jsonl")])
+    saved = tmp_path / "run.jsonl"
+    saved.write_text(json.dumps(_line("latency", 2.0)) + "\n")
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--compare", str(saved), "--against", str(saved), "--quick"])
+    assert cli.parse_args(["--compare", str(saved)]).earlier == parse_run(
+        saved.read_text().splitlines()
+    )

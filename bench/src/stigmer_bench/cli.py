@@ -78,6 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--endpoint and --temporal go together")
     if args.against and not args.compare:
         parser.error("--against needs --compare (the earlier run)")
+    run_options = ("quick", "only", "endpoint", "output", "profile", "data_dir", "set")
+    if args.against and any(getattr(args, name) for name in run_options):
+        parser.error("--against runs nothing: leave out the options of a run")
     unknown = set(filter(None, args.only.split(","))) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
