@@ -1,6 +1,7 @@
 """Smoke test of the benchmark: its smallest mode runs end to end and writes valid JSON lines.
 
-It checks that every scenario works and reports ours/baseline/ratio, not how fast anything is.
+It checks that every scenario works and reports ours/baseline/ratio, not how fast anything is,
+and that ``--compare`` reads an earlier run (here a made-up one) and the run's own output.
 The benchmark starts its own embedded stack (``stigmer_devstack``) on free ports.
 """
 
@@ -11,6 +12,7 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,23 +21,37 @@ pytestmark = pytest.mark.e2e
 SCENARIOS = {"memory", "latency", "task_overhead", "throughput", "fan_out", "api", "large_payload"}
 
 
-def test_quick_run_writes_one_valid_json_line_per_scenario(tmp_path: Path) -> None:
-    output = tmp_path / "bench.jsonl"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "stigmer_bench",
-            "--quick",
-            "--output",
-            str(output),
-            "--data-dir",
-            str(tmp_path / "stack"),
-        ],
+EARLIER = [
+    {"scenario": "latency", "params": {}, "ours": {"median_ms": 1e6}, "baseline": {}, "ratio": 1e3},
+    {"scenario": "api", "error": "RuntimeError: earlier failure"},
+    {"scenario": "retired", "params": {}, "ours": {"median_ms": 1.0}, "baseline": {}, "ratio": 1},
+]
+"""A made-up earlier run: latency far slower than any real one, a failed line, a gone scenario."""
+EARLIER_API_PROBLEM = "error in the earlier run: RuntimeError: earlier failure"
+
+
+def _bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stigmer_bench", *args],
         capture_output=True,
         text=True,
         timeout=240,
         check=False,
+    )
+
+
+def test_quick_run_writes_one_valid_json_line_per_scenario(tmp_path: Path) -> None:
+    output = tmp_path / "bench.jsonl"
+    earlier = tmp_path / "earlier.jsonl"
+    earlier.write_text("".join(json.dumps(line) + "\n" for line in EARLIER))
+    done = _bench(
+        "--quick",
+        "--compare",
+        str(earlier),
+        "--output",
+        str(output),
+        "--data-dir",
+        str(tmp_path / "stack"),
     )
     assert done.returncode == 0, done.stderr[-4000:]
     stdout_lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -52,3 +68,23 @@ def test_quick_run_writes_one_valid_json_line_per_scenario(tmp_path: Path) -> No
         assert result["ratio_definition"] and result["target"], result
         assert result["met"] is None  # quick sizes are too small to judge a target
     assert "summary" in done.stderr
+    _check_compare(results, done.stderr, earlier)
+    again = _bench("--compare", str(output), "--against", str(output))
+    assert again.returncode == 0, again.stderr
+    figure_lines = [line for line in again.stdout.splitlines() if line.startswith("  ")]
+    assert len(figure_lines) >= 3 * len(SCENARIOS), again.stdout
+    assert all(" unchanged " in line or "met:" in line for line in figure_lines), again.stdout
+
+
+def _check_compare(results: list[dict[str, Any]], stderr: str, earlier: Path) -> None:
+    changes = {r["scenario"]: r["extra"]["compare"] for r in results}
+    assert all(change["against"] == str(earlier) for change in changes.values())
+    latency = next(r for r in results if r["scenario"] == "latency")
+    median = changes["latency"]["figures"]["ours.median_ms"]
+    assert (median["before"], median["after"]) == (1e6, latency["ours"]["median_ms"])
+    assert median["verdict"] == "better" and median["change"] < 0
+    assert changes["latency"]["figures"]["ratio"]["verdict"] == "better"
+    assert changes["api"] == {"against": str(earlier), "problem": EARLIER_API_PROBLEM}
+    assert changes["memory"]["problem"] == "not in the earlier run"
+    assert f"compare: {earlier} -> this run" in stderr
+    assert "retired: not in the later run" in stderr

@@ -7,6 +7,8 @@ Examples:
     python -m stigmer_bench --endpoint 127.0.0.1:7234 --temporal 127.0.0.1:7233 \\
         --server-pid 1234 --runner-pid 1235     # an already running stack
     python -m stigmer_bench --profile out/      # also py-spy the services during throughput
+    python -m stigmer_bench --compare old.jsonl # run, then print the change against old.jsonl
+    python -m stigmer_bench --compare old.jsonl --against new.jsonl  # compare two saved runs
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import grpc
 from temporalio.client import Client
 
+from stigmer_bench import compare
 from stigmer_bench import target as targets
 from stigmer_bench.api import StigmerApi
 from stigmer_bench.results import ScenarioResult
@@ -50,6 +53,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, help="py-spy the services during throughput")
     parser.add_argument("--data-dir", type=Path, help="data/log directory of the own stack")
     parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="JSON lines of an earlier run: print the change of every figure against it to "
+        "stderr and add it to each line as extra.compare",
+    )
+    parser.add_argument(
+        "--against",
+        type=Path,
+        metavar="FILE",
+        help="with --compare: run nothing, print the change from --compare FILE to this "
+        "FILE's JSON lines to stdout",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -59,9 +76,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if bool(args.endpoint) != bool(args.temporal):
         parser.error("--endpoint and --temporal go together")
+    if args.against and not args.compare:
+        parser.error("--against needs --compare (the earlier run)")
+    run_options = ("quick", "only", "endpoint", "output", "profile", "data_dir", "set")
+    if args.against and any(getattr(args, name) for name in run_options):
+        parser.error("--against runs nothing: leave out the options of a run")
     unknown = set(filter(None, args.only.split(","))) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    try:
+        args.earlier = compare.load_run(args.compare) if args.compare else None
+        args.later = compare.load_run(args.against) if args.against else None
+    except compare.RunFileError as exc:
+        parser.error(str(exc))
     return args
 
 
@@ -98,10 +125,13 @@ async def run(
     out: TextIO,
     copy: TextIO | None = None,
     profile_dir: Path | None = None,
-) -> list[ScenarioResult]:
+    earlier: Mapping[str, Mapping[str, Any]] | None = None,
+    earlier_name: str = "",
+) -> tuple[list[ScenarioResult], dict[str, Mapping[str, Any]]]:
     """Run ``names`` against ``target``, writing each result's JSON line as it comes.
 
     A scenario that fails is reported as a JSON line with an ``error`` and the run goes on.
+    With ``earlier``, each result's ``extra.compare`` holds its change against that run.
 
     Args:
         target: What to run against.
@@ -111,12 +141,15 @@ async def run(
         out: Receives the JSON lines.
         copy: Receives them too, if given.
         profile_dir: Where py-spy profiles go, if profiling.
+        earlier: An earlier run's lines by scenario, to compare with.
+        earlier_name: What to call the earlier run (its file).
 
     Returns:
-        The results of the scenarios that succeeded.
+        The results of the scenarios that succeeded, and every line written by scenario.
     """
     temporal = await Client.connect(target.temporal, namespace=target.namespace)
     results: list[ScenarioResult] = []
+    lines: dict[str, Mapping[str, Any]] = {}
     async with grpc.aio.insecure_channel(target.endpoint) as channel:
         bench = Bench(
             target, StigmerApi(channel), temporal, sizes, quick=quick, profile_dir=profile_dir
@@ -127,9 +160,21 @@ async def run(
             try:
                 result = await SCENARIOS[name](bench)
             except Exception as exc:
-                line = json.dumps({"scenario": name, "error": f"{type(exc).__name__}: {exc}"})
+                failure = {"scenario": name, "error": f"{type(exc).__name__}: {exc}"}
+                lines[name] = failure
+                line = json.dumps(failure)
                 print(f"[bench] {name} failed: {exc!r}", file=sys.stderr, flush=True)
             else:
+                lines[name] = json.loads(result.to_json())
+                if earlier is not None:
+                    change = compare.compare_scenario(name, earlier.get(name), lines[name])
+                    result = dataclasses.replace(
+                        result,
+                        extra={
+                            **result.extra,
+                            "compare": {"against": earlier_name, **change.to_json()},
+                        },
+                    )
                 results.append(result)
                 line = result.to_json()
                 print(
@@ -141,18 +186,22 @@ async def run(
                 if stream is not None:
                     stream.write(line + "\n")
                     stream.flush()
-    return results
+    return results, lines
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 1 when a scenario failed to run (not when a target is missed)."""
     args = parse_args(argv)
+    if args.later is not None:
+        comparisons = compare.compare_runs(args.earlier, args.later)
+        print(compare.render(comparisons, str(args.compare), str(args.against)))
+        return 0
     sizes = _sizes(args)
     names = [n for n in SCENARIOS if not args.only or n in args.only.split(",")]
     with contextlib.ExitStack() as stack:
         copy = stack.enter_context(args.output.open("a")) if args.output else None
         target = stack.enter_context(_target(args))
-        results = asyncio.run(
+        results, lines = asyncio.run(
             run(
                 target,
                 sizes,
@@ -161,9 +210,14 @@ def main(argv: list[str] | None = None) -> int:
                 out=sys.stdout,
                 copy=copy,
                 profile_dir=args.profile,
+                earlier=args.earlier,
+                earlier_name=str(args.compare),
             )
         )
     print("\nsummary (ratios are against a baseline measured in this run):", file=sys.stderr)
     for result in results:
         print(result.summary(), file=sys.stderr)
+    if args.earlier is not None:
+        comparisons = compare.compare_runs(args.earlier, lines)
+        print("\n" + compare.render(comparisons, str(args.compare), "this run"), file=sys.stderr)
     return 0 if len(results) == len(names) else 1

@@ -6,7 +6,31 @@ import json
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+
+@dataclass(frozen=True)
+class Target:
+    """A bound on one figure, e.g. ``<= 2.5`` (a ratio) or ``<= 1 ms per pure task``.
+
+    Attributes:
+        op: ``<=`` (the figure must not exceed ``limit``) or ``>=``.
+        limit: The bound.
+        unit: What the figure counts, after the number (empty for a ratio).
+        subject: What is bounded, before the operator (e.g. ``updateStatus``), if needed.
+    """
+
+    op: Literal["<=", ">="]
+    limit: float
+    unit: str = ""
+    subject: str = ""
+
+    def met(self, value: float) -> bool:
+        """Whether ``value`` is within the bound."""
+        return value <= self.limit if self.op == "<=" else value >= self.limit
+
+    def __str__(self) -> str:
+        return " ".join(filter(None, (self.subject, self.op, f"{self.limit:g}", self.unit)))
 
 
 @dataclass(frozen=True)
@@ -24,7 +48,9 @@ class ScenarioResult:
         target: The target in words.
         met: Whether the target is met (``None`` when the run is too small to judge).
         notes: Remarks worth keeping with the figures.
-        extra: Further figures (secondary ratios, profile summary ...).
+        extra: Further figures (secondary ratios, profile summary ...); ``also_met`` maps
+            further targets to their verdicts, ``compare`` holds the change against an earlier
+            run (``--compare``, see :mod:`stigmer_bench.compare`).
     """
 
     scenario: str
@@ -59,19 +85,26 @@ class ScenarioResult:
 
     def summary(self) -> str:
         """Return a one-line human summary."""
-        verdict = {True: "MET", False: "MISSED", None: "n/a"}[self.met]
-        ours = ", ".join(f"{k}={_fmt(v)}" for k, v in self.ours.items())
-        return (
-            f"{self.scenario:<14} ratio={_fmt(self.ratio)} ({self.ratio_definition}); "
-            f"target {self.target}: {verdict}\n{'':<15}ours: {ours}"
+        ours = ", ".join(f"{k}={format_figure(v)}" for k, v in self.ours.items())
+        also = "".join(
+            f"; {target}: {_VERDICTS[met]}"
+            for target, met in self.extra.get("also_met", {}).items()
         )
+        return (
+            f"{self.scenario:<14} ratio={format_figure(self.ratio)} ({self.ratio_definition}); "
+            f"target {self.target}: {_VERDICTS[self.met]}{also}\n{'':<15}ours: {ours}"
+        )
+
+
+_VERDICTS = {True: "MET", False: "MISSED", None: "n/a"}
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 4)
 
 
-def _fmt(value: float | None) -> str:
+def format_figure(value: float | None) -> str:
+    """A figure for people: thousands separated above 100, else three significant digits."""
     if value is None:
         return "n/a"
     if abs(value) >= 100:

@@ -29,6 +29,8 @@ class Sizes:
     Attributes:
         throughput_n: Executions in the throughput scenario.
         throughput_concurrency: Executions in flight at once.
+        throughput_repeats: Rounds of ``throughput_n`` executions, ours and the baseline's in
+            turns (median rate).
         overhead_chain: Length of the long ``set`` chain.
         overhead_repeats: Runs of each chain (median).
         latency_repeats: Runs of the one-task workflow (median).
@@ -38,6 +40,7 @@ class Sizes:
         memory_wait_s: How long each waits.
         api_clients: Concurrent API clients.
         api_seconds: Duration of each API load phase.
+        api_repeats: Phases of each API call (median rate), in turns with the baseline's.
         api_subscribers: Subscribers of one execution.
         api_updates: Updates whose delivery latency is measured.
         large_payload_max_mib: Largest HTTP response of the large-payload scenario (it runs
@@ -46,6 +49,7 @@ class Sizes:
 
     throughput_n: int = 200
     throughput_concurrency: int = 50
+    throughput_repeats: int = 3
     overhead_chain: int = 200
     overhead_repeats: int = 5
     latency_repeats: int = 20
@@ -54,7 +58,8 @@ class Sizes:
     memory_n: int = 300
     memory_wait_s: float = 12.0
     api_clients: int = 20
-    api_seconds: float = 5.0
+    api_seconds: float = 2.0
+    api_repeats: int = 3
     api_subscribers: int = 100
     api_updates: int = 20
     large_payload_max_mib: int = 20
@@ -70,6 +75,7 @@ FULL = Sizes()
 QUICK = Sizes(
     throughput_n=6,
     throughput_concurrency=3,
+    throughput_repeats=2,
     overhead_chain=10,
     overhead_repeats=1,
     latency_repeats=2,
@@ -79,6 +85,7 @@ QUICK = Sizes(
     memory_wait_s=3.0,
     api_clients=3,
     api_seconds=0.5,
+    api_repeats=2,
     api_subscribers=3,
     api_updates=2,
     large_payload_max_mib=1,

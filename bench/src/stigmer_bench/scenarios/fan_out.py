@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from stigmer_bench.api import document
-from stigmer_bench.results import ScenarioResult, median, safe_ratio
+from stigmer_bench.results import ScenarioResult, Target, median, safe_ratio
 from stigmer_bench.scenarios._bench import Bench, paired, timed
+
+TARGET = Target("<=", 2)
+"""Ours/baseline median duration (issue 20)."""
 
 
 async def fan_out(bench: Bench) -> ScenarioResult:
@@ -45,6 +48,6 @@ async def fan_out(bench: Bench) -> ScenarioResult:
         },
         ratio=ratio,
         ratio_definition="ours/baseline median duration, lower is better",
-        target="none set (reported)",
-        met=None,
+        target=str(TARGET),
+        met=bench.judge(TARGET.met(ratio)),
     )

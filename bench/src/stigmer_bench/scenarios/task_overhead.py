@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from stigmer_bench import profiling
-from stigmer_bench.results import ScenarioResult, median, safe_ratio
+from stigmer_bench.results import ScenarioResult, Target, median, safe_ratio
 from stigmer_bench.scenarios._bench import Bench, paired
 from stigmer_bench.scenarios._set_docs import set_chain_doc
+
+TARGET = Target("<=", 1, "ms per pure task")
+"""The headline target (issue 20)."""
+ISSUE_15_TARGET = Target("<=", 2, "ms per pure task")
+"""Issue 15's budget, reported as a second verdict in ``extra.also_met``."""
 
 
 async def task_overhead(bench: Bench) -> ScenarioResult:
@@ -22,7 +27,9 @@ async def task_overhead(bench: Bench) -> ScenarioResult:
     shorts, longs = await paired(lambda: one(short_id), lambda: one(long_id), s.overhead_repeats)
     t1, tn = median(shorts), median(longs)
     per_task_ms = (tn - t1) / (s.overhead_chain - 1) * 1000
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {
+        "also_met": {f"{ISSUE_15_TARGET} (issue 15)": bench.judge(ISSUE_15_TARGET.met(per_task_ms))}
+    }
     if bench.profile_dir is not None and bench.target.runner_pid is not None:
         runner = {"runner": bench.target.runner_pid}
         with profiling.record(runner, bench.profile_dir, "task_overhead") as outputs:
@@ -38,8 +45,8 @@ async def task_overhead(bench: Bench) -> ScenarioResult:
         baseline={"t1_ms": t1 * 1000},
         ratio=safe_ratio(tn, t1),
         ratio_definition=f"median t{s.overhead_chain} / median t1 (the one-task chain)",
-        target="<= 2 ms per pure task",
-        met=bench.judge(per_task_ms <= 2.0),
+        target=str(TARGET),
+        met=bench.judge(TARGET.met(per_task_ms)),
         notes=(f"ms_per_task = (t{s.overhead_chain} - t1) / {s.overhead_chain - 1}",),
         extra=extra,
     )
