@@ -19,7 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflow_runner.engine.contract import ProgressBatch, TaskProgress
-from workflow_runner.engine.task_spans import record_task_span
+from workflow_runner.engine.task_spans import TaskSpans
 
 MAX_VALUE_BYTES = limits.MAX_VALUE_BYTES
 """A row value larger than the server keeps is capped here already (no use sending it)."""
@@ -91,7 +91,7 @@ class ProgressBuffer:
         self.rows: dict[str, TaskProgress] = {}
         self._changed: dict[str, None] = {}
         self.flushes = 0
-        self.span_attributes: dict[str, str] = {}
+        self.spans = TaskSpans(execution_id)
 
     @property
     def pending(self) -> bool:
@@ -157,7 +157,7 @@ class ProgressBuffer:
             error=error,
         )
         self._put(final)
-        record_task_span(final, self.execution_id, self.span_attributes)
+        self.spans.record(final)
 
     def link(self, task_id: str, child_execution_id: str) -> None:
         """Record that a started task started the subflow execution ``child_execution_id``."""
@@ -195,7 +195,7 @@ class ProgressBuffer:
         try:
             await workflow.execute_local_activity(
                 REPORT_PROGRESS_ACTIVITY,
-                batch,
+                batch.to_json(),  # the same JSON as the dataclass, without copying the rows
                 start_to_close_timeout=REPORT_ATTEMPT_TIMEOUT,
                 schedule_to_close_timeout=REPORT_BUDGET,
                 retry_policy=REPORT_RETRY,
