@@ -113,6 +113,19 @@ def test_a_batch_of_any_json_output_reads_back_from_its_json_form(value: Any) ->
     assert ProgressBatch.from_json(dataclasses.asdict(batch)) == batch
 
 
+@pytest.mark.parametrize("value", EVERY_TYPE, ids=repr)
+def test_a_batch_writes_the_json_form_of_the_dataclass_without_copying_values(value: Any) -> None:
+    row = TaskProgress("/do/0/a", "a", "set", "COMPLETED", "t0", "t1", value, {"v": value})
+    row = dataclasses.replace(row, children=["wex-2"], context={"c": [value]})
+    batch = dataclasses.replace(_batch(2, "z"), final=True, output=value)
+    batch = dataclasses.replace(batch, tasks=[*batch.tasks, row])
+    encoded = batch.to_json()
+    assert encoded == dataclasses.asdict(batch)
+    assert list(encoded) == list(dataclasses.asdict(batch))  # the same JSON text, key order too
+    assert encoded["tasks"][-1]["output"] is row.output
+    assert ProgressBatch.from_json(encoded) == batch
+
+
 def _reference_row(row: TaskProgress) -> wex.WorkflowTask:
     """The row built with betterproto2: what the C-runtime encoding must decode to.
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow_runner.engine.progress import FLUSH_EVERY_ROWS, cap_value
+import pytest
+from workflow_runner.engine import progress
+from workflow_runner.engine.progress import FLUSH_EVERY_ROWS, RecentCaps, cap_value
 
 HEAD = "document: {dsl: '1.0.0', namespace: t, name: flush, version: '1.0.0'}\n"
 
@@ -37,3 +39,28 @@ def test_cap_value_keeps_small_values_and_marks_large_ones() -> None:
     marker = cap_value(large, limit=1000)
     assert marker["_truncated"] is True and marker["more_than_bytes"] == 1000
     assert marker["preview"].startswith('{"items":["xxx') and len(marker["preview"]) == 512
+
+
+def test_recent_caps_size_each_recent_value_once_by_identity(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sized: list[Any] = []
+
+    def counting(value: Any, limit: int = progress.MAX_VALUE_BYTES) -> Any:
+        sized.append(value)
+        return cap_value(value, limit)
+
+    monkeypatch.setattr(progress, "cap_value", counting)
+    caps = RecentCaps()
+    output = {"n": 1}
+    assert caps.cap(output) is output
+    assert caps.cap(output) is output  # the next task's input: the same object
+    assert sized == [output]
+    equal = {"n": 1}
+    assert caps.cap(equal) is equal  # equal, not the same: sized again
+    assert len(sized) == 2 and sized[-1] is equal
+    assert caps.cap(None) is None and len(sized) == 2
+    for i in range(RecentCaps.SIZE):
+        caps.cap([i])
+    caps.cap(output)  # pushed out by newer values: sized again
+    assert sized[-1] is output and len(sized) == 3 + RecentCaps.SIZE

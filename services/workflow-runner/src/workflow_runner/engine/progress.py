@@ -19,7 +19,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 
 from workflow_runner.engine.contract import ProgressBatch, TaskProgress
-from workflow_runner.engine.task_spans import record_task_span
+from workflow_runner.engine.task_spans import TaskSpans
 
 MAX_VALUE_BYTES = limits.MAX_VALUE_BYTES
 """A row value larger than the server keeps is capped here already (no use sending it)."""
@@ -76,6 +76,34 @@ def cap_value(value: Any, limit: int = MAX_VALUE_BYTES) -> Any:
     return value
 
 
+class RecentCaps:
+    """:func:`cap_value` of the last few values, by identity.
+
+    A task's input is usually the previous task's output, and ``$context`` on a top-level row
+    is usually the one the previous row recorded: the same objects, sized once instead of
+    again at every row (up to :data:`MAX_VALUE_BYTES` of JSON each time). Sound because
+    workflow values are never changed in place (every step evaluates into new values), and the
+    values kept here stay referenced, so their ids are not reused.
+    """
+
+    SIZE = 4
+
+    def __init__(self) -> None:
+        """Remember nothing yet."""
+        self._recent: list[tuple[Any, Any]] = []
+
+    def cap(self, value: Any) -> Any:
+        """``cap_value(value)``, computed again only for a value not among the recent ones."""
+        if value is None:
+            return None
+        for source, capped in self._recent:
+            if source is value:
+                return capped
+        capped = cap_value(value)
+        self._recent = [(value, capped), *self._recent[: self.SIZE - 1]]
+        return capped
+
+
 def now_rfc3339() -> str:
     """Return the workflow clock as an RFC 3339 UTC timestamp."""
     return workflow.now().astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -91,7 +119,8 @@ class ProgressBuffer:
         self.rows: dict[str, TaskProgress] = {}
         self._changed: dict[str, None] = {}
         self.flushes = 0
-        self.span_attributes: dict[str, str] = {}
+        self.spans = TaskSpans(execution_id)
+        self._caps = RecentCaps()
 
     @property
     def pending(self) -> bool:
@@ -131,8 +160,8 @@ class ProgressBuffer:
                 task_kind=kind,
                 status="IN_PROGRESS",
                 started_at=started_at or now_rfc3339(),
-                input=cap_value(task_input),
-                context=None if context is None else cap_value(context),
+                input=self._caps.cap(task_input),
+                context=self._caps.cap(context),
             )
         )
 
@@ -153,11 +182,11 @@ class ProgressBuffer:
             row,
             status=status,
             completed_at=now_rfc3339(),
-            output=cap_value(output),
+            output=self._caps.cap(output),
             error=error,
         )
         self._put(final)
-        record_task_span(final, self.execution_id, self.span_attributes)
+        self.spans.record(final)
 
     def link(self, task_id: str, child_execution_id: str) -> None:
         """Record that a started task started the subflow execution ``child_execution_id``."""
@@ -195,7 +224,7 @@ class ProgressBuffer:
         try:
             await workflow.execute_local_activity(
                 REPORT_PROGRESS_ACTIVITY,
-                batch,
+                batch.to_json(),  # the same JSON as the dataclass, without copying the rows
                 start_to_close_timeout=REPORT_ATTEMPT_TIMEOUT,
                 schedule_to_close_timeout=REPORT_BUDGET,
                 retry_policy=REPORT_RETRY,

@@ -163,7 +163,7 @@ class ExecuteServerlessWorkflow:
             error = definition_problem(exc)
             await progress.flush(final=True, workflow_status="FAILED", error=describe(error))
             raise _application_error(error) from None
-        progress.span_attributes = {
+        progress.spans.attributes = {
             "stigmer.workflow.name": str(definition.document.get("name", "")),
             "stigmer.workflow.version": str(definition.document.get("version", "")),
         }
