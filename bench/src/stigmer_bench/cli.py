@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator, Mapping
@@ -189,6 +190,10 @@ async def run(
     return results, lines
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns 1 when a scenario failed to run (not when a target is missed)."""
     args = parse_args(argv)
@@ -198,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = _sizes(args)
     names = [n for n in SCENARIOS if not args.only or n in args.only.split(",")]
+    # The stack's services run in sessions of their own, so a terminated bench must unwind
+    # (and stop them) instead of dying at once and leaving them running.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with contextlib.ExitStack() as stack:
         copy = stack.enter_context(args.output.open("a")) if args.output else None
         target = stack.enter_context(_target(args))
