@@ -18,7 +18,6 @@ from stigmer_bench.api import Phase, StigmerApi, document, progress_update
 from stigmer_bench.results import ScenarioResult, percentile, safe_ratio
 from stigmer_bench.scenarios._bench import Bench, cpu_seconds
 
-
 UPDATE_STATUS = (
     "/ai.stigmer.agentic.workflowexecution.v1.WorkflowExecutionCommandController/updateStatus"
 )
