@@ -206,7 +206,7 @@ class RedisStore:
             current, raw_idx = await self._r.hmget(rkey, ["d", "i"])
             if current is None:
                 raise NotFoundError(f"{kind.name} not found: {resource_id}")
-            record = mutate(current)
+            record = mutate(current.encode() if isinstance(current, str) else current)
             old = _indexes(raw_idx)
             left = sorted(old - record.indexes)
             joined = sorted(record.indexes - old)
