@@ -83,6 +83,16 @@ def only(data: bytes | memoryview, numbers: frozenset[int]) -> bytes:
     )
 
 
+def without(data: bytes | memoryview, number: int) -> bytes:
+    """The message ``data`` without its fields numbered ``number`` (the others in order)."""
+    buf = memoryview(data)
+    return b"".join(
+        bytes(buf[field_start:end])
+        for found, _, field_start, _, end in _scan(buf)
+        if found != number
+    )
+
+
 def message(data: bytes | memoryview, number: int) -> bytes | None:
     """The embedded message field ``number`` of ``data`` (``None``: absent)."""
     buf = memoryview(data)

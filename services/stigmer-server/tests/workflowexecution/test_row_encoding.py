@@ -11,7 +11,7 @@ from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
 from stigmer_protos.google.protobuf import Struct
 from stigmer_server.workflowexecution import stored
-from stigmer_server.workflowexecution.record_bounds import bound_status
+from stigmer_server.workflowexecution.record_bounds import bound_status, status_budget
 from stigmer_server.workflowexecution.row_encoding import EncodedRows, encode_execution
 from stigmer_server.workflowexecution.status_merge import merge_status
 
@@ -74,10 +74,12 @@ def test_known_encodings_bound_and_encode_like_doing_it_from_scratch(
 ) -> None:
     execution = wex.WorkflowExecution(
         metadata=ar.ApiResourceMetadata(id="wex-1", org="o", slug="s"),
+        spec=wex.WorkflowExecutionSpec(workflow_id="wfl-1", input=Struct.from_dict({"a": 1})),
         status=wex.WorkflowExecutionStatus(
             phase=wex.ExecutionPhase.EXECUTION_IN_PROGRESS, error="e", error_details=Struct()
         ),
     )
+    execution._unknown_fields = b"\xd2\x02\x01q"  # field 42, written by a newer version
     assert execution.status is not None
     execution.status.tasks = before
     data = bytes(execution)  # as the store keeps it
@@ -95,6 +97,8 @@ def test_known_encodings_bound_and_encode_like_doing_it_from_scratch(
         limits.MAX_TASK_ROWS = original
     stored_execution.status = bounded
     assert encode_execution(stored_execution, rows) == bytes(stored_execution)
+    # A status write takes the other fields off the stored bytes.
+    assert encode_execution(stored_execution, rows, data) == bytes(stored_execution)
 
 
 def test_stored_rows_are_known_by_their_stored_bytes() -> None:
@@ -134,3 +138,28 @@ def test_fields_this_version_does_not_know_keep_their_place() -> None:
     execution = wex.WorkflowExecution(kind="k", status=status)
     execution._unknown_fields = b"\xd2\x02\x01q"  # field 42
     assert encode_execution(execution, EncodedRows()) == bytes(execution)
+
+
+def test_the_status_budget_read_off_the_stored_bytes_is_the_encoded_one() -> None:
+    execution = wex.WorkflowExecution(
+        kind="WorkflowExecution",
+        metadata=ar.ApiResourceMetadata(id="wex-1", org="o", slug="s"),
+        spec=wex.WorkflowExecutionSpec(input=Struct.from_dict({"s": "x" * 5000})),
+        status=wex.WorkflowExecutionStatus(tasks=[wex.WorkflowTask(task_id="a")], error="x"),
+    )
+    execution._unknown_fields = b"\xd2\x02\x01q"
+    data = bytes(execution)
+    budget = status_budget(execution)
+    assert budget == status_budget(wex.WorkflowExecution.parse(data), data)
+    assert budget < limits.MAX_RECORD_BYTES - 5000
+
+
+def test_a_status_changed_after_its_bounds_is_encoded_as_it_is() -> None:
+    status = wex.WorkflowExecutionStatus(tasks=[wex.WorkflowTask(task_id="a")], error="x")
+    rows = EncodedRows()
+    bounded = bound_status(status, limits.MAX_STATUS_BYTES, rows)
+    assert rows.shell(bounded) == bytes(wex.WorkflowExecutionStatus(error="x"))
+    other = wex.WorkflowExecutionStatus(tasks=bounded.tasks, error="y")
+    assert encode_execution(wex.WorkflowExecution(status=other), rows) == bytes(
+        wex.WorkflowExecution(status=other)
+    )

@@ -17,6 +17,28 @@ from stigmer_server.store.keys import KindKeys
 
 _MAX_ATTEMPTS = 200
 
+_UPDATE = """
+if redis.call('HGET', KEYS[1], 'd') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[2], 'o', ARGV[3], 's', ARGV[4], 'i', ARGV[5])
+local removed = tonumber(ARGV[7])
+for at = 3, 2 + removed do redis.call('ZREM', KEYS[at], ARGV[6]) end
+for at = 3 + removed, #KEYS do redis.call('ZADD', KEYS[at], 0, ARGV[6]) end
+if ARGV[8] ~= '' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[11], '*', ARGV[8], ARGV[9])
+  if ARGV[10] ~= '' then redis.call('EXPIRE', KEYS[2], ARGV[10])
+  else redis.call('PERSIST', KEYS[2]) end
+end
+return 1
+"""
+"""Writes an updated record unless its data changed since it was read (then returns 0).
+
+KEYS: the record, its event stream, the indexes it leaves, the indexes it joins. ARGV: the data
+read, the new data, org, slug, index names, id, how many indexes it leaves, the stream entry's
+field (empty: not published) and value, the stream's lifetime in seconds (empty: none), its
+approximate length bound. The same writes as :meth:`RedisStore._write` and
+:meth:`RedisStore._publish`, as one command.
+"""
+
 
 def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
@@ -62,15 +84,18 @@ class RedisStore:
         self._maxlen = stream_maxlen
         self._entry_max = stream_entry_max_bytes
         self._closed_ttl = closed_stream_ttl_s
+        self._update = client.register_script(_UPDATE)
+
+    def _entry(self, record: StoredRecord) -> tuple[str, bytes]:
+        """The field and value of the stream entry publishing ``record``."""
+        state = record.data if record.published is None else record.published
+        if self._entry_max is not None and len(state) > self._entry_max:
+            return "r", b"1"
+        return "d", state
 
     def _publish(self, pipe: Any, key: str, record: StoredRecord) -> None:
-        state = record.data if record.published is None else record.published
-        fields = (
-            {"r": b"1"}
-            if self._entry_max is not None and len(state) > self._entry_max
-            else {"d": state}
-        )
-        pipe.xadd(key, fields, maxlen=self._maxlen, approximate=True)
+        name, value = self._entry(record)
+        pipe.xadd(key, {name: value}, maxlen=self._maxlen, approximate=True)
         if record.closed:
             pipe.expire(key, self._closed_ttl)
         else:
@@ -176,21 +201,40 @@ class RedisStore:
         k = self.keys(kind)
         rkey = k.record(resource_id)
         for attempt in range(_MAX_ATTEMPTS):
-            async with self._tx() as pipe:
-                try:
-                    await pipe.watch(rkey)
-                    current, raw_idx = await pipe.hmget(rkey, ["d", "i"])
-                    if current is None:
-                        raise NotFoundError(f"{kind.name} not found: {resource_id}")
-                    record = mutate(current)
-                    pipe.multi()
-                    self._write(pipe, k, record, _indexes(raw_idx))
-                    if publish:
-                        self._publish(pipe, k.events(resource_id), record)
-                    await pipe.execute()
-                    return record.data
-                except WatchError:
-                    await _backoff(attempt)
+            # Read, then write in one script that checks the data is still what was read: two
+            # round trips and no connection held between them (WATCH needs both).
+            current, raw_idx = await self._r.hmget(rkey, ["d", "i"])
+            if current is None:
+                raise NotFoundError(f"{kind.name} not found: {resource_id}")
+            record = mutate(current.encode() if isinstance(current, str) else current)
+            old = _indexes(raw_idx)
+            left = sorted(old - record.indexes)
+            joined = sorted(record.indexes - old)
+            entry, state = self._entry(record) if publish else ("", b"")
+            written = await self._update(
+                keys=[
+                    rkey,
+                    k.events(resource_id),
+                    *(k.index(name) for name in left),
+                    *(k.index(name) for name in joined),
+                ],
+                args=[
+                    current,
+                    record.data,
+                    record.org,
+                    record.slug,
+                    "\n".join(sorted(record.indexes)),
+                    record.id,
+                    len(left),
+                    entry,
+                    state,
+                    self._closed_ttl if record.closed else "",
+                    self._maxlen,
+                ],
+            )
+            if written:
+                return record.data
+            await _backoff(attempt)
         raise ConflictError(f"too many concurrent writes to {kind.name} {resource_id}")
 
     async def delete(

@@ -39,6 +39,7 @@ from stigmer_server.workflowexecution.status_merge import (
     TERMINAL_TASK_STATUSES,
     _copy,
 )
+from stigmer_server.workflowexecution.stored import without_status
 
 TaskStatus = wex.WorkflowTaskStatus
 
@@ -271,16 +272,21 @@ class _Rows:
         return [t for t in self.tasks if t is not None]
 
 
-def _squeeze(status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int) -> None:
+def _squeeze(
+    status: wex.WorkflowExecutionStatus, sizes: list[int], budget: int, known: EncodedRows
+) -> None:
     """Shrink ``status`` (its own task list) to ``budget`` bytes: values, output, then rows.
 
     ``sizes`` are the encoded sizes of ``status.tasks``; totals are upper bounds (each row is
-    counted with the largest framing a row can have).
+    counted with the largest framing a row can have). A status left as it is keeps the
+    encoding of its fields other than the tasks in ``known``.
     """
     rest = _copy(status, deep=False)
     rest.tasks = []
-    size = _size(rest) + sum(sizes) + _ROW_OVERHEAD * len(sizes)
+    rest_data = bytes(rest)
+    size = len(rest_data) + sum(sizes) + _ROW_OVERHEAD * len(sizes)
     if size <= budget:
+        known.keep_shell(status, rest_data)
         return
     tasks = status.tasks
     for at, task in enumerate(tasks):
@@ -336,8 +342,9 @@ def bound_status(
         status: A merged status.
         budget: Encoded bytes the status may take (at most :data:`MAX_STATUS_BYTES`).
         encoded: The encodings known of its rows (e.g. of the rows read from the stored
-            record), which are then not encoded again to size them; rows it sizes are added
-            (the result is the same as without it).
+            record), which are then not encoded again to size them; rows it sizes are added,
+            and the encoding of the result's fields other than its tasks (the result is the
+            same as without it).
 
     Returns:
         The bounded status (``status`` itself when nothing needed changing).
@@ -353,17 +360,29 @@ def bound_status(
     _bound_pair(bounded, OUTPUT_VALUE, limits.MAX_OUTPUT_BYTES)
     bounded.error_details = _bounded_value(status.error_details, limits.MAX_OUTPUT_BYTES)
     bounded.error = _cut(status.error)
-    _squeeze(bounded, [size for _, size in sized], min(budget, limits.MAX_STATUS_BYTES))
+    _squeeze(bounded, [size for _, size in sized], min(budget, limits.MAX_STATUS_BYTES), known)
     return bounded
 
 
-def status_budget(execution: wex.WorkflowExecution) -> int:
+def status_budget(execution: wex.WorkflowExecution, stored: bytes | None = None) -> int:
     """Bytes left for ``execution``'s status within :data:`MAX_RECORD_BYTES` (at most
-    :data:`MAX_STATUS_BYTES`), given its spec and metadata."""
-    rest = wex.WorkflowExecution(
-        api_version=execution.api_version,
-        kind=execution.kind,
-        metadata=execution.metadata,
-        spec=execution.spec,
-    )
-    return min(limits.MAX_STATUS_BYTES, limits.MAX_RECORD_BYTES - _size(rest))
+    :data:`MAX_STATUS_BYTES`), given the rest of the record (spec, metadata, fields this
+    version does not know).
+
+    Args:
+        execution: The execution.
+        stored: Its stored encoding, when its fields other than the status are the ones
+            stored: their size is then read off it instead of encoding them.
+    """
+    if stored is not None:
+        rest_size = len(without_status(stored))
+    else:
+        rest = wex.WorkflowExecution(
+            api_version=execution.api_version,
+            kind=execution.kind,
+            metadata=execution.metadata,
+            spec=execution.spec,
+        )
+        rest._unknown_fields = execution._unknown_fields
+        rest_size = _size(rest)
+    return min(limits.MAX_STATUS_BYTES, limits.MAX_RECORD_BYTES - rest_size)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from stigmer_protos import wire
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 
-from stigmer_server.workflowexecution import stored
+from stigmer_server.workflowexecution import stored as stored_fields
 from stigmer_server.workflowexecution.status_merge import _copy
 
 
@@ -30,6 +30,7 @@ class EncodedRows:
         self._rows: dict[int, tuple[wex.WorkflowTask, bytes]] = {
             id(row): (row, data) for row, data in known
         }
+        self._shell: tuple[wex.WorkflowExecutionStatus, bytes] | None = None
 
     @classmethod
     def stored(cls, rows: Sequence[wex.WorkflowTask], data: bytes) -> EncodedRows:
@@ -38,7 +39,7 @@ class EncodedRows:
         These are the bytes the rows encode to again: the store writes only betterproto2's
         (canonical) encoding.
         """
-        return cls(rows, stored.task_payloads(data))
+        return cls(rows, stored_fields.task_payloads(data))
 
     def of(self, row: wex.WorkflowTask) -> bytes:
         """The encoding of ``row``."""
@@ -53,23 +54,47 @@ class EncodedRows:
         """The encoded size of ``row``."""
         return len(self.of(row))
 
+    def keep_shell(self, status: wex.WorkflowExecutionStatus, data: bytes) -> None:
+        """Know ``data`` as the encoding of ``status``'s fields other than its tasks (the
+        bounds encode them to size the status; nothing changes a bounded status after)."""
+        self._shell = (status, data)
 
-def encode_execution(execution: wex.WorkflowExecution, rows: EncodedRows) -> bytes:
-    """``bytes(execution)``, with the task rows' encodings taken from ``rows``."""
+    def shell(self, status: wex.WorkflowExecutionStatus) -> bytes:
+        """The encoding of ``status``'s fields other than its tasks."""
+        if self._shell is not None and self._shell[0] is status:
+            return self._shell[1]
+        shell = _copy(status, deep=False)
+        shell.tasks = []
+        return bytes(shell)
+
+
+def encode_execution(
+    execution: wex.WorkflowExecution, rows: EncodedRows, stored: bytes | None = None
+) -> bytes:
+    """``bytes(execution)``, with the task rows' encodings taken from ``rows``.
+
+    Args:
+        execution: The execution.
+        rows: Encodings known of its rows and status (see :class:`EncodedRows`).
+        stored: The stored encoding of an execution whose fields other than the status are
+            ``execution``'s (a status write): those fields are taken from it as they are.
+    """
     status = execution.status
-    if status is None or not status.tasks:
+    if status is None or (not status.tasks and stored is None):
         return bytes(execution)
-    shell = _copy(status, deep=False)
-    shell.tasks = []
-    tasks = b"".join(wire.length_delimited(stored.TASKS, rows.of(t)) for t in status.tasks)
-    status_data = wire.insert(bytes(shell), stored.TASKS, tasks)
-    outer = wex.WorkflowExecution(
-        api_version=execution.api_version,
-        kind=execution.kind,
-        metadata=execution.metadata,
-        spec=execution.spec,
-    )
-    outer._unknown_fields = execution._unknown_fields
+    tasks = b"".join(wire.length_delimited(stored_fields.TASKS, rows.of(t)) for t in status.tasks)
+    status_data = wire.insert(rows.shell(status), stored_fields.TASKS, tasks)
+    if stored is not None:
+        outer = stored_fields.without_status(stored)
+    else:
+        rest = wex.WorkflowExecution(
+            api_version=execution.api_version,
+            kind=execution.kind,
+            metadata=execution.metadata,
+            spec=execution.spec,
+        )
+        rest._unknown_fields = execution._unknown_fields
+        outer = bytes(rest)
     return wire.insert(
-        bytes(outer), stored.STATUS, wire.length_delimited(stored.STATUS, status_data)
+        outer, stored_fields.STATUS, wire.length_delimited(stored_fields.STATUS, status_data)
     )

@@ -594,13 +594,17 @@ class ExecutionService:
             raise InvalidArgumentError("status.output_reference", "is set by the server only")
         now = self._clock()
 
-        # The rows' encodings of the attempt being written: the stored rows keep their stored
-        # bytes, so only the rows this update changes or adds are encoded (to size them for
-        # the bounds, then to store them).
+        # The encodings of the attempt being written: the stored rows keep their stored bytes,
+        # so only the rows this update changes or adds are encoded (to size them for the
+        # bounds, then to store them); the status's other fields are encoded once, by the
+        # bounds; the spec and metadata, which a status write never changes, are the stored
+        # bytes.
         rows = EncodedRows()
+        stored_data = b""
+        changed: wex.WorkflowExecution | None = None
 
         def change(current: wex.WorkflowExecution, data: bytes) -> wex.WorkflowExecution:
-            nonlocal rows
+            nonlocal rows, stored_data, changed
             old = current.status or wex.WorkflowExecutionStatus()
             if live_only and is_terminal(old.phase):
                 if update.phase == old.phase:
@@ -609,13 +613,18 @@ class ExecutionService:
                     f"execution is already {old.phase.name}; its status can no longer change"
                 )
             rows = EncodedRows.stored(old.tasks, data)
-            merged = bound_status(merge_status(old, update, now), status_budget(current), rows)
+            stored_data = data
+            merged = merge_status(old, update, now)
+            # Stamped before the bounds, which then size the audit that is written.
             merged.audit = audit.status_updated(old.audit, now)
-            current.status = merged
+            current.status = bound_status(merged, status_budget(current, data), rows)
+            changed = current
             return current
 
         def encode(execution: wex.WorkflowExecution) -> bytes:
-            return encode_execution(execution, rows)
+            # Only the execution as changed has the stored spec: its published form (secrets
+            # redacted) has a spec of its own.
+            return encode_execution(execution, rows, stored_data if execution is changed else None)
 
         def decode(data: bytes) -> wex.WorkflowExecution:
             return self._recent.decode(execution_id, data)

@@ -42,6 +42,16 @@ def task_payloads(data: bytes) -> list[bytes]:
     return [] if status is None else wire.payloads(status, TASKS)
 
 
+def without_status(data: bytes) -> bytes:
+    """The encoded execution ``data`` without its status: its other fields as stored, fields
+    this version does not know included.
+
+    Raises:
+        wire.MalformedError: ``data`` is not an encoded message.
+    """
+    return wire.without(data, STATUS)
+
+
 def published(data: bytes) -> bytes:
     """The form of the encoded execution ``data`` its readers are shown: ``data`` itself unless
     its spec holds a secret, which is then redacted (see :func:`redact_execution`).
