@@ -32,14 +32,13 @@ from stigmer_protos import limits
 from stigmer_protos.ai.stigmer.agentic.workflowexecution import v1 as wex
 from stigmer_protos.google import protobuf as wkt
 
-from stigmer_server.workflowexecution.row_encoding import EncodedRows
+from stigmer_server.workflowexecution.row_encoding import EncodedRows, outside_status
 from stigmer_server.workflowexecution.status_merge import (
     OUTPUT_VALUE,
     TASK_VALUES,
     TERMINAL_TASK_STATUSES,
     _copy,
 )
-from stigmer_server.workflowexecution.stored import without_status
 
 TaskStatus = wex.WorkflowTaskStatus
 
@@ -374,15 +373,5 @@ def status_budget(execution: wex.WorkflowExecution, stored: bytes | None = None)
         stored: Its stored encoding, when its fields other than the status are the ones
             stored: their size is then read off it instead of encoding them.
     """
-    if stored is not None:
-        rest_size = len(without_status(stored))
-    else:
-        rest = wex.WorkflowExecution(
-            api_version=execution.api_version,
-            kind=execution.kind,
-            metadata=execution.metadata,
-            spec=execution.spec,
-        )
-        rest._unknown_fields = execution._unknown_fields
-        rest_size = _size(rest)
+    rest_size = len(outside_status(execution, stored))
     return min(limits.MAX_STATUS_BYTES, limits.MAX_RECORD_BYTES - rest_size)

@@ -84,17 +84,28 @@ def encode_execution(
         return bytes(execution)
     tasks = b"".join(wire.length_delimited(stored_fields.TASKS, rows.of(t)) for t in status.tasks)
     status_data = wire.insert(rows.shell(status), stored_fields.TASKS, tasks)
-    if stored is not None:
-        outer = stored_fields.without_status(stored)
-    else:
-        rest = wex.WorkflowExecution(
-            api_version=execution.api_version,
-            kind=execution.kind,
-            metadata=execution.metadata,
-            spec=execution.spec,
-        )
-        rest._unknown_fields = execution._unknown_fields
-        outer = bytes(rest)
     return wire.insert(
-        outer, stored_fields.STATUS, wire.length_delimited(stored_fields.STATUS, status_data)
+        outside_status(execution, stored),
+        stored_fields.STATUS,
+        wire.length_delimited(stored_fields.STATUS, status_data),
     )
+
+
+def outside_status(execution: wex.WorkflowExecution, stored: bytes | None = None) -> bytes:
+    """The encoding of ``execution``'s fields other than its status (unknown fields included).
+
+    Args:
+        execution: The execution.
+        stored: Its stored encoding, when those fields are the ones stored: they are then taken
+            from it as they are instead of encoded again.
+    """
+    if stored is not None:
+        return stored_fields.without_status(stored)
+    rest = wex.WorkflowExecution(
+        api_version=execution.api_version,
+        kind=execution.kind,
+        metadata=execution.metadata,
+        spec=execution.spec,
+    )
+    rest._unknown_fields = execution._unknown_fields
+    return bytes(rest)
