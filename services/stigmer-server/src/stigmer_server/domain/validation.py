@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Protocol
 
 from stigmer_protos.ai.stigmer.commons import apiresource as ar
@@ -49,8 +50,15 @@ def check_org(org: str, field: str) -> str:
 
 def check_enum(value: enum.IntEnum, cls: type[enum.IntEnum], field: str) -> None:
     """Reject enum values the schema does not define (betterproto2 keeps them as pseudo-members)."""
-    if int(value) not in {m.value for m in cls}:
+    if int(value) not in _defined(cls):
         raise InvalidArgumentError(field, f"unknown enum value {int(value)}")
+
+
+@functools.cache
+def _defined(cls: type[enum.IntEnum]) -> frozenset[int]:
+    # Iterating an enum yields its defined members only, never the pseudo-members made for
+    # unknown values; the set is built once per class (it was 10% of a status update's CPU).
+    return frozenset(member.value for member in cls)
 
 
 def check_envelope(resource: Resource, kind: str) -> ar.ApiResourceMetadata:
