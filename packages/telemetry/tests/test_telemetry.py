@@ -166,3 +166,44 @@ def _base_env() -> dict[str, str]:
     import os
 
     return {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+
+
+def test_nothing_exported_records_no_span_but_keeps_trace_ids() -> None:
+    """ADR 0043: without an exporter, spans are non-recording (no per-span cost), yet each
+    has a valid trace id that propagates and reaches the log lines."""
+    script = textwrap.dedent(
+        """
+        from opentelemetry import trace
+        from opentelemetry.propagate import inject
+        from stigmer_telemetry import configure_telemetry
+        configure_telemetry("svc-x", redis=True)
+        with trace.get_tracer("t").start_as_current_span("root") as span:
+            context = span.get_span_context()
+            carrier = {}
+            inject(carrier)
+            print(span.is_recording(), context.is_valid, carrier["traceparent"].split("-")[1]
+                  == format(context.trace_id, "032x"))
+        """
+    )
+    quiet = subprocess.run(
+        [sys.executable, "-c", script], env=_base_env(), capture_output=True, text=True
+    )
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.split() == ["False", "True", "True"]
+
+    chosen = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**_base_env(), "OTEL_TRACES_SAMPLER": "always_on"},
+        capture_output=True,
+        text=True,
+    )
+    assert chosen.returncode == 0, chosen.stderr
+    assert chosen.stdout.split() == ["True", "True", "True"]
+
+
+def test_exporting_is_read_off_the_config() -> None:
+    assert not TelemetryConfig.from_env({}).exports_traces
+    assert TelemetryConfig.from_env({"STIGMER_OTEL_SPANS_FILE": "/tmp/s"}).exports_traces
+    assert TelemetryConfig.from_env({"OTEL_TRACES_EXPORTER": "console"}).exports_traces
+    assert not TelemetryConfig.from_env({"OTEL_TRACES_EXPORTER": "none"}).exports_traces
+    assert TelemetryConfig.from_env({"OTEL_TRACES_SAMPLER": "always_on"}).sampler_set

@@ -33,6 +33,8 @@ class TelemetryConfig:
             (written synchronously; meant for tests and debugging, not production).
         metrics_file: ``STIGMER_OTEL_METRICS_FILE``: append one JSON object per metrics export.
         metric_export_interval_ms: ``OTEL_METRIC_EXPORT_INTERVAL`` (default 60000).
+        sampler_set: ``OTEL_TRACES_SAMPLER`` is set: the SDK's sampler is the operator's
+            choice even when nothing is exported.
     """
 
     disabled: bool = False
@@ -41,6 +43,12 @@ class TelemetryConfig:
     spans_file: str | None = None
     metrics_file: str | None = None
     metric_export_interval_ms: int = _DEFAULT_METRIC_INTERVAL_MS
+    sampler_set: bool = False
+
+    @property
+    def exports_traces(self) -> bool:
+        """Whether finished spans go anywhere (an exporter or the spans file)."""
+        return bool(self.traces_exporters) or self.spans_file is not None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> TelemetryConfig:
@@ -78,6 +86,7 @@ class TelemetryConfig:
             spans_file=src.get("STIGMER_OTEL_SPANS_FILE") or None,
             metrics_file=src.get("STIGMER_OTEL_METRICS_FILE") or None,
             metric_export_interval_ms=interval,
+            sampler_set=bool(src.get("OTEL_TRACES_SAMPLER", "").strip()),
         )
 
 
