@@ -25,6 +25,7 @@ from workflow_runner.engine import (
     ProgressBatch,
     engine_activities,
 )
+from workflow_runner.engine.contract import ENGINE_REVISION
 
 
 @dataclass
@@ -86,7 +87,7 @@ async def run_engine(
                     workflow_yaml=workflow_yaml,
                     input=workflow_input,
                     report_progress=report_progress,
-                    **(input_options or {}),
+                    **{"engine_revision": ENGINE_REVISION, **(input_options or {})},
                 ),
                 # Activities fetch secrets and report progress only for interpreter workflows.
                 id=interpreter_workflow_id(execution_id),
