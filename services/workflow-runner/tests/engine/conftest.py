@@ -25,7 +25,6 @@ from workflow_runner.engine import (
     ProgressBatch,
     engine_activities,
 )
-from workflow_runner.engine.contract import ENGINE_REVISION
 
 
 @dataclass
@@ -87,7 +86,7 @@ async def run_engine(
                     workflow_yaml=workflow_yaml,
                     input=workflow_input,
                     report_progress=report_progress,
-                    **{"engine_revision": ENGINE_REVISION, **(input_options or {})},
+                    **(input_options or {}),
                 ),
                 # Activities fetch secrets and report progress only for interpreter workflows.
                 id=interpreter_workflow_id(execution_id),

@@ -101,34 +101,8 @@ async def test_record_long_loop(engine: Any, temporal_client: Client) -> None:
     )
 
 
-CONTINUED = """
-document: {dsl: '1.0.0', namespace: replay, name: continued, version: '1.0.0'}
-do:
-  - first: {set: {n: 1}}
-  - pause: {wait: {milliseconds: 20}}
-  - second: {set: {n: '${ .n + 1 }'}}
-  - third: {set: {n: '${ .n + 1 }'}}
-"""
-
-
-@pytest.mark.skipif(
-    os.environ.get("STIGMER_RECORD_HISTORIES") != "1", reason="records histories on demand"
-)
-async def test_record_continued(engine: Any, temporal_client: Client) -> None:
-    """Engine revision 1: the continue-as-new patch marker is recorded at the limit, after a
-    timer, not at the start of the run (ADR 0043)."""
-    run = await engine(CONTINUED, input_options={"tasks_per_run_limit": 3})
-    assert run.output == {"n": 3}
-    handle = temporal_client.get_workflow_handle(run.workflow_id, run_id=run.first_run_id)
-    history = await handle.fetch_history()
-    (HISTORIES / "continued_revision1.json").write_text(
-        json.dumps(json.loads(history.to_json()), indent=1) + "\n"
-    )
-
-
 def test_histories_are_checked_in() -> None:
     assert (HISTORIES / "kitchen_sink.json").exists()
-    assert (HISTORIES / "continued_revision1.json").exists()
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +10,6 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.worker import Replayer
 from workflow_runner.engine import EVENT_SIGNAL, SANDBOX_PASSTHROUGH, ExecuteServerlessWorkflow
-from workflow_runner.engine.workflow import CONTINUE_AS_NEW_PATCH
 
 HEAD = "document: {dsl: '1.0.3', namespace: test, name: can, version: '1.0.0'}\n"
 
@@ -195,59 +193,3 @@ async def test_history_length_limit(engine: Any, temporal_client: Client) -> Non
     assert run.error is None, run.error
     assert run.output == {"ok": True}
     assert await _runs(temporal_client, run.workflow_id, run.first_run_id) >= 2
-
-
-def _patch_markers(history: Any) -> list[str]:
-    """The ids of the patch markers in a history, in order."""
-    ids = []
-    for event in history.events:
-        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-            attributes = event.marker_recorded_event_attributes
-            if attributes.marker_name == "core_patch":
-                ids.append(json.loads(attributes.details["patch-data"].payloads[0].data)["id"])
-    return ids
-
-
-def _upserts(history: Any) -> int:
-    return sum(
-        event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
-        for event in history.events
-    )
-
-
-async def test_a_run_below_every_limit_records_no_patch(
-    engine: Any, temporal_client: Client
-) -> None:
-    """ADR 0043: the continue-as-new patch is asked only at a limit, so a run that never
-    reaches one writes no marker and no TemporalChangeVersion upsert (a visibility write)."""
-    run = await engine(SETS, {"start": 1})
-    assert run.error is None, run.error
-    (history,) = await _histories(temporal_client, run.workflow_id, run.first_run_id)
-    assert _patch_markers(history) == []
-    assert _upserts(history) == 0
-
-    continued = await engine(SETS, {"start": 1}, input_options={"tasks_per_run_limit": 4})
-    assert continued.error is None, continued.error
-    assert continued.output["trail"] == run.output["trail"] == list(range(12))
-    first = (await _histories(temporal_client, continued.workflow_id, continued.first_run_id))[0]
-    # Recorded when the first run reached its limit.
-    assert _patch_markers(first) == [CONTINUE_AS_NEW_PATCH]
-
-
-async def test_an_execution_of_revision_0_still_asks_at_its_start(
-    engine: Any, temporal_client: Client
-) -> None:
-    """Executions started by the earlier engine replay as they ran: every run asks first,
-    limit or not."""
-    run = await engine(SETS, {"start": 1}, input_options={"engine_revision": 0})
-    assert run.error is None, run.error
-    (history,) = await _histories(temporal_client, run.workflow_id, run.first_run_id)
-    assert _patch_markers(history) == [CONTINUE_AS_NEW_PATCH]
-    assert _upserts(history) == 1
-
-    continued = await engine(
-        SETS, {"start": 1}, input_options={"engine_revision": 0, "tasks_per_run_limit": 4}
-    )
-    assert continued.error is None, continued.error
-    histories = await _histories(temporal_client, continued.workflow_id, continued.first_run_id)
-    assert len(histories) == 4

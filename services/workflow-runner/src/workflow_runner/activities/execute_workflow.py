@@ -27,7 +27,7 @@ from workflow_runner.engine import (
     EngineResult,
 )
 from workflow_runner.engine.activities.heartbeat import heartbeating
-from workflow_runner.engine.contract import ENGINE_REVISION, StartAt
+from workflow_runner.engine.contract import StartAt
 from workflow_runner.execution_input import start_at_of, workflow_input
 from workflow_runner.status_mapping import completed_payload, failed_status
 
@@ -149,7 +149,6 @@ class ExecuteWorkflowActivity:
                     input=data,
                     allowed_activities=list(self._settings.allowed_activities),
                     start_at=start_at,
-                    engine_revision=ENGINE_REVISION,
                 ),
                 id=workflow_id,
                 task_queue=self._settings.task_queue,

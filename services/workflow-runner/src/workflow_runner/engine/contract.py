@@ -99,10 +99,6 @@ class StartAt:
     context: Any = None
 
 
-ENGINE_REVISION = 1
-"""The :attr:`EngineInput.engine_revision` every new execution starts with (ADR 0043)."""
-
-
 @dataclass(frozen=True)
 class EngineInput:
     """Input of the ``ExecuteServerlessWorkflow`` workflow.
@@ -122,11 +118,6 @@ class EngineInput:
         records_status: True for a ``run: workflow`` subflow (ADR 0036): it has no
             orchestration workflow of its own, so the run records its terminal phase itself.
         start_at: Set for a re-run: start at that top-level task instead of the first.
-        engine_revision: The engine behaviour the execution started with; its history
-            replays with that behaviour. 0 (the default, so histories from before the field
-            replay as they ran): the continue-as-new patch is asked at the start of a run.
-            :data:`ENGINE_REVISION` (1): it is asked only when a run reaches a limit, so a
-            run that never does records no patch marker and no search-attribute upsert.
     """
 
     execution_id: str
@@ -139,7 +130,6 @@ class EngineInput:
     allowed_activities: list[AllowedActivity] = field(default_factory=list)
     records_status: bool = False
     start_at: StartAt | None = None
-    engine_revision: int = 0
 
 
 @dataclass(frozen=True)

@@ -43,15 +43,11 @@ class ContinuePolicy:
         continue_as_new: The workflow's continue-as-new; None disables it.
         history_length_limit: Continue once the run's history has this many events.
         tasks_per_run_limit: Continue after this many safe points in one run.
-        permitted: Asked only once a limit is reached: whether this run may continue as
-            new there (the workflow's patch check, so that a run which never reaches a limit
-            records no patch marker).
     """
 
     continue_as_new: ContinueAsNew | None = None
     history_length_limit: int | None = None
     tasks_per_run_limit: int | None = None
-    permitted: Callable[[], bool] = lambda: True
 
 
 def rfc3339(moment: datetime) -> str:
@@ -416,13 +412,12 @@ class Executor:
         if policy.continue_as_new is None or self.steps == 0:
             return False
         info = workflow.info()
+        if info.is_continue_as_new_suggested():
+            return True
         limit = policy.history_length_limit
-        reached = (
-            info.is_continue_as_new_suggested()
-            or (limit is not None and info.get_current_history_length() >= limit)
-            or (policy.tasks_per_run_limit is not None and self.steps >= policy.tasks_per_run_limit)
-        )
-        return reached and policy.permitted()
+        if limit is not None and info.get_current_history_length() >= limit:
+            return True
+        return policy.tasks_per_run_limit is not None and self.steps >= policy.tasks_per_run_limit
 
     async def safe_point(self, task_index: int, data: Json, loop: LoopResume | None = None) -> None:
         """Continue as new here if the policy says so, carrying the position and data.

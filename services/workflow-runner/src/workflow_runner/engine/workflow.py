@@ -65,8 +65,6 @@ the write is idempotent, and nothing else would record it (it has no orchestrati
 
 CONTINUE_AS_NEW_PATCH = "engine-continue-as-new"
 """``workflow.patched`` id guarding continue-as-new for executions started by older workers."""
-LAZY_CONTINUE_AS_NEW_REVISION = 1
-"""The engine revision from which :data:`CONTINUE_AS_NEW_PATCH` is asked only at a limit."""
 
 
 def engine_activities(config: EngineConfig | None = None) -> list[Callable[..., Any]]:
@@ -178,22 +176,11 @@ class ExecuteServerlessWorkflow:
         async def continue_as_new(state: ResumeState) -> None:
             workflow.continue_as_new(dataclasses.replace(input, resume=state))
 
-        def may_continue() -> bool:
-            # Executions started before continue-as-new existed replay without it (a history
-            # without the patch marker must not gain a ContinueAsNew command on replay).
-            return resume is not None or workflow.patched(CONTINUE_AS_NEW_PATCH)
-
-        permitted: Callable[[], bool] = may_continue
-        if input.engine_revision < LAZY_CONTINUE_AS_NEW_REVISION:
-            # Started by an engine that asked at the start of every run: its history holds
-            # the marker there. Later runs ask only at a limit, so a run that never reaches
-            # one records no marker and no search-attribute upsert (ADR 0043).
-            asked_first = may_continue()
-            permitted = lambda: asked_first  # noqa: E731
-
+        # Executions started before continue-as-new existed replay without it (a history
+        # without the patch marker must not gain a ContinueAsNew command on replay).
+        can_continue = resume is not None or workflow.patched(CONTINUE_AS_NEW_PATCH)
         policy = ContinuePolicy(
-            continue_as_new=continue_as_new,
-            permitted=permitted,
+            continue_as_new=continue_as_new if can_continue else None,
             history_length_limit=input.history_length_limit,
             tasks_per_run_limit=input.tasks_per_run_limit,
         )

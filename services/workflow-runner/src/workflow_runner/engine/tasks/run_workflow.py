@@ -30,13 +30,7 @@ from temporalio.exceptions import (
 from temporalio.workflow import ParentClosePolicy
 
 from workflow_runner.engine.context import Outcome, TaskContext, TaskRun
-from workflow_runner.engine.contract import (
-    ENGINE_REVISION,
-    EngineInput,
-    EngineResult,
-    SubflowRequest,
-    SubflowStart,
-)
+from workflow_runner.engine.contract import EngineInput, EngineResult, SubflowRequest, SubflowStart
 from workflow_runner.engine.tasks._activity import execute
 
 KINDS = (run_workflow.KIND.id,)
@@ -102,7 +96,6 @@ async def run(ctx: TaskContext, run: TaskRun, data: Json) -> Outcome:
             input=start.input,
             allowed_activities=list(ctx.allowed_activities),
             records_status=True,
-            engine_revision=ENGINE_REVISION,
         ),
         id=interpreter_workflow_id(start.execution_id),
         task_queue=workflow.info().task_queue,
