@@ -169,27 +169,32 @@ def _base_env() -> dict[str, str]:
 
 
 def test_nothing_exported_records_no_span_but_keeps_trace_ids() -> None:
-    """ADR 0043: without an exporter, spans are non-recording (no per-span cost), yet each
-    has a valid trace id that propagates and reaches the log lines."""
+    """ADR 0043: without an exporter, a trace started here is not recorded (no per-span
+    cost), yet its spans have valid ids that propagate; a caller's sampled trace is followed."""
     script = textwrap.dedent(
         """
         from opentelemetry import trace
-        from opentelemetry.propagate import inject
+        from opentelemetry.propagate import extract, inject
         from stigmer_telemetry import configure_telemetry
         configure_telemetry("svc-x", redis=True)
-        with trace.get_tracer("t").start_as_current_span("root") as span:
+        tracer = trace.get_tracer("t")
+        with tracer.start_as_current_span("root") as span:
             context = span.get_span_context()
             carrier = {}
             inject(carrier)
             print(span.is_recording(), context.is_valid, carrier["traceparent"].split("-")[1]
                   == format(context.trace_id, "032x"))
+        sampled = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+        with tracer.start_as_current_span("s", context=extract({"traceparent": sampled})) as s:
+            print(s.is_recording(), format(s.get_span_context().trace_id, "032x"))
         """
     )
     quiet = subprocess.run(
         [sys.executable, "-c", script], env=_base_env(), capture_output=True, text=True
     )
     assert quiet.returncode == 0, quiet.stderr
-    assert quiet.stdout.split() == ["False", "True", "True"]
+    followed = ["True", "0af7651916cd43dd8448eb211c80319c"]
+    assert quiet.stdout.split() == ["False", "True", "True", *followed]
 
     chosen = subprocess.run(
         [sys.executable, "-c", script],
@@ -198,7 +203,7 @@ def test_nothing_exported_records_no_span_but_keeps_trace_ids() -> None:
         text=True,
     )
     assert chosen.returncode == 0, chosen.stderr
-    assert chosen.stdout.split() == ["True", "True", "True"]
+    assert chosen.stdout.split() == ["True", "True", "True", *followed]
 
 
 def test_exporting_is_read_off_the_config() -> None:

@@ -21,7 +21,7 @@ from opentelemetry.sdk.trace.export import (
     ConsoleSpanExporter,
     SimpleSpanProcessor,
 )
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
 from stigmer_telemetry.config import TelemetryConfig
 from stigmer_telemetry.jsonl import JsonLinesMetricExporter, JsonLinesSpanExporter
@@ -65,8 +65,9 @@ def configure_telemetry(
     not instrumented. Later calls return the first result unchanged.
 
     The tracer provider is installed even when nothing is exported, so trace ids still
-    propagate between services and appear in log lines; its spans are then not recorded
-    (sampler ``always_off``) unless ``OTEL_TRACES_SAMPLER`` says otherwise.
+    propagate between services and appear in log lines; it then records only spans whose
+    caller's trace is sampled (sampler ``parentbased_always_off``) unless
+    ``OTEL_TRACES_SAMPLER`` says otherwise.
 
     Args:
         service_name: ``service.name`` unless ``OTEL_SERVICE_NAME`` or
@@ -113,10 +114,12 @@ def _resource(service_name: str) -> Resource:
 
 def _tracer_provider(config: TelemetryConfig, resource: Resource) -> TracerProvider:
     # sampler=None: the SDK reads OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG. A process
-    # that exports no span records none (ADR 0043): recording them only to drop them cost a
-    # quarter of the server's CPU per status update. Spans are still created, non-recording,
-    # so trace ids are made, propagated and written in log lines.
-    sampler = None if config.exports_traces or config.sampler_set else ALWAYS_OFF
+    # that exports no span starts no sampled trace (ADR 0043): recording spans only to drop
+    # them cost a quarter of the server's CPU per status update. Spans are still created,
+    # non-recording, so trace ids are made, propagated and written in log lines; a caller's
+    # sampled trace is still followed, so services downstream that export keep their part.
+    quiet = not config.exports_traces and not config.sampler_set
+    sampler = ParentBased(root=ALWAYS_OFF) if quiet else None
     provider = TracerProvider(resource=resource, sampler=sampler)
     if "otlp" in config.traces_exporters:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
