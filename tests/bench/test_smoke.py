@@ -68,6 +68,12 @@ def test_quick_run_writes_one_valid_json_line_per_scenario(tmp_path: Path) -> No
         assert result["ratio_definition"] and result["target"], result
         assert result["met"] is None  # quick sizes are too small to judge a target
     assert "summary" in done.stderr
+    throughput = next(r for r in results if r["scenario"] == "throughput")
+    work = throughput["extra"]["temporal_work_per_execution"]
+    # Read off real histories: two workflows and two activities against one and one.
+    assert (work["ours"]["workflows"], work["baseline"]["workflows"]) == (2, 1), work
+    assert work["ours"]["activities"] == 2 and work["baseline"]["activities"] == 1, work
+    assert work["ours"]["events"] > work["baseline"]["events"] > 0, work
     _check_compare(results, done.stderr, earlier)
     again = _bench("--compare", str(output), "--against", str(output))
     assert again.returncode == 0, again.stderr

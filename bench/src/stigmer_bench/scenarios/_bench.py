@@ -122,12 +122,12 @@ class Bench:
         self.quick = quick
         self.profile_dir = profile_dir
 
-    async def baseline(self, workflow: str, *args: Any) -> Any:
+    async def baseline(self, workflow: str, *args: Any, workflow_id: str | None = None) -> Any:
         """Start a baseline workflow on the baseline worker's queue and return its result."""
         return await self.temporal.execute_workflow(
             workflow,
             args=list(args),
-            id=f"bench-{workflow}-{uuid.uuid4().hex}",
+            id=workflow_id or f"bench-{workflow}-{uuid.uuid4().hex}",
             task_queue=self.target.baseline_queue,
         )
 

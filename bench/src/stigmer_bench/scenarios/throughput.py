@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
+
+from stigmer_protos.contract import TERMINAL_PHASES
+from stigmer_protos.temporal_names import interpreter_workflow_id
 
 from stigmer_bench import profiling
 from stigmer_bench.results import ScenarioResult, Target, median, percentile
 from stigmer_bench.scenarios._bench import Bench, cpu_seconds, load, timed
 from stigmer_bench.scenarios._set_docs import set_http_set_doc
+from stigmer_bench.temporal_work import TemporalWork, temporal_work
 
 TARGET = Target(">=", 0.5)
 """Ours/baseline executions per second (issue 20)."""
@@ -72,6 +77,11 @@ async def throughput(bench: Bench) -> ScenarioResult:
             "baseline": [round(r, 3) for r in base_rates],
         },
     }
+    ours_work, base_work = await _work_per_execution(bench, workflow_id, url)
+    extra["temporal_work_per_execution"] = {
+        "ours": ours_work.as_dict(),
+        "baseline": base_work.as_dict(),
+    }
     if bench.profile_dir is not None and ours_pids:
         with profiling.record(ours_pids, bench.profile_dir, "throughput") as outputs:
             await load(s.throughput_n, s.throughput_concurrency, ours_one)
@@ -101,3 +111,20 @@ async def throughput(bench: Bench) -> ScenarioResult:
         met=bench.judge(TARGET.met(ratio)),
         extra=extra,
     )
+
+
+async def _work_per_execution(
+    bench: Bench, workflow_id: str, url: str
+) -> tuple[TemporalWork, TemporalWork]:
+    """The Temporal histories of one more execution of each: ours (the orchestration and
+    the interpreter workflow) and the baseline's one workflow."""
+    run = await bench.api.run(workflow_id)
+    execution = await bench.api.wait_phase(run.execution_id, TERMINAL_PHASES)
+    status = execution.status
+    orchestration = status.temporal_workflow_id if status is not None else ""
+    ours = await temporal_work(
+        bench.temporal, [orchestration, interpreter_workflow_id(run.execution_id)]
+    )
+    baseline_id = f"bench-work-{uuid.uuid4().hex}"
+    await bench.baseline("BenchSetHttpSet", url, workflow_id=baseline_id)
+    return ours, await temporal_work(bench.temporal, [baseline_id])
