@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stigmer_bench import cli
 
 pytestmark = pytest.mark.e2e
 
@@ -94,3 +95,18 @@ def _check_compare(results: list[dict[str, Any]], stderr: str, earlier: Path) ->
     assert changes["memory"]["problem"] == "not in the earlier run"
     assert f"compare: {earlier} -> this run" in stderr
     assert "retired: not in the later run" in stderr
+
+
+def test_a_run_on_the_in_memory_temporal_store_is_marked(tmp_path: Path) -> None:
+    """``--temporal-store memory`` runs the dev server without its SQLite file and says so in
+    every line, so that ``--compare`` flags a comparison with a run on the file store."""
+    stack = tmp_path / "stack"
+    done = _bench(
+        "--quick", "--only", "latency", "--temporal-store", "memory", "--data-dir", str(stack)
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    (line,) = [json.loads(text) for text in done.stdout.splitlines() if text.strip()]
+    assert line["params"]["temporal_store"] == "memory", line
+    assert stack.is_dir() and not (stack / "temporal.db").exists()
+    with pytest.raises(SystemExit):
+        cli.parse_args(["--endpoint", "h:1", "--temporal", "h:2", "--temporal-store", "memory"])

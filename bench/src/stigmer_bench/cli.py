@@ -54,6 +54,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", type=Path, help="py-spy the services during throughput")
     parser.add_argument("--data-dir", type=Path, help="data/log directory of the own stack")
     parser.add_argument(
+        "--temporal-store",
+        choices=("file", "memory"),
+        help="where the own stack's Temporal dev server keeps its state (default file: every "
+        "write goes to one SQLite file; memory: the dev server's own default)",
+    )
+    parser.add_argument(
         "--compare",
         type=Path,
         metavar="FILE",
@@ -77,9 +83,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if bool(args.endpoint) != bool(args.temporal):
         parser.error("--endpoint and --temporal go together")
+    if args.endpoint and args.temporal_store:
+        parser.error("--temporal-store is for the own stack: leave out --endpoint")
     if args.against and not args.compare:
         parser.error("--against needs --compare (the earlier run)")
-    run_options = ("quick", "only", "endpoint", "output", "profile", "data_dir", "set")
+    run_options = (
+        "quick",
+        "only",
+        "endpoint",
+        "output",
+        "profile",
+        "data_dir",
+        "temporal_store",
+        "set",
+    )
     if args.against and any(getattr(args, name) for name in run_options):
         parser.error("--against runs nothing: leave out the options of a run")
     unknown = set(filter(None, args.only.split(","))) - set(SCENARIOS)
@@ -113,7 +130,7 @@ def _target(args: argparse.Namespace) -> Iterator[targets.Target]:
         ) as found:
             yield found
     else:
-        with targets.own_stack(args.data_dir) as started:
+        with targets.own_stack(args.data_dir, args.temporal_store or "file") as started:
             yield started
 
 
@@ -166,6 +183,11 @@ async def run(
                 line = json.dumps(failure)
                 print(f"[bench] {name} failed: {exc!r}", file=sys.stderr, flush=True)
             else:
+                if target.temporal_store == "memory":
+                    # Not the default: marked, so that --compare flags a run on the other store.
+                    result = dataclasses.replace(
+                        result, params={**result.params, "temporal_store": "memory"}
+                    )
                 lines[name] = json.loads(result.to_json())
                 if earlier is not None:
                     change = compare.compare_scenario(name, earlier.get(name), lines[name])

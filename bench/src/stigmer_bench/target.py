@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stigmer_devstack import Stack, StackConfig
+from stigmer_devstack.config import TemporalStore
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Target:
         server_pid: stigmer-server pid (``None`` when not known: external stack).
         runner_pid: workflow-runner pid (``None`` when not known).
         baseline_pid: Baseline worker pid.
+        temporal_store: Where the own stack's Temporal dev server keeps its state (``file``,
+            ``memory``); ``None`` for an external stack.
     """
 
     endpoint: str
@@ -38,6 +41,7 @@ class Target:
     server_pid: int | None
     runner_pid: int | None
     baseline_pid: int
+    temporal_store: TemporalStore | None = None
 
 
 def _spawn(args: list[str]) -> subprocess.Popen[str]:
@@ -86,18 +90,23 @@ def helpers(temporal: str, namespace: str) -> Iterator[tuple[str, str, int]]:
 
 
 @contextlib.contextmanager
-def own_stack(data_dir: Path | None = None) -> Iterator[Target]:
+def own_stack(
+    data_dir: Path | None = None, temporal_store: TemporalStore = "file"
+) -> Iterator[Target]:
     """Start an embedded stack on free ports (``stigmer_devstack``) plus the helpers.
 
     Args:
         data_dir: Where the stack keeps its files and logs; a temporary directory when ``None``.
+        temporal_store: Where its Temporal dev server keeps its state.
     """
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
         # WARNING: per-request INFO logs would be measured too; production runs at INFO, see
         # docs/performance.md.
-        config = dataclasses.replace(StackConfig.ephemeral(data_dir), log_level="WARNING")
+        config = dataclasses.replace(
+            StackConfig.ephemeral(data_dir), log_level="WARNING", temporal_store=temporal_store
+        )
         services = Stack(config)
         endpoints = stack.enter_context(services)
         pids = {p.name: p.pid for p in services.processes}
@@ -113,6 +122,7 @@ def own_stack(data_dir: Path | None = None) -> Iterator[Target]:
             server_pid=pids.get("server"),
             runner_pid=pids.get("runner"),
             baseline_pid=worker_pid,
+            temporal_store=temporal_store,
         )
 
 

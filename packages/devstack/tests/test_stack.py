@@ -34,3 +34,12 @@ def test_keys_and_tls_of_a_deployed_stack_are_not_inherited(
     assert env["STIGMER_UNRELATED"] == "kept"
     assert env["GRPC_HOST"] == "127.0.0.1"
     assert env["STIGMER_PAYLOAD_STORAGE"] == "redis"
+
+
+def test_the_temporal_store_decides_whether_the_dev_server_gets_a_file(tmp_path: Path) -> None:
+    binary = Path("temporal")
+    file_args = Stack(StackConfig.ephemeral(tmp_path))._temporal_args(binary, tmp_path)
+    at = file_args.index("--db-filename")
+    assert file_args[at + 1] == str(tmp_path / "temporal.db")
+    memory = StackConfig(data_dir=tmp_path, temporal_store="memory")
+    assert "--db-filename" not in Stack(memory)._temporal_args(binary, tmp_path)

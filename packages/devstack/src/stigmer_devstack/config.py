@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from stigmer_devstack.ports import free_port
 
@@ -11,6 +12,9 @@ DEFAULT_GRPC_PORT = 7234
 DEFAULT_TEMPORAL_PORT = 7233
 DEFAULT_UI_PORT = 8233
 DEFAULT_EVENTS_PORT = 7235
+
+TemporalStore = Literal["file", "memory"]
+"""Where the Temporal dev server keeps its state (:attr:`StackConfig.temporal_store`)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,9 @@ class StackConfig:
         log_level: ``LOG_LEVEL`` of stigmer-server.
         startup_timeout: Seconds each process gets to become ready.
         stop_timeout: Seconds each process gets to exit after SIGTERM before SIGKILL.
+        temporal_store: ``file``: the Temporal dev server keeps its state in ``temporal.db``
+            (kept across runs); ``memory``: the dev server's own default, lost when it stops
+            (``hatch run bench --temporal-store memory``).
     """
 
     data_dir: Path
@@ -43,6 +50,7 @@ class StackConfig:
     log_level: str = "INFO"
     startup_timeout: float = 60.0
     stop_timeout: float = 10.0
+    temporal_store: TemporalStore = "file"
 
     @classmethod
     def ephemeral(cls, data_dir: Path, *, ui: bool = False) -> StackConfig:

@@ -228,13 +228,13 @@ class Stack:
             cfg.host,
             "--port",
             str(cfg.temporal_port),
-            "--db-filename",
-            str(data / "temporal.db"),
             "--log-level",
             "error",
             "--namespace",
             cfg.namespace,
         ]
+        if cfg.temporal_store == "file":
+            args += ["--db-filename", str(data / "temporal.db")]
         if cfg.ui_port is None:
             args.append("--headless")
         else:
