@@ -41,5 +41,7 @@ def test_the_temporal_store_decides_whether_the_dev_server_gets_a_file(tmp_path:
     file_args = Stack(StackConfig.ephemeral(tmp_path))._temporal_args(binary, tmp_path)
     at = file_args.index("--db-filename")
     assert file_args[at + 1] == str(tmp_path / "temporal.db")
+    pragmas = [file_args[i + 1] for i, arg in enumerate(file_args) if arg == "--sqlite-pragma"]
+    assert pragmas == ["journal_mode=wal", "synchronous=full"]
     memory = StackConfig(data_dir=tmp_path, temporal_store="memory")
     assert "--db-filename" not in Stack(memory)._temporal_args(binary, tmp_path)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import queue
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -119,4 +120,7 @@ def test_dev_starts_serves_and_stops_cleanly(cli: Any, tmp_path: Path) -> None:
     time.sleep(0.2)
     assert not [pid for pid in children if _alive(pid)]
     assert (tmp_path / "data" / "temporal.db").exists()
+    # The dev server kept its state in WAL mode (ADR 0043): the mode is stored in the file.
+    with contextlib.closing(sqlite3.connect(tmp_path / "data" / "temporal.db")) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert os.listdir(tmp_path / "data" / "logs")

@@ -35,7 +35,8 @@ class StackConfig:
         startup_timeout: Seconds each process gets to become ready.
         stop_timeout: Seconds each process gets to exit after SIGTERM before SIGKILL.
         temporal_store: ``file``: the Temporal dev server keeps its state in ``temporal.db``
-            (kept across runs); ``memory``: the dev server's own default, lost when it stops
+            (kept across runs; SQLite in WAL mode, fsynced at every commit); ``memory``: the
+            dev server's own default, lost when it stops
             (``hatch run bench --temporal-store memory``).
     """
 
