@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from stigmer_devstack import Stack, StackConfig
+from stigmer_devstack.temporal_sqlite import file_store_args
 
 _DEPLOYED = {
     "STIGMER_API_KEYS": "admin:k1",
@@ -43,5 +44,6 @@ def test_the_temporal_store_decides_whether_the_dev_server_gets_a_file(tmp_path:
     assert file_args[at + 1] == str(tmp_path / "temporal.db")
     pragmas = [file_args[i + 1] for i, arg in enumerate(file_args) if arg == "--sqlite-pragma"]
     assert pragmas == ["journal_mode=wal", "synchronous=full"]
+    assert file_store_args(tmp_path / "temporal.db") == file_args[at : at + 6]
     memory = StackConfig(data_dir=tmp_path, temporal_store="memory")
     assert "--db-filename" not in Stack(memory)._temporal_args(binary, tmp_path)

@@ -33,6 +33,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from stigmer_devstack.binaries import find_temporal
 from stigmer_devstack.health import temporal_serving
 from stigmer_devstack.ports import free_port, is_listening
+from stigmer_devstack.temporal_sqlite import file_store_args
 from stigmer_dsl.converter import dsl_to_workflow_spec
 from stigmer_protos.ai.stigmer.agentic.workflow import v1 as wf
 from stigmer_protos.ai.stigmer.agentic.workflow.v1 import command_pb2_grpc as wf_cmd
@@ -186,8 +187,7 @@ class TemporalDevServer:
             "--port",
             str(self.port),
             "--headless",
-            "--db-filename",
-            str(self.db_file),
+            *file_store_args(self.db_file),
             "--log-level",
             "error",
         ]

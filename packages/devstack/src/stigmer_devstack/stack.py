@@ -26,9 +26,7 @@ from stigmer_devstack.ports import free_port, is_listening, port_in_use
 from stigmer_devstack.processes import LogSink, ManagedProcess
 from stigmer_devstack.redis_server import redis_args
 from stigmer_devstack.secrets_key import KEYS_FILE_SETTING, KEYS_SETTING, ensure_keys_file
-
-_SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=full")
-"""The dev server's SQLite settings for the file store (:meth:`Stack._temporal_args`)."""
+from stigmer_devstack.temporal_sqlite import file_store_args
 
 _SERVICE_MODULES = {"stigmer-server": "stigmer_server", "workflow-runner": "workflow_runner"}
 
@@ -237,10 +235,7 @@ class Stack:
             cfg.namespace,
         ]
         if cfg.temporal_store == "file":
-            # Write-ahead log, fsynced at every commit: as durable as SQLite's default rollback
-            # journal, with one fsync per transaction instead of several; that fsync pattern
-            # bounded the whole stack's throughput (ADR 0043).
-            args += ["--db-filename", str(data / "temporal.db"), *_SQLITE_PRAGMAS]
+            args += file_store_args(data / "temporal.db")
         if cfg.ui_port is None:
             args.append("--headless")
         else:

@@ -9,6 +9,7 @@ from pathlib import Path
 from stigmer_devstack.binaries import find_temporal, find_temporal_test_server
 from stigmer_devstack.ports import free_port
 from stigmer_devstack.redis_server import stop_pid
+from stigmer_devstack.temporal_sqlite import file_store_args
 from stigmer_protos.temporal import data_converter
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,8 +31,7 @@ async def start_dev_server(db_file: Path | None = None) -> RunningTemporal:
         port=free_port(),
         ui=False,
         dev_server_log_level="error",
-        dev_server_database_filename=str(db_file) if db_file else None,
-        dev_server_extra_args=["--headless"],
+        dev_server_extra_args=["--headless", *(file_store_args(db_file) if db_file else [])],
         data_converter=data_converter(),
     )
     return RunningTemporal(env, frozenset(set(child_pids(("temporal",))) - before))
