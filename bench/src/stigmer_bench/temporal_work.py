@@ -6,14 +6,16 @@ processes' CPU (ADR 0043): this puts that work next to the rate, for ours and th
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 _LOCAL_ACTIVITY_MARKER = "core_local_activity"
+_CLOSE_WITHIN_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class TemporalWork:
     """Counts over the histories of one execution's workflows.
 
     Attributes:
-        workflows: Workflow runs.
+        workflows: Workflow runs counted (the latest run of each workflow).
         events: History events, all runs together.
         workflow_tasks: Completed workflow tasks.
         activities: Scheduled activity tasks.
@@ -66,9 +68,19 @@ class TemporalWork:
 
 
 async def temporal_work(client: Client, workflow_ids: Iterable[str]) -> TemporalWork:
-    """Count the latest run of each of ``workflow_ids``."""
-    runs = [
-        (await client.get_workflow_handle(workflow_id).fetch_history()).events
-        for workflow_id in workflow_ids
-    ]
+    """Count the latest run of each of ``workflow_ids``, once each has closed.
+
+    Waiting matters: an execution is COMPLETED in the store before the orchestration's last
+    workflow task (the one that wrote it) has been recorded.
+    """
+    runs = []
+    for workflow_id in workflow_ids:
+        handle = client.get_workflow_handle(workflow_id)
+        async with asyncio.timeout(_CLOSE_WITHIN_S):
+            # Not ``result()``: the bench's client cannot decode our workflows' results.
+            while True:
+                if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                    break
+                await asyncio.sleep(0.05)
+        runs.append((await handle.fetch_history()).events)
     return TemporalWork.of(runs)

@@ -120,8 +120,9 @@ async def _work_per_execution(
     the interpreter workflow) and the baseline's one workflow."""
     run = await bench.api.run(workflow_id)
     execution = await bench.api.wait_phase(run.execution_id, TERMINAL_PHASES)
-    status = execution.status
-    orchestration = status.temporal_workflow_id if status is not None else ""
+    orchestration = execution.status.temporal_workflow_id if execution.status else ""
+    if not orchestration:
+        raise RuntimeError(f"execution {run.execution_id} names no orchestration workflow")
     ours = await temporal_work(
         bench.temporal, [orchestration, interpreter_workflow_id(run.execution_id)]
     )
